@@ -1,0 +1,186 @@
+//! The application: shared state, the router with every URL, and the HTTP server's lifecycle.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::middleware;
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::cache::Cache;
+use crate::config::{AppEnv, Config};
+use crate::db::Db;
+use crate::skill::{Nav, guard};
+use crate::{members, ops, validation};
+
+/// Everything a request handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Db,
+    pub cache: Cache,
+    pub nav: Arc<Nav>,
+}
+
+/// Why the application could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("redis: {0}")]
+    Redis(#[from] redis::RedisError),
+    #[error("blocks file: {0}")]
+    Blocks(#[from] crate::skill::nav::NavError),
+}
+
+impl AppState {
+    /// Connects to the database (applying migrations), the cache, and reads the blocks file.
+    pub async fn build(config: Config) -> Result<Self, StartError> {
+        let db = Db::connect(&config.database_url, config.database_max_connections).await?;
+        db.migrate().await?;
+        let cache = match &config.redis_url {
+            Some(url) => Cache::redis(secrecy::ExposeSecret::expose_secret(url))?,
+            None => Cache::memory(),
+        };
+        let nav = match &config.blocks_file {
+            Some(path) => Nav::load(path)?,
+            None => Nav::default(),
+        };
+        Ok(Self::from_parts(config, db, cache, nav))
+    }
+
+    pub fn from_parts(config: Config, db: Db, cache: Cache, nav: Nav) -> Self {
+        Self {
+            config: Arc::new(config),
+            db,
+            cache,
+            nav: Arc::new(nav),
+        }
+    }
+}
+
+/// Every skill route. Tests add their own skills to this before [`assemble`].
+pub fn skill_routes() -> Router<AppState> {
+    Router::new()
+        .merge(members::skills::routes())
+        .merge(validation::routes())
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    assemble(state, skill_routes())
+}
+
+/// Largest request body accepted; Kakao's payloads are a few KB.
+const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+/// Puts the skill routes behind the secret check, adds the operational routes and the middleware stack.
+pub fn assemble(state: AppState, skills: Router<AppState>) -> Router {
+    let skills = skills.route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        guard::require_skill_secret,
+    ));
+    let stack = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_response),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(CatchPanicLayer::new())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
+    Router::new()
+        .merge(skills)
+        .merge(ops::routes())
+        .layer(stack)
+        .with_state(state)
+}
+
+/// The span of one request, keyed on the route template so it stays low-cardinality.
+fn request_span(request: &Request) -> Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        route,
+        request_id,
+        block = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        skill_ms = tracing::field::Empty,
+    )
+}
+
+fn log_response<B>(response: &axum::http::Response<B>, latency: Duration, _span: &Span) {
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_us = latency.as_micros() as u64,
+        "request finished"
+    );
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, then drains requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Resolves on SIGTERM or ctrl-c.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; draining requests in flight");
+}
+
+/// Warnings about a configuration that runs but should not be used with real users.
+pub fn warn_about(config: &Config) {
+    if config.skill_secret.is_none() {
+        tracing::warn!(
+            "SKILL_SECRET is not set: anyone who finds the skill URLs can act as any Kakao user. \
+             Set it (and the same header in Open Builder) before real users arrive."
+        );
+    }
+    if config.kakao_bot_id.is_none() && config.env != AppEnv::Test {
+        tracing::warn!("KAKAO_BOT_ID is not set: calls from any bot are accepted");
+    }
+}

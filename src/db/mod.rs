@@ -1,0 +1,160 @@
+//! The database: SQLite (embedded default) or PostgreSQL (production), chosen by `DATABASE_URL`.
+//!
+//! Both backends run the same SQL text through sqlx's native drivers: queries use `$1` placeholders,
+//! integers for ids, money (KRW) and times (Unix milliseconds, UTC), and TEXT for enums, which both
+//! dialects read alike. Only the DDL differs, so each backend has its own migrations directory.
+//! [`dispatch!`] runs one block of query code against whichever pool is configured; the code is
+//! compiled once per backend, so each runs on its native driver with no dynamic-dispatch layer.
+//!
+//! Concurrency is the database's job: every state change is a conditional `UPDATE … WHERE state = …`
+//! or is guarded by a unique index, and callers look at the rows affected.
+
+use std::str::FromStr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::config::DatabaseUrl;
+
+/// A connection pool to one of the two supported databases.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs `$body` with `$pool` bound to the configured backend's pool.
+///
+/// The body is compiled twice (once per backend), so it may use anything generic over sqlx's
+/// `Database` — `query_as`, `fetch_*`, transactions — with the same SQL text.
+#[macro_export]
+macro_rules! dispatch {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub use dispatch;
+
+/// How long a request waits for a pooled connection before giving up (well inside a skill's deadline).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long SQLite waits on another writer's lock before reporting "busy".
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Db {
+    /// Opens a pool for `url` (creating the SQLite file and its directory when missing).
+    pub async fn connect(url: &DatabaseUrl, max_connections: u32) -> Result<Self, sqlx::Error> {
+        if url.is_sqlite() {
+            Self::connect_sqlite(url.expose(), max_connections).await
+        } else {
+            let options = PgConnectOptions::from_str(url.expose())?;
+            Self::connect_postgres(options, max_connections).await
+        }
+    }
+
+    async fn connect_sqlite(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            .foreign_keys(true);
+        if let Some(dir) = options.get_filename().parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir)?;
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        Ok(Self::Sqlite(pool))
+    }
+
+    /// Connects to PostgreSQL with explicit options (tests use them to pick a schema).
+    pub async fn connect_postgres(
+        options: PgConnectOptions,
+        max_connections: u32,
+    ) -> Result<Self, sqlx::Error> {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await?;
+        Ok(Self::Postgres(pool))
+    }
+
+    /// Applies the embedded migrations that have not run yet.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        }
+    }
+
+    /// A round trip to the database, for readiness checks.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        dispatch!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        dispatch!(self, pool => pool.close().await)
+    }
+}
+
+/// Starting a transaction that will write.
+///
+/// SQLite's default `BEGIN` takes the write lock only at the first write, and a second connection that
+/// wants to upgrade then fails with "database is locked" without waiting. `BEGIN IMMEDIATE` takes the lock
+/// up front, so writers queue on the busy timeout instead.
+pub trait BeginWrite {
+    type Database: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl Future<Output = Result<sqlx::Transaction<'static, Self::Database>, sqlx::Error>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Database = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Database = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
+/// True when `err` is a unique-constraint violation of `index` (PostgreSQL names the index; SQLite names
+/// the column, given as `table.column`).
+pub fn violates_unique(err: &sqlx::Error, index: &str, sqlite_column: &str) -> bool {
+    let sqlx::Error::Database(db_err) = err else {
+        return false;
+    };
+    db_err.is_unique_violation()
+        && (db_err.constraint() == Some(index) || db_err.message().contains(sqlite_column))
+}
+
+/// Now, in Unix milliseconds (UTC) — the one time format stored.
+pub fn now_ms() -> i64 {
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,16 @@
+//! 중계나라: a KakaoTalk chatbot server for a second-hand market.
+//!
+//! See `ARCHITECTURE.md` for the map of modules and the path of one skill call through them.
+
+pub mod app;
+pub mod cache;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod kakao;
+pub mod members;
+pub mod ops;
+pub mod present;
+pub mod skill;
+pub mod telemetry;
+pub mod validation;

@@ -1,0 +1,153 @@
+//! Members in the database. Every rule that two requests could race on is enforced here by the
+//! database itself: unique indexes for names and user keys, conditional updates for withdrawal.
+
+use sqlx::FromRow;
+
+use super::model::{Grade, Member};
+use crate::db::{BeginWrite, Db, dispatch, now_ms, violates_unique};
+use crate::domain::member::{MemberName, PhoneNumber};
+
+#[derive(FromRow)]
+struct MemberRow {
+    id: i64,
+    user_key: String,
+    name: String,
+    phone: Option<String>,
+    grade: String,
+    created_at: i64,
+}
+
+impl MemberRow {
+    /// Rows were validated on the way in; a row that no longer parses means the data was edited by hand.
+    fn into_member(self) -> Result<Member, sqlx::Error> {
+        let corrupt = |what: &str| sqlx::Error::Decode(format!("member {}: bad {what}", self.id).into());
+        let phone = self.phone.as_deref().and_then(|p| PhoneNumber::parse(p).ok());
+        Ok(Member {
+            id: self.id,
+            phone: phone.ok_or_else(|| corrupt("phone"))?,
+            grade: Grade::parse(&self.grade).ok_or_else(|| corrupt("grade"))?,
+            user_key: self.user_key,
+            name: self.name,
+            joined_at: self.created_at,
+        })
+    }
+}
+
+const SELECT_ACTIVE_BY_USER_KEY: &str = "SELECT id, user_key, name, phone, grade, created_at \
+     FROM members WHERE user_key = $1 AND deleted_at IS NULL";
+
+/// The active member with this Kakao user key, if any.
+pub async fn find_active(db: &Db, user_key: &str) -> Result<Option<Member>, sqlx::Error> {
+    let row: Option<MemberRow> = dispatch!(db, pool => {
+        sqlx::query_as(SELECT_ACTIVE_BY_USER_KEY).bind(user_key).fetch_optional(pool).await?
+    });
+    row.map(MemberRow::into_member).transpose()
+}
+
+/// What a join needs.
+pub struct NewMember<'a> {
+    pub user_key: &'a str,
+    pub plusfriend_key: Option<&'a str>,
+    pub name: &'a MemberName,
+    pub phone: &'a PhoneNumber,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    #[error("already a member")]
+    AlreadyMember,
+    #[error("name taken")]
+    NameTaken,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Creates the member. The unique indexes decide races: of two joins with one name, one gets `NameTaken`.
+pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
+    let now = now_ms();
+    let result: Result<(i64,), sqlx::Error> = dispatch!(db, pool => {
+        sqlx::query_as(
+            "INSERT INTO members (user_key, plusfriend_key, name, phone, grade, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, 'bronze', $5, $5) RETURNING id",
+        )
+        .bind(new.user_key)
+        .bind(new.plusfriend_key)
+        .bind(new.name.as_str())
+        .bind(new.phone.as_str())
+        .bind(now)
+        .fetch_one(pool)
+        .await
+    });
+    match result {
+        Ok((id,)) => Ok(Member {
+            id,
+            user_key: new.user_key.to_owned(),
+            name: new.name.as_str().to_owned(),
+            phone: new.phone.clone(),
+            grade: Grade::Bronze,
+            joined_at: now,
+        }),
+        Err(e) if violates_unique(&e, "members_active_user_key", "members.user_key") => {
+            Err(JoinError::AlreadyMember)
+        }
+        Err(e) if violates_unique(&e, "members_active_name", "members.name") => Err(JoinError::NameTaken),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Replaces the member's phone number; false when the member is no longer active.
+pub async fn update_phone(db: &Db, member_id: i64, phone: &PhoneNumber) -> Result<bool, sqlx::Error> {
+    let done = dispatch!(db, pool => {
+        sqlx::query(
+            "UPDATE members SET phone = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL",
+        )
+        .bind(phone.as_str())
+        .bind(now_ms())
+        .bind(member_id)
+        .execute(pool)
+        .await?
+        .rows_affected()
+    });
+    Ok(done == 1)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum WithdrawOutcome {
+    Withdrawn,
+    /// Open trades (an unfinished purchase or sale) keep the member.
+    OpenTrades(i64),
+    /// Already withdrawn (e.g. a double tap).
+    NotActive,
+}
+
+/// Soft-deletes the member and erases their phone number, unless a trade is open.
+///
+/// The open-trade count and the update share one write transaction, so a trade cannot open between
+/// the check and the withdrawal.
+pub async fn withdraw(db: &Db, member_id: i64) -> Result<WithdrawOutcome, sqlx::Error> {
+    dispatch!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let open = open_trades(member_id);
+        if open > 0 {
+            return Ok(WithdrawOutcome::OpenTrades(open));
+        }
+        let done = sqlx::query(
+            "UPDATE members SET deleted_at = $1, updated_at = $1, phone = NULL \
+             WHERE id = $2 AND deleted_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(if done == 1 { WithdrawOutcome::Withdrawn } else { WithdrawOutcome::NotActive })
+    })
+}
+
+/// Trades that keep a member from withdrawing: purchases not yet completed or cancelled, and sales
+/// awaiting completion. Orders do not exist yet in this schema, so no trade can be open; the order
+/// tables bring the real count, inside the same transaction as the withdrawal.
+fn open_trades(_member_id: i64) -> i64 {
+    0
+}

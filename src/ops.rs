@@ -1,0 +1,42 @@
+//! Operations endpoints: liveness and readiness.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use crate::app::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+}
+
+/// The process is up and serving HTTP.
+async fn healthz() -> Json<Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// The dependencies answer: the database, and Redis when configured. 503 when one does not.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let (db, cache) = tokio::join!(state.db.ping(), state.cache.ping());
+    let ok = db.is_ok() && cache.is_ok();
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let describe =
+        |r: Result<(), String>| r.map_or_else(|e| json!({"ok": false, "error": e}), |()| json!({"ok": true}));
+    let mut database = describe(db.map_err(|e| e.to_string()));
+    database["backend"] = json!(state.db.backend());
+    let mut cache_status = describe(cache.map_err(|e| e.to_string()));
+    cache_status["backend"] = json!(state.cache.backend());
+    (
+        status,
+        Json(json!({ "ready": ok, "database": database, "cache": cache_status })),
+    )
+}

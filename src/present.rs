@@ -1,0 +1,55 @@
+//! How values are shown to users: dates in Korean time, amounts in won.
+
+use time::{OffsetDateTime, UtcOffset};
+
+/// Korea does not observe daylight saving: KST is always UTC+9.
+const KST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => panic!("UTC+9 is a valid offset"),
+};
+
+/// `2026년 11월 22일` for a Unix-millisecond time, in Korean time.
+pub fn date_kst(unix_ms: i64) -> String {
+    let nanos = i128::from(unix_ms) * 1_000_000;
+    let Ok(at) = OffsetDateTime::from_unix_timestamp_nanos(nanos) else {
+        return "-".to_owned();
+    };
+    let at = at.to_offset(KST);
+    format!("{}년 {}월 {}일", at.year(), u8::from(at.month()), at.day())
+}
+
+/// `12,345원`.
+pub fn won(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 2);
+    if amount < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out.push('원');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_shown_in_korean_time() {
+        // 2026-11-21T15:30:00Z is already the 22nd in Seoul.
+        assert_eq!(date_kst(1_795_275_000_000), "2026년 11월 22일");
+    }
+
+    #[test]
+    fn amounts_get_thousands_separators() {
+        assert_eq!(won(0), "0원");
+        assert_eq!(won(1_000), "1,000원");
+        assert_eq!(won(1_234_567), "1,234,567원");
+        assert_eq!(won(-5_000), "-5,000원");
+    }
+}

@@ -1,0 +1,169 @@
+//! The skill runtime: how a Kakao skill call becomes a handler call and always comes back as a valid
+//! SkillResponse.
+//!
+//! A handler is an `async fn(SkillCall) -> SkillResult`. [`skill`] turns it into an axum route that
+//! 1. parses the body as a [`SkillPayload`] (a body that is not one gets HTTP 400 — it is not from Kakao),
+//! 2. checks the bot id when one is configured (HTTP 403),
+//! 3. runs the handler in its own task under the skill deadline, and
+//! 4. turns every failure — a [`SkillError`], a panic, the deadline — into a short Korean answer with a
+//!    way back to the main menu, with HTTP 200, because Kakao shows its own generic error for anything else.
+//!
+//! The shared-secret header is checked before any of this by [`guard`], a middleware on all `/skill` routes.
+
+pub mod guard;
+pub mod nav;
+pub mod replies;
+
+use std::future::Future;
+use std::time::Instant;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, post};
+use tracing::Instrument;
+
+use crate::app::AppState;
+use crate::domain::Invalid;
+use crate::kakao::{SkillPayload, SkillResponse};
+use crate::members::{Member, store as member_store};
+pub use nav::{Block, Nav};
+
+/// What a skill handler returns.
+pub type SkillResult = Result<SkillResponse, SkillError>;
+
+/// Why a skill could not do what was asked. Each becomes a friendly answer in [`SkillError::into_reply`].
+#[derive(Debug, thiserror::Error)]
+pub enum SkillError {
+    /// The caller must join first.
+    #[error("caller is not a member")]
+    NotMember,
+    /// The user's input broke a rule; the message says which, in Korean.
+    #[error("invalid input: {0}")]
+    Invalid(#[from] Invalid),
+    /// The request is understood but not allowed now (the message says why, in Korean).
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl SkillError {
+    /// The answer the user sees. Internal details never reach the user; they are logged once in [`run`].
+    pub fn into_reply(self, nav: &Nav) -> SkillResponse {
+        match self {
+            Self::NotMember => replies::join_first(nav),
+            Self::Invalid(invalid) => replies::problem(nav, invalid.message()),
+            Self::Refused(message) => replies::problem(nav, &message),
+            Self::Db(_) | Self::Internal(_) => replies::trouble(nav),
+        }
+    }
+
+    fn outcome(&self) -> &'static str {
+        match self {
+            Self::NotMember => "not_member",
+            Self::Invalid(_) => "invalid",
+            Self::Refused(_) => "refused",
+            Self::Db(_) => "db_error",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+}
+
+/// One skill call: the parsed payload and the application state.
+pub struct SkillCall {
+    pub state: AppState,
+    pub payload: SkillPayload,
+}
+
+impl SkillCall {
+    pub fn nav(&self) -> &Nav {
+        &self.state.nav
+    }
+
+    /// The calling member, or [`SkillError::NotMember`].
+    pub async fn member(&self) -> Result<Member, SkillError> {
+        self.find_member().await?.ok_or(SkillError::NotMember)
+    }
+
+    /// The calling member, if they joined.
+    pub async fn find_member(&self) -> Result<Option<Member>, SkillError> {
+        Ok(member_store::find_active(&self.state.db, self.payload.user_id()).await?)
+    }
+
+    /// A required block parameter; missing means the user skipped a slot.
+    pub fn param(&self, name: &str, missing: &'static str) -> Result<&str, SkillError> {
+        self.payload
+            .param(name)
+            .ok_or_else(|| SkillError::Invalid(Invalid::new(missing)))
+    }
+}
+
+/// Makes an axum POST route out of a skill handler (see the module documentation).
+pub fn skill<F, Fut>(handler: F) -> MethodRouter<AppState>
+where
+    F: Fn(SkillCall) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = SkillResult> + Send + 'static,
+{
+    post(move |State(state): State<AppState>, body: Bytes| run(state, body, handler.clone()))
+}
+
+async fn run<F, Fut>(state: AppState, body: Bytes, handler: F) -> Response
+where
+    F: Fn(SkillCall) -> Fut,
+    Fut: Future<Output = SkillResult> + Send + 'static,
+{
+    let payload = match SkillPayload::from_slice(&body) {
+        Ok(payload) => payload,
+        Err(err) => return not_a_skill_call(StatusCode::BAD_REQUEST, &err.to_string()),
+    };
+    if let Some(expected) = &state.config.kakao_bot_id
+        && payload.bot_id() != expected
+    {
+        return not_a_skill_call(StatusCode::FORBIDDEN, "unexpected bot id");
+    }
+
+    let span = tracing::Span::current();
+    span.record("block", payload.user_request.block.name.as_str());
+    let started = Instant::now();
+    let nav = state.nav.clone();
+    let deadline = state.config.skill_deadline;
+    // The handler runs in its own task: a panic stays inside it, and at the deadline we answer without
+    // cancelling it, so a write that is under way still finishes (or rolls back) as one unit.
+    let task = tokio::spawn(handler(SkillCall { state, payload }).instrument(span.clone()));
+    let (reply, outcome) = match tokio::time::timeout(deadline, task).await {
+        Ok(Ok(Ok(reply))) => (reply, "ok"),
+        Ok(Ok(Err(err))) => {
+            let outcome = err.outcome();
+            match &err {
+                SkillError::Db(_) | SkillError::Internal(_) => tracing::error!(error = %err, "skill failed"),
+                _ => tracing::debug!(error = %err, "skill refused"),
+            }
+            (err.into_reply(&nav), outcome)
+        }
+        Ok(Err(join_error)) => {
+            tracing::error!(error = %join_error, "skill panicked");
+            (replies::trouble(&nav), "panic")
+        }
+        Err(_) => {
+            tracing::warn!(
+                deadline_ms = deadline.as_millis() as u64,
+                "skill missed its deadline"
+            );
+            (replies::slow(&nav), "deadline")
+        }
+    };
+    span.record("outcome", outcome);
+    span.record("skill_ms", started.elapsed().as_millis() as u64);
+    Json(reply).into_response()
+}
+
+/// The answer to a body that is not a skill call (not Kakao's, so not a SkillResponse either).
+pub fn not_a_skill_call(status: StatusCode, reason: &str) -> Response {
+    let body = serde_json::json!({ "error": reason });
+    (status, Json(body)).into_response()
+}

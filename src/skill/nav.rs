@@ -1,0 +1,161 @@
+//! Navigation between Open Builder blocks.
+//!
+//! Multi-step flows (confirmations, pagination) need `block` quick replies, because only they carry
+//! `extra` back to us as `clientExtra`, and a block action needs the id Open Builder gave the block.
+//! Those ids differ per bot, so an operator lists them in `KAKAO_BLOCKS_FILE` (TOML, `key = "id"`).
+//! A block without an id falls back to a `message` quick reply whose text is the block's utterance, which
+//! still navigates (without `extra`) on a bot whose blocks use those utterances.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::kakao::{BlockId, Button, Extra, ListItem, QuickReply};
+
+/// The blocks our answers link to. `key` is the name in the blocks file; `utterance` the fallback text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Block {
+    Main,
+    Join,
+    Profile,
+    ChangePhone,
+    Withdraw,
+    MyPage,
+}
+
+impl Block {
+    pub const ALL: [Block; 6] = [
+        Block::Main,
+        Block::Join,
+        Block::Profile,
+        Block::ChangePhone,
+        Block::Withdraw,
+        Block::MyPage,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Main => "main",
+            Self::Join => "join",
+            Self::Profile => "profile",
+            Self::ChangePhone => "change_phone",
+            Self::Withdraw => "withdraw",
+            Self::MyPage => "mypage",
+        }
+    }
+
+    /// What the user would type to reach the block (the fallback `messageText`).
+    pub fn utterance(self) -> &'static str {
+        match self {
+            Self::Main => "처음으로",
+            Self::Join => "회원가입",
+            Self::Profile => "프로필",
+            Self::ChangePhone => "연락처변경",
+            Self::Withdraw => "회원탈퇴",
+            Self::MyPage => "마이페이지",
+        }
+    }
+}
+
+/// Block ids known for this bot.
+#[derive(Clone, Debug, Default)]
+pub struct Nav {
+    ids: HashMap<Block, BlockId>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum NavError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {problem}")]
+    Invalid { path: String, problem: String },
+}
+
+impl Nav {
+    /// Reads a blocks file: a TOML table of `key = "blockId"`. Unknown keys are errors (likely typos).
+    pub fn load(path: &Path) -> Result<Self, NavError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| NavError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        Self::parse(&text).map_err(|problem| NavError::Invalid { path: shown, problem })
+    }
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        let mut ids = HashMap::new();
+        for (key, value) in table {
+            let block = Block::ALL
+                .into_iter()
+                .find(|b| b.key() == key)
+                .ok_or_else(|| format!("unknown block key `{key}`"))?;
+            let id = value
+                .as_str()
+                .and_then(BlockId::new)
+                .ok_or_else(|| format!("`{key}` must be a block id string"))?;
+            ids.insert(block, id);
+        }
+        Ok(Self { ids })
+    }
+
+    pub fn id(&self, block: Block) -> Option<&BlockId> {
+        self.ids.get(&block)
+    }
+
+    /// A quick reply to `block`, carrying `extra` when the block id is known.
+    pub fn quick_reply(&self, label: &str, block: Block, extra: Extra) -> QuickReply {
+        match self.id(block) {
+            Some(id) => QuickReply::block(label, id.clone(), extra),
+            None => QuickReply::message(label, block.utterance()),
+        }
+    }
+
+    /// A quick reply to `block` without extra.
+    pub fn go(&self, label: &str, block: Block) -> QuickReply {
+        self.quick_reply(label, block, Extra::new())
+    }
+
+    /// A card button to `block`.
+    pub fn button(&self, label: &str, block: Block, extra: Extra) -> Button {
+        match self.id(block) {
+            Some(id) => Button::block(label, id.clone(), extra),
+            None => Button::message(label, block.utterance()),
+        }
+    }
+
+    /// A list-card row that opens `block`.
+    pub fn list_item(&self, title: &str, block: Block, extra: Extra) -> ListItem {
+        let item = ListItem::new(title);
+        match self.id(block) {
+            Some(id) => item.block(id.clone(), extra),
+            None => item.message(block.utterance()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blocks_file_maps_keys_to_ids() {
+        let nav = Nav::parse("main = \"abc123\"\nwithdraw = \"def456\"").unwrap();
+        assert_eq!(nav.id(Block::Main).unwrap().as_str(), "abc123");
+        assert!(nav.id(Block::Join).is_none());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_ids_are_refused() {
+        assert!(Nav::parse("mian = \"abc\"").unwrap_err().contains("mian"));
+        assert!(Nav::parse("main = 3").is_err());
+        assert!(Nav::parse("main = \"has space\"").is_err());
+    }
+
+    #[test]
+    fn every_block_key_and_utterance_is_distinct() {
+        let keys: std::collections::HashSet<_> = Block::ALL.iter().map(|b| b.key()).collect();
+        let utterances: std::collections::HashSet<_> = Block::ALL.iter().map(|b| b.utterance()).collect();
+        assert_eq!(keys.len(), Block::ALL.len());
+        assert_eq!(utterances.len(), Block::ALL.len());
+    }
+}

@@ -1,0 +1,13 @@
+//! One integration-test binary (faster to build than many). Each module is one area of behaviour.
+
+mod helpers;
+
+mod catalogue;
+mod guard;
+mod kakao_limits;
+mod kakao_payload;
+mod members;
+mod resilience;
+mod server;
+mod store_contract;
+mod validation;

@@ -1,0 +1,120 @@
+//! Black-box: the real server on a real socket, and the binary's subcommands.
+
+use std::process::Command;
+
+use junggye::app::{self, AppState};
+use junggye::cache::Cache;
+use junggye::config::Config;
+use junggye::skill::Nav;
+use serde_json::Value;
+
+use crate::helpers::{Backend, TestDb, assert_valid, payload};
+
+#[tokio::test]
+async fn the_server_answers_over_http_and_drains_on_shutdown() {
+    let t = TestDb::new(Backend::Sqlite).await;
+    let state = AppState::from_parts(
+        Config::for_tests("sqlite://unused.db"),
+        t.db.clone(),
+        Cache::memory(),
+        Nav::default(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app::serve(listener, app::router(state), async {
+        let _ = stopped.await;
+    }));
+
+    let client = reqwest::Client::new();
+    let health: Value = client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+
+    let body = payload("u1")
+        .param("name", "홍길동")
+        .param("phone", "01012345678")
+        .build();
+    let response = client
+        .post(format!("http://{addr}/skill/members/join"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-request-id"));
+    let reply: Value = response.json().await.unwrap();
+    assert_valid(&reply);
+
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    assert!(
+        client.get(format!("http://{addr}/healthz")).send().await.is_err(),
+        "closed after shutdown"
+    );
+}
+
+fn binary() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_junggye"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd.current_dir(tempfile::tempdir().unwrap().keep());
+    cmd
+}
+
+#[test]
+fn check_config_prints_the_effective_configuration_with_secrets_redacted() {
+    let out = binary()
+        .arg("check-config")
+        .env("SKILL_SECRET", "top-secret-value")
+        .env("DATABASE_URL", "postgres://app:db-password@db.internal/market")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8(out.stdout).unwrap();
+    assert!(printed.contains("SKILL_SECRET=(set)"), "{printed}");
+    assert!(
+        printed.contains("postgres://app:***@db.internal/market"),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains("top-secret-value") && !printed.contains("db-password"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn check_config_fails_on_an_invalid_or_insecure_production_configuration() {
+    let out = binary()
+        .arg("check-config")
+        .env("APP_ENV", "production")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("SKILL_SECRET") && err.contains("JWT_SECRET"),
+        "{err}"
+    );
+
+    let out = binary()
+        .arg("check-config")
+        .env("BIND_ADDR", "not-an-address")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+#[test]
+fn migrate_creates_the_sqlite_database_on_the_embedded_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = binary().current_dir(dir.path()).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("data/junggye.db").exists());
+}
