@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod cache;
 mod catalogue;
 mod guard;
 mod kakao_limits;
