@@ -54,7 +54,7 @@ async fn main() -> ExitCode {
 }
 
 async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    telemetry::init(config.log_format);
+    let _logs = telemetry::init(config.log_format);
     let db = Db::connect(&config.database_url, 1).await?;
     db.migrate().await?;
     tracing::info!(backend = db.backend(), "migrations applied");
@@ -62,7 +62,7 @@ async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
-    telemetry::init(config.log_format);
+    let _logs = telemetry::init(config.log_format);
     app::warn_about(&config);
     let bind_addr = config.bind_addr;
     let state = AppState::build(config).await?;

@@ -10,14 +10,32 @@ use crate::config::LogFormat;
 /// The filter when `RUST_LOG` is unset: our info, and only warnings from the database driver.
 pub const DEFAULT_FILTER: &str = "info,sqlx=warn";
 
-/// Installs the global subscriber (once; later calls are ignored so tests may call it freely).
-pub fn init(format: LogFormat) {
+/// How many bytes of log lines one write to stdout may carry.
+const LOG_BUFFER_BYTES: usize = 64 * 1024;
+
+/// Keeps the background log writer alive; lines still buffered are flushed when it is dropped, so `main`
+/// holds it until the server has stopped.
+pub type LogGuard = tracing_appender::non_blocking::WorkerGuard;
+
+/// Installs the global subscriber.
+///
+/// Lines go to stdout through a background thread, so a request never waits on a slow terminal or pipe.
+/// That thread drains every line queued and writes them in one buffered write before flushing, so under
+/// load one system call carries many lines. If the reader cannot keep up and the queue fills, lines are
+/// dropped rather than slowing requests.
+pub fn init(format: LogFormat) -> LogGuard {
+    let stdout = std::io::BufWriter::with_capacity(LOG_BUFFER_BYTES, std::io::stdout());
+    let (writer, guard) = tracing_appender::non_blocking(stdout);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_ansi(ansi)
+        .with_writer(writer);
     let _ = match format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Text => builder.try_init(),
     };
+    guard
 }

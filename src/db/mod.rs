@@ -21,8 +21,22 @@ use crate::config::DatabaseUrl;
 /// A connection pool to one of the two supported databases.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqlitePool, WriteGate),
     Postgres(PgPool),
+}
+
+/// SQLite allows one writer at a time. Writers that collide inside SQLite wait in its busy handler, which
+/// sleeps in growing steps (up to 100 ms) and so turns contention into long tail latency. Queuing our own
+/// writers here instead hands the write lock over as soon as it is free, in arrival order.
+/// (PostgreSQL needs no gate: it locks rows, not the database.)
+#[derive(Clone, Debug, Default)]
+pub struct WriteGate(std::sync::Arc<tokio::sync::Mutex<()>>);
+
+impl WriteGate {
+    /// Waits for this process's turn to write.
+    pub async fn turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.0.lock().await
+    }
 }
 
 /// Runs `$body` with `$pool` bound to the configured backend's pool.
@@ -33,12 +47,28 @@ pub enum Db {
 macro_rules! dispatch {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Sqlite($pool, _) => $body,
             $crate::db::Db::Postgres($pool) => $body,
         }
     };
 }
 pub use dispatch;
+
+/// Like [`dispatch!`], for code that writes: on SQLite it first waits for the [`WriteGate`].
+/// Never nest it (the gate is not re-entrant).
+#[macro_export]
+macro_rules! dispatch_write {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool, gate) => {
+                let _turn = gate.turn().await;
+                $body
+            }
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub use dispatch_write;
 
 /// How long a request waits for a pooled connection before giving up (well inside a skill's deadline).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
@@ -76,7 +106,7 @@ impl Db {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(options)
             .await?;
-        Ok(Self::Sqlite(pool))
+        Ok(Self::Sqlite(pool, WriteGate::default()))
     }
 
     /// Connects to PostgreSQL with explicit options (tests use them to pick a schema).
@@ -95,7 +125,7 @@ impl Db {
     /// Applies the embedded migrations that have not run yet.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
-            Self::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Self::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await,
             Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         }
     }
@@ -107,7 +137,7 @@ impl Db {
 
     pub fn backend(&self) -> &'static str {
         match self {
-            Self::Sqlite(_) => "sqlite",
+            Self::Sqlite(..) => "sqlite",
             Self::Postgres(_) => "postgres",
         }
     }

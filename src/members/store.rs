@@ -4,7 +4,7 @@
 use sqlx::FromRow;
 
 use super::model::{Grade, Member};
-use crate::db::{BeginWrite, Db, dispatch, now_ms, violates_unique};
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms, violates_unique};
 use crate::domain::member::{MemberName, PhoneNumber};
 
 #[derive(FromRow)]
@@ -65,7 +65,7 @@ pub enum JoinError {
 /// Creates the member. The unique indexes decide races: of two joins with one name, one gets `NameTaken`.
 pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
     let now = now_ms();
-    let result: Result<(i64,), sqlx::Error> = dispatch!(db, pool => {
+    let result: Result<(i64,), sqlx::Error> = dispatch_write!(db, pool => {
         sqlx::query_as(
             "INSERT INTO members (user_key, plusfriend_key, name, phone, grade, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, 'bronze', $5, $5) RETURNING id",
@@ -97,7 +97,7 @@ pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
 
 /// Replaces the member's phone number; false when the member is no longer active.
 pub async fn update_phone(db: &Db, member_id: i64, phone: &PhoneNumber) -> Result<bool, sqlx::Error> {
-    let done = dispatch!(db, pool => {
+    let done = dispatch_write!(db, pool => {
         sqlx::query(
             "UPDATE members SET phone = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL",
         )
@@ -125,7 +125,7 @@ pub enum WithdrawOutcome {
 /// The open-trade count and the update share one write transaction, so a trade cannot open between
 /// the check and the withdrawal.
 pub async fn withdraw(db: &Db, member_id: i64) -> Result<WithdrawOutcome, sqlx::Error> {
-    dispatch!(db, pool => {
+    dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let open = open_trades(member_id);
         if open > 0 {

@@ -17,9 +17,15 @@ fn redis_url() -> String {
 #[tokio::test]
 async fn redis_stores_values_with_an_expiry() {
     let cache = Cache::redis(&redis_url()).unwrap();
-    cache.ping().await.unwrap_or_else(|e| panic!("Redis at {} is required: {e}", redis_url()));
+    cache
+        .ping()
+        .await
+        .unwrap_or_else(|e| panic!("Redis at {} is required: {e}", redis_url()));
     let key = format!("junggye:test:{}", uuid::Uuid::new_v4());
-    cache.set(&key, b"value", Duration::from_millis(200)).await.unwrap();
+    cache
+        .set(&key, b"value", Duration::from_millis(200))
+        .await
+        .unwrap();
     assert_eq!(cache.get(&key).await.unwrap().as_deref(), Some(&b"value"[..]));
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(cache.get(&key).await.unwrap(), None);
@@ -29,9 +35,18 @@ async fn readyz_with(cache: Cache) -> (StatusCode, serde_json::Value) {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
     let t = TestDb::new(Backend::Sqlite).await;
-    let state = AppState::from_parts(Config::for_tests("sqlite://unused.db"), t.db.clone(), cache, Nav::default());
+    let state = AppState::from_parts(
+        Config::for_tests("sqlite://unused.db"),
+        t.db.clone(),
+        cache,
+        Nav::default(),
+    );
     let response = app::router(state)
-        .oneshot(axum::http::Request::get("/readyz").body(axum::body::Body::empty()).unwrap())
+        .oneshot(
+            axum::http::Request::get("/readyz")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     let status = response.status();
