@@ -1,65 +1,112 @@
 #!/usr/bin/env bash
-# Skill benchmarks: starts the release server on each backend, seeds members, and drives the member skills
-# with wrk (1 thread, 64 connections unless WRK_ARGS says otherwise). Prints req/s, latency percentiles
-# and the server's peak RSS per scenario.
+# Skill benchmarks. For each backend: start the release server on a fresh database, seed members through
+# the join skill, then drive each scenario with wrk (1 thread, 64 connections) REPEAT times, each run
+# next to a run of the bare-handler ceiling (examples/ceiling.rs), because this machine's speed drifts
+# from minute to minute and a figure is only meaningful beside the ceiling measured at the same time.
 #
-#   benches/run.sh                 # SQLite and PostgreSQL
-#   BACKENDS=sqlite benches/run.sh # one backend
+#   benches/run.sh                         # SQLite and PostgreSQL, 3 rounds of 10 s
+#   BACKENDS=sqlite REPEAT=1 benches/run.sh
 #
-# Needs wrk (apt-get install wrk) and, for PostgreSQL, the server at BENCH_POSTGRES (default below).
+# Prints one line per run, then a median table: req/s, p50/p99/p99.9 latency, ratio to the ceiling, and
+# the server's peak RSS. Needs wrk (apt-get install wrk); PostgreSQL at BENCH_POSTGRES for that backend.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 DURATION=${DURATION:-10s}
+REPEAT=${REPEAT:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 MEMBERS=${MEMBERS:-10000}
 PORT=${PORT:-18080}
+CEILING_PORT=${CEILING_PORT:-18090}
 BENCH_POSTGRES=${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 export RUST_LOG=${RUST_LOG:-info,sqlx=warn}
 
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet
-BIN=${CARGO_TARGET_DIR:-target}/release/junggye
+cargo build --release --quiet --bin junggye --example ceiling
+TARGET=${CARGO_TARGET_DIR:-target}/release
 WORK=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+SERVER=""; CEILING=""
+trap 'kill $SERVER $CEILING 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+wait_up() { # url
+  for _ in $(seq 1 50); do curl -s -o /dev/null "$1" && return; sleep 0.2; done
+  echo "server at $1 did not start" >&2; cat "$WORK"/*.log >&2; exit 1
+}
+
+"$TARGET/examples/ceiling" "127.0.0.1:$CEILING_PORT" >"$WORK/ceiling.log" 2>&1 &
+CEILING=$!
+wait_up "http://127.0.0.1:$CEILING_PORT/"
 
 start_server() { # database url
-  DATABASE_URL=$1 BIND_ADDR=127.0.0.1:$PORT APP_ENV=test "$BIN" serve >"$WORK/server.log" 2>&1 &
+  DATABASE_URL=$1 BIND_ADDR=127.0.0.1:$PORT APP_ENV=test "$TARGET/junggye" serve >"$WORK/server.log" 2>&1 &
   SERVER=$!
-  for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && return; sleep 0.2; done
-  echo "server did not start:" >&2; cat "$WORK/server.log" >&2; exit 1
+  wait_up "http://127.0.0.1:$PORT/healthz"
 }
 
-peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
+peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
-run_wrk() { # label, script, duration
-  local out
-  out=$(wrk -t1 -c"$CONNECTIONS" -d"$3" --latency -s "benches/lua/$2" "http://127.0.0.1:$PORT" | grep '^RESULT ' | sed 's/^RESULT //')
-  printf '%-10s %-8s %s peak_rss_mb=%s\n' "$BACKEND" "$1" "$out" "$(peak_rss_mb)"
+wrk_json() { # port, script
+  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "benches/lua/$2" "http://127.0.0.1:$1" | sed -n 's/^RESULT //p'
 }
 
-seed() { # members with keys s-1-1..N through the join skill itself
+field() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" <<<"$1"; }
+
+RESULTS=$WORK/results.tsv
+run_scenario() { # label, script
+  for round in $(seq 1 "$REPEAT"); do
+    local ceiling result
+    ceiling=$(wrk_json "$CEILING_PORT" ceiling.lua)
+    result=$(wrk_json "$PORT" "$2")
+    local rps c_rps
+    rps=$(field "$result" rps); c_rps=$(field "$ceiling" rps)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$BACKEND" "$1" "$rps" "$(field "$result" p50_ms)" \
+      "$(field "$result" p99_ms)" "$(field "$result" p999_ms)" "$c_rps" "$(field "$result" non200)" \
+      "$(peak_rss_mb "$SERVER")" | tee -a "$RESULTS"
+  done
+}
+
+seed() { # members s-1-1..N, created through the join skill itself
   BENCH_PREFIX=s wrk -t1 -c1 -d600s -s benches/lua/join.lua "http://127.0.0.1:$PORT" >/dev/null &
   local loader=$!
   until [ "$(count_members)" -ge "$MEMBERS" ]; do sleep 0.5; done
   kill $loader; wait $loader 2>/dev/null || true
 }
 
+echo -e "backend\tscenario\treq/s\tp50_ms\tp99_ms\tp99.9_ms\tceiling_req/s\tnon200\tpeak_rss_mb"
 for BACKEND in $BACKENDS; do
   case $BACKEND in
     sqlite)
       URL="sqlite://$WORK/bench.db"
       count_members() { sqlite3 "$WORK/bench.db" 'SELECT COUNT(*) FROM members' 2>/dev/null || echo 0; } ;;
     postgres)
-      psql "$BENCH_POSTGRES/postgres" -qc 'DROP DATABASE IF EXISTS junggye_bench' -c 'CREATE DATABASE junggye_bench' >/dev/null
+      psql "$BENCH_POSTGRES/postgres" -qc 'DROP DATABASE IF EXISTS junggye_bench' -c 'CREATE DATABASE junggye_bench' >/dev/null 2>&1
       URL="$BENCH_POSTGRES/junggye_bench"
       count_members() { psql "$URL" -tAc 'SELECT COUNT(*) FROM members' 2>/dev/null || echo 0; } ;;
     *) echo "unknown backend $BACKEND" >&2; exit 1 ;;
   esac
   start_server "$URL"
   seed
-  BENCH_MEMBERS=$MEMBERS run_wrk profile profile.lua "$DURATION"
-  BENCH_PREFIX=j run_wrk join join.lua "$DURATION"
+  BENCH_MEMBERS=$MEMBERS run_scenario profile profile.lua
+  BENCH_PREFIX="j$BACKEND" run_scenario join join.lua
   kill $SERVER; wait $SERVER 2>/dev/null || true
 done
+
+echo
+echo "Medians of $REPEAT runs ($DURATION each, wrk -t1 -c$CONNECTIONS):"
+echo "| backend | scenario | req/s | p50 ms | p99 ms | p99.9 ms | ceiling req/s | share of ceiling | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|---|"
+python3 - "$RESULTS" <<'PY'
+import statistics, sys
+from collections import defaultdict
+rows = defaultdict(list)
+for line in open(sys.argv[1]):
+    b, s, rps, p50, p99, p999, ceil, bad, rss = line.split("\t")
+    rows[(b, s)].append((float(rps), float(p50), float(p99), float(p999), float(ceil), int(bad), float(rss)))
+for (b, s), runs in rows.items():
+    med = lambda i: statistics.median(r[i] for r in runs)
+    share = statistics.median(r[0] / r[4] for r in runs)
+    bad = sum(r[5] for r in runs)
+    note = "" if bad == 0 else f" ({bad} non-200!)"
+    print(f"| {b} | {s}{note} | {med(0):,.0f} | {med(1):.2f} | {med(2):.2f} | {med(3):.2f} | {med(4):,.0f} | {share:.0%} | {max(r[6] for r in runs):.1f} |")
+PY

@@ -4,6 +4,7 @@ mod helpers;
 
 mod cache;
 mod catalogue;
+mod docs;
 mod guard;
 mod kakao_limits;
 mod kakao_payload;
