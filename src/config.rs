@@ -77,6 +77,61 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Time a skill may take before a polite fallback answer is sent (Kakao gives up at 5000).",
     },
     Variable {
+        name: "IMAGE_HOSTS",
+        default: "*.kakaocdn.net",
+        meaning: "Comma-separated hosts product images may be downloaded from (`*.` allows subdomains). Anything else is refused.",
+    },
+    Variable {
+        name: "IMAGE_MAX_BYTES",
+        default: "10485760",
+        meaning: "Largest image accepted, in bytes.",
+    },
+    Variable {
+        name: "IMAGE_STORAGE",
+        default: "local",
+        meaning: "`local` (files under `IMAGE_DIR`, served at `/images/…`) or `s3`.",
+    },
+    Variable {
+        name: "IMAGE_DIR",
+        default: "data/images",
+        meaning: "Directory of the local image storage.",
+    },
+    Variable {
+        name: "S3_BUCKET",
+        default: "(required with `s3`)",
+        meaning: "Bucket for images.",
+    },
+    Variable {
+        name: "S3_REGION",
+        default: "ap-northeast-2",
+        meaning: "Region of the bucket.",
+    },
+    Variable {
+        name: "S3_ENDPOINT",
+        default: "(unset: AWS)",
+        meaning: "Endpoint of an S3-compatible store, e.g. `http://127.0.0.1:9000`.",
+    },
+    Variable {
+        name: "S3_PATH_STYLE",
+        default: "false",
+        meaning: "`true` for path-style bucket addressing (most S3-compatible stores).",
+    },
+    Variable {
+        name: "S3_PUBLIC_URL",
+        default: "https://{S3_BUCKET}.s3.{S3_REGION}.amazonaws.com",
+        meaning: "Base URL under which stored images are publicly readable.",
+    },
+    Variable {
+        name: "S3_ACCESS_KEY_ID",
+        default: "(required with `s3`)",
+        meaning: "Access key of the image bucket.",
+    },
+    Variable {
+        name: "S3_SECRET_ACCESS_KEY",
+        default: "(required with `s3`)",
+        meaning: "Secret key of the image bucket.",
+    },
+    Variable {
         name: "JWT_SECRET",
         default: "(unset: admin API disabled)",
         meaning: "Key (≥ 32 bytes) signing admin tokens.",
@@ -127,6 +182,37 @@ pub struct Config {
     pub skill_deadline: Duration,
     pub jwt_secret: Option<SecretString>,
     pub log_format: LogFormat,
+    pub images: ImageSettings,
+}
+
+/// Where product images may come from and where they are kept.
+#[derive(Clone, Debug)]
+pub struct ImageSettings {
+    /// Host patterns images may be downloaded from: `host`, `host:port` or `*.domain` (subdomains only).
+    pub allowed_hosts: Vec<String>,
+    pub max_bytes: u64,
+    pub storage: ImageStorage,
+}
+
+#[derive(Clone, Debug)]
+pub enum ImageStorage {
+    /// Files under a directory, served by this server at `/images/{key}`.
+    Local {
+        dir: PathBuf,
+    },
+    S3(S3Settings),
+}
+
+#[derive(Clone, Debug)]
+pub struct S3Settings {
+    pub bucket: String,
+    pub region: String,
+    pub endpoint: Option<String>,
+    pub path_style: bool,
+    /// Base URL under which stored objects are publicly readable (no trailing slash).
+    pub public_url: String,
+    pub access_key_id: String,
+    pub secret_access_key: SecretString,
 }
 
 /// A database URL; it may carry a password, so it is only shown redacted.
@@ -271,6 +357,7 @@ impl Config {
                 "JWT_SECRET: must be at least {JWT_SECRET_MIN_BYTES} bytes"
             ));
         }
+        let images = image_settings(&mut errors, &get);
         let log_format = match get("LOG_FORMAT").unwrap_or("text") {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -312,6 +399,7 @@ impl Config {
             skill_deadline: Duration::from_millis(deadline_ms),
             jwt_secret,
             log_format,
+            images,
         })
     }
 
@@ -322,6 +410,80 @@ impl Config {
             ("DATABASE_URL".to_owned(), database_url.to_owned()),
         ]);
         Self::from_vars(&vars).expect("test configuration is valid")
+    }
+}
+
+/// Largest image size anyone may configure: beyond this a download cannot finish within a skill's budget.
+const IMAGE_MAX_BYTES_CEILING: u64 = 50 * 1024 * 1024;
+
+fn image_settings<'a>(errors: &mut Vec<String>, get: &impl Fn(&str) -> Option<&'a str>) -> ImageSettings {
+    let allowed_hosts: Vec<String> = get("IMAGE_HOSTS")
+        .unwrap_or("*.kakaocdn.net")
+        .split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect();
+    if allowed_hosts.iter().any(|h| h == "*" || h.contains('/')) {
+        errors.push("IMAGE_HOSTS: list host names (or *.domain), not `*` or URLs".into());
+    }
+    let max_bytes: u64 = parse_or(
+        errors,
+        "IMAGE_MAX_BYTES",
+        get("IMAGE_MAX_BYTES"),
+        10 * 1024 * 1024,
+    );
+    if !(1024..=IMAGE_MAX_BYTES_CEILING).contains(&max_bytes) {
+        errors.push(format!(
+            "IMAGE_MAX_BYTES: must be between 1024 and {IMAGE_MAX_BYTES_CEILING}"
+        ));
+    }
+    let storage = match get("IMAGE_STORAGE").unwrap_or("local") {
+        "local" => ImageStorage::Local {
+            dir: PathBuf::from(get("IMAGE_DIR").unwrap_or("data/images")),
+        },
+        "s3" => {
+            let mut required = |name: &str| {
+                get(name).map(str::to_owned).unwrap_or_else(|| {
+                    errors.push(format!("{name}: required when IMAGE_STORAGE=s3"));
+                    String::new()
+                })
+            };
+            let bucket = required("S3_BUCKET");
+            let access_key_id = required("S3_ACCESS_KEY_ID");
+            let secret_access_key = SecretString::from(required("S3_SECRET_ACCESS_KEY"));
+            let region = get("S3_REGION").unwrap_or("ap-northeast-2").to_owned();
+            let public_url = get("S3_PUBLIC_URL")
+                .map(|u| u.trim_end_matches('/').to_owned())
+                .unwrap_or_else(|| format!("https://{bucket}.s3.{region}.amazonaws.com"));
+            let path_style = match get("S3_PATH_STYLE").unwrap_or("false") {
+                "true" | "1" => true,
+                "false" | "0" => false,
+                other => {
+                    errors.push(format!("S3_PATH_STYLE: `{other}` is not true or false"));
+                    false
+                }
+            };
+            ImageStorage::S3(S3Settings {
+                bucket,
+                region,
+                endpoint: get("S3_ENDPOINT").map(str::to_owned),
+                path_style,
+                public_url,
+                access_key_id,
+                secret_access_key,
+            })
+        }
+        other => {
+            errors.push(format!("IMAGE_STORAGE: `{other}` is not local or s3"));
+            ImageStorage::Local {
+                dir: PathBuf::from("data/images"),
+            }
+        }
+    };
+    ImageSettings {
+        allowed_hosts,
+        max_bytes,
+        storage,
     }
 }
 
@@ -368,6 +530,28 @@ impl fmt::Display for Config {
         let blocks = self.blocks_file.as_ref().map(|p| p.display().to_string());
         writeln!(f, "KAKAO_BLOCKS_FILE={}", blocks.as_deref().unwrap_or("(unset)"))?;
         writeln!(f, "SKILL_DEADLINE_MS={}", self.skill_deadline.as_millis())?;
+        writeln!(f, "IMAGE_HOSTS={}", self.images.allowed_hosts.join(","))?;
+        writeln!(f, "IMAGE_MAX_BYTES={}", self.images.max_bytes)?;
+        match &self.images.storage {
+            ImageStorage::Local { dir } => {
+                writeln!(f, "IMAGE_STORAGE=local")?;
+                writeln!(f, "IMAGE_DIR={}", dir.display())?;
+            }
+            ImageStorage::S3(s3) => {
+                writeln!(f, "IMAGE_STORAGE=s3")?;
+                writeln!(f, "S3_BUCKET={}", s3.bucket)?;
+                writeln!(f, "S3_REGION={}", s3.region)?;
+                writeln!(
+                    f,
+                    "S3_ENDPOINT={}",
+                    s3.endpoint.as_deref().unwrap_or("(unset: AWS)")
+                )?;
+                writeln!(f, "S3_PATH_STYLE={}", s3.path_style)?;
+                writeln!(f, "S3_PUBLIC_URL={}", s3.public_url)?;
+                writeln!(f, "S3_ACCESS_KEY_ID={}", s3.access_key_id)?;
+                writeln!(f, "S3_SECRET_ACCESS_KEY=(set)")?;
+            }
+        }
         writeln!(f, "JWT_SECRET={}", set(&self.jwt_secret))?;
         write!(f, "LOG_FORMAT={:?}", self.log_format)
     }
@@ -429,6 +613,43 @@ mod tests {
         ]))
         .unwrap_err();
         assert_eq!(err.0.len(), 5, "{err}");
+    }
+
+    #[test]
+    fn s3_storage_needs_its_bucket_and_keys_and_never_shows_the_secret() {
+        let err = Config::from_vars(&vars(&[("IMAGE_STORAGE", "s3")]))
+            .unwrap_err()
+            .to_string();
+        for name in ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] {
+            assert!(err.contains(name), "{err}");
+        }
+        let c = Config::from_vars(&vars(&[
+            ("IMAGE_STORAGE", "s3"),
+            ("S3_BUCKET", "market-images"),
+            ("S3_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("S3_SECRET_ACCESS_KEY", "hunter2-s3"),
+            ("S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("S3_PATH_STYLE", "true"),
+        ]))
+        .unwrap();
+        let ImageStorage::S3(s3) = &c.images.storage else {
+            panic!("s3 expected")
+        };
+        assert_eq!(
+            s3.public_url,
+            "https://market-images.s3.ap-northeast-2.amazonaws.com"
+        );
+        assert!(s3.path_style);
+        for shown in [format!("{c:?}"), c.to_string()] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn image_hosts_are_a_list_of_names_not_a_wildcard() {
+        let c = Config::from_vars(&vars(&[("IMAGE_HOSTS", " *.kakaocdn.net, 127.0.0.1:9999 ")])).unwrap();
+        assert_eq!(c.images.allowed_hosts, ["*.kakaocdn.net", "127.0.0.1:9999"]);
+        assert!(Config::from_vars(&vars(&[("IMAGE_HOSTS", "*")])).is_err());
     }
 
     #[test]
