@@ -4,8 +4,10 @@
 # next to a run of the bare-handler ceiling (examples/ceiling.rs), because this machine's speed drifts
 # from minute to minute and a figure is only meaningful beside the ceiling measured at the same time.
 #
-#   benches/run.sh                         # SQLite and PostgreSQL, 3 rounds of 10 s
-#   BACKENDS=sqlite REPEAT=1 benches/run.sh
+#   benches/run.sh                         # SQLite and PostgreSQL, 3 rounds of 10 s, every scenario
+#   BACKENDS=sqlite REPEAT=1 SCENARIOS="list search" benches/run.sh
+#
+# Scenarios: profile, join (members); list, detail, search (10,000 products, PRODUCTS to change).
 #
 # Prints one line per run, then a median table: req/s, p50/p99/p99.9 latency, ratio to the ceiling, and
 # the server's peak RSS. Needs wrk (apt-get install wrk); PostgreSQL at BENCH_POSTGRES for that backend.
@@ -17,6 +19,8 @@ DURATION=${DURATION:-10s}
 REPEAT=${REPEAT:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 MEMBERS=${MEMBERS:-10000}
+PRODUCTS=${PRODUCTS:-10000}
+SCENARIOS=${SCENARIOS:-"profile join list detail search"}
 PORT=${PORT:-18080}
 CEILING_PORT=${CEILING_PORT:-18090}
 BENCH_POSTGRES=${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
@@ -78,17 +82,28 @@ for BACKEND in $BACKENDS; do
   case $BACKEND in
     sqlite)
       URL="sqlite://$WORK/bench.db"
+      sql() { sqlite3 "$WORK/bench.db"; }
       count_members() { sqlite3 "$WORK/bench.db" 'SELECT COUNT(*) FROM members' 2>/dev/null || echo 0; } ;;
     postgres)
       psql "$BENCH_POSTGRES/postgres" -qc 'DROP DATABASE IF EXISTS junggye_bench' -c 'CREATE DATABASE junggye_bench' >/dev/null 2>&1
       URL="$BENCH_POSTGRES/junggye_bench"
+      sql() { psql -q "$URL" >/dev/null; }
       count_members() { psql "$URL" -tAc 'SELECT COUNT(*) FROM members' 2>/dev/null || echo 0; } ;;
     *) echo "unknown backend $BACKEND" >&2; exit 1 ;;
   esac
   start_server "$URL"
   seed
-  BENCH_MEMBERS=$MEMBERS run_scenario profile profile.lua
-  BENCH_PREFIX="j$BACKEND" run_scenario join join.lua
+  awk -v n="$PRODUCTS" -v sellers="$MEMBERS" -f benches/seed_products.awk | sql
+  for scenario in $SCENARIOS; do
+    case $scenario in
+      profile) BENCH_MEMBERS=$MEMBERS run_scenario profile profile.lua ;;
+      join) BENCH_PREFIX="j$BACKEND" run_scenario join join.lua ;;
+      list) BENCH_PRODUCTS=$PRODUCTS run_scenario list products_list.lua ;;
+      detail) BENCH_PRODUCTS=$PRODUCTS run_scenario detail products_detail.lua ;;
+      search) run_scenario search products_search.lua ;;
+      *) echo "unknown scenario $scenario" >&2; exit 1 ;;
+    esac
+  done
   kill $SERVER; wait $SERVER 2>/dev/null || true
 done
 

@@ -18,8 +18,10 @@ use tracing::Span;
 use crate::cache::Cache;
 use crate::config::{AppEnv, Config};
 use crate::db::Db;
+use crate::images::{ImageError, Images};
+use crate::products::cards::{NO_PHOTO_PATH, NO_PHOTO_PNG};
 use crate::skill::{Nav, guard};
-use crate::{members, ops, validation};
+use crate::{members, notices, ops, products, validation};
 
 /// Everything a request handler may need; cheap to clone.
 #[derive(Clone)]
@@ -28,6 +30,7 @@ pub struct AppState {
     pub db: Db,
     pub cache: Cache,
     pub nav: Arc<Nav>,
+    pub images: Images,
 }
 
 /// Why the application could not start.
@@ -41,6 +44,8 @@ pub enum StartError {
     Redis(#[from] redis::RedisError),
     #[error("blocks file: {0}")]
     Blocks(#[from] crate::skill::nav::NavError),
+    #[error("images: {0}")]
+    Images(#[from] ImageError),
 }
 
 impl AppState {
@@ -56,16 +61,19 @@ impl AppState {
             Some(path) => Nav::load(path)?,
             None => Nav::default(),
         };
-        Ok(Self::from_parts(config, db, cache, nav))
+        Self::from_parts(config, db, cache, nav)
     }
 
-    pub fn from_parts(config: Config, db: Db, cache: Cache, nav: Nav) -> Self {
-        Self {
+    /// Assembles the state from connected parts (tests bring their own database and cache).
+    pub fn from_parts(config: Config, db: Db, cache: Cache, nav: Nav) -> Result<Self, StartError> {
+        let images = Images::new(&config.images, &config.public_url)?;
+        Ok(Self {
             config: Arc::new(config),
             db,
             cache,
             nav: Arc::new(nav),
-        }
+            images,
+        })
     }
 }
 
@@ -73,6 +81,8 @@ impl AppState {
 pub fn skill_routes() -> Router<AppState> {
     Router::new()
         .merge(members::skills::routes())
+        .merge(notices::skills::routes())
+        .merge(products::skills::routes())
         .merge(validation::routes())
 }
 
@@ -104,8 +114,21 @@ pub fn assemble(state: AppState, skills: Router<AppState>) -> Router {
     Router::new()
         .merge(skills)
         .merge(ops::routes())
+        .merge(crate::images::routes(state.images.store().clone()))
+        .route(NO_PHOTO_PATH, axum::routing::get(no_photo))
         .layer(stack)
         .with_state(state)
+}
+
+/// The placeholder shown where a product has no photo yet.
+async fn no_photo() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "image/png"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        NO_PHOTO_PNG,
+    )
 }
 
 /// The span of one request, keyed on the route template so it stays low-cardinality.

@@ -8,6 +8,9 @@ use junggye::config::Config;
 use junggye::db::Db;
 use junggye::telemetry;
 
+/// Photo downloads still pending this long after they started belonged to a process that stopped.
+const PHOTO_DOWNLOAD_GRACE_MS: i64 = 10 * 60 * 1000;
+
 #[derive(Parser)]
 #[command(name = "junggye", version, about = "중계나라 KakaoTalk market chatbot server")]
 struct Cli {
@@ -66,6 +69,14 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     app::warn_about(&config);
     let bind_addr = config.bind_addr;
     let state = AppState::build(config).await?;
+    let interrupted =
+        junggye::products::store::fail_stale_photo_sets(&state.db, PHOTO_DOWNLOAD_GRACE_MS).await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "photo downloads interrupted by a previous stop were marked failed"
+        );
+    }
     let listener = tokio::net::TcpListener::bind(bind_addr).await?;
     tracing::info!(
         addr = %listener.local_addr()?,

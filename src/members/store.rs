@@ -120,34 +120,42 @@ pub enum WithdrawOutcome {
     NotActive,
 }
 
-/// Soft-deletes the member and erases their phone number, unless a trade is open.
+/// Soft-deletes the member, erases their phone number and takes their listings down, unless a trade is
+/// open.
 ///
-/// The open-trade count and the update share one write transaction, so a trade cannot open between
-/// the check and the withdrawal.
+/// The open-trade count and the updates share one write transaction, so a trade cannot open between the
+/// check and the withdrawal.
 pub async fn withdraw(db: &Db, member_id: i64) -> Result<WithdrawOutcome, sqlx::Error> {
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        let open = open_trades(member_id);
+        let (open,): (i64,) = sqlx::query_as(OPEN_TRADES).bind(member_id).fetch_one(&mut *tx).await?;
         if open > 0 {
             return Ok(WithdrawOutcome::OpenTrades(open));
         }
+        let now = now_ms();
         let done = sqlx::query(
             "UPDATE members SET deleted_at = $1, updated_at = $1, phone = NULL \
              WHERE id = $2 AND deleted_at IS NULL",
         )
-        .bind(now_ms())
+        .bind(now)
         .bind(member_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        sqlx::query(
+            "UPDATE products SET status = 'deleted', updated_at = $1 \
+             WHERE seller_id = $2 AND status IN ('on_sale', 'reserved', 'hidden')",
+        )
+        .bind(now)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(if done == 1 { WithdrawOutcome::Withdrawn } else { WithdrawOutcome::NotActive })
     })
 }
 
-/// Trades that keep a member from withdrawing: purchases not yet completed or cancelled, and sales
-/// awaiting completion. Orders do not exist yet in this schema, so no trade can be open; the order
-/// tables bring the real count, inside the same transaction as the withdrawal.
-fn open_trades(_member_id: i64) -> i64 {
-    0
-}
+/// Trades that keep a member from withdrawing: their products that a buyer is paying for or has paid for
+/// (on the way to completion). Purchases join this count when orders exist.
+const OPEN_TRADES: &str = "SELECT COUNT(*) FROM products \
+     WHERE seller_id = $1 AND status IN ('pending_payment', 'awaiting_completion')";

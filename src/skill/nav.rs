@@ -20,16 +20,38 @@ pub enum Block {
     ChangePhone,
     Withdraw,
     MyPage,
+    Products,
+    Categories,
+    Category,
+    Search,
+    ProductDetail,
+    Preview,
+    Register,
+    MyProducts,
+    ProductStatus,
+    Notices,
+    NoticeDetail,
 }
 
 impl Block {
-    pub const ALL: [Block; 6] = [
+    pub const ALL: [Block; 17] = [
         Block::Main,
         Block::Join,
         Block::Profile,
         Block::ChangePhone,
         Block::Withdraw,
         Block::MyPage,
+        Block::Products,
+        Block::Categories,
+        Block::Category,
+        Block::Search,
+        Block::ProductDetail,
+        Block::Preview,
+        Block::Register,
+        Block::MyProducts,
+        Block::ProductStatus,
+        Block::Notices,
+        Block::NoticeDetail,
     ];
 
     pub fn key(self) -> &'static str {
@@ -40,6 +62,17 @@ impl Block {
             Self::ChangePhone => "change_phone",
             Self::Withdraw => "withdraw",
             Self::MyPage => "mypage",
+            Self::Products => "products",
+            Self::Categories => "categories",
+            Self::Category => "category",
+            Self::Search => "search",
+            Self::ProductDetail => "product_detail",
+            Self::Preview => "preview",
+            Self::Register => "register",
+            Self::MyProducts => "my_products",
+            Self::ProductStatus => "product_status",
+            Self::Notices => "notices",
+            Self::NoticeDetail => "notice_detail",
         }
     }
 
@@ -52,6 +85,17 @@ impl Block {
             Self::ChangePhone => "연락처변경",
             Self::Withdraw => "회원탈퇴",
             Self::MyPage => "마이페이지",
+            Self::Products => "상품목록",
+            Self::Categories => "카테고리",
+            Self::Category => "카테고리상품",
+            Self::Search => "상품검색",
+            Self::ProductDetail => "상품상세",
+            Self::Preview => "상품등록",
+            Self::Register => "등록하기",
+            Self::MyProducts => "내상품",
+            Self::ProductStatus => "상품상태변경",
+            Self::Notices => "공지사항",
+            Self::NoticeDetail => "공지상세",
         }
     }
 }

@@ -40,7 +40,8 @@ async fn readyz_with(cache: Cache) -> (StatusCode, serde_json::Value) {
         t.db.clone(),
         cache,
         Nav::default(),
-    );
+    )
+    .unwrap();
     let response = app::router(state)
         .oneshot(
             axum::http::Request::get("/readyz")

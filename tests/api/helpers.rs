@@ -105,6 +105,8 @@ pub struct TestApp {
     pub router: Router,
     pub state: AppState,
     _db: TestDb,
+    /// Where this app's images are stored (local storage); removed with the app.
+    _image_dir: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -115,15 +117,31 @@ impl TestApp {
     /// An app whose configuration `tweak` may change and whose skill routes are `skills`.
     pub async fn with(backend: Backend, tweak: impl FnOnce(&mut Config), skills: Router<AppState>) -> Self {
         let test_db = TestDb::new(backend).await;
-        let mut config = Config::for_tests("sqlite://unused.db");
+        let image_dir = tempfile::tempdir().expect("temp dir");
+        let mut config = test_config(image_dir.path());
         tweak(&mut config);
-        let state = AppState::from_parts(config, test_db.db.clone(), Cache::memory(), Nav::default());
+        let state = AppState::from_parts(config, test_db.db.clone(), Cache::memory(), Nav::default())
+            .expect("test state");
         let router = app::assemble(state.clone(), skills);
         Self {
             router,
             state,
             _db: test_db,
+            _image_dir: image_dir,
         }
+    }
+
+    /// The same app with a block id for every block, so quick replies carry `extra` (cursors, ids) as
+    /// they do in production; without ids they fall back to plain messages.
+    pub fn with_all_block_ids(mut self) -> Self {
+        let ids: String = junggye::skill::Block::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, b)| format!("{} = \"block{i}\"\n", b.key()))
+            .collect();
+        self.state.nav = std::sync::Arc::new(Nav::parse(&ids).expect("valid blocks"));
+        self.router = app::router(self.state.clone());
+        self
     }
 
     /// Posts raw bytes with extra headers; returns the status and the body as JSON (or a string).
@@ -164,6 +182,15 @@ impl TestApp {
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
+}
+
+/// The configuration tests start from: embedded defaults with images stored under `image_dir`.
+pub fn test_config(image_dir: &std::path::Path) -> Config {
+    let mut config = Config::for_tests("sqlite://unused.db");
+    config.images.storage = junggye::config::ImageStorage::Local {
+        dir: image_dir.to_path_buf(),
+    };
+    config
 }
 
 /// Fails the test with every violation when `body` is not a SkillResponse Kakao accepts.

@@ -18,7 +18,8 @@ async fn the_server_answers_over_http_and_drains_on_shutdown() {
         t.db.clone(),
         Cache::memory(),
         Nav::default(),
-    );
+    )
+    .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -1,0 +1,65 @@
+-- Products, their photos, and registration drafts.
+--
+-- Photos are downloaded after the skill has answered, so they are grouped in a photo set with a state;
+-- a draft and then its product point at the set, and whichever finishes first (the download or the
+-- registration) never has to wait for or update the other.
+CREATE TABLE photo_sets (
+    id          BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    owner_id    BIGINT NOT NULL REFERENCES members (id),
+    state       TEXT    NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'ready', 'failed')),
+    requested   BIGINT NOT NULL,
+    failure     TEXT,
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);
+
+CREATE TABLE photos (
+    set_id       BIGINT NOT NULL REFERENCES photo_sets (id),
+    position     BIGINT NOT NULL,
+    original_key TEXT    NOT NULL,
+    thumb_key    TEXT    NOT NULL,
+    content_type TEXT    NOT NULL,
+    width        BIGINT NOT NULL,
+    height       BIGINT NOT NULL,
+    bytes        BIGINT NOT NULL,
+    PRIMARY KEY (set_id, position)
+);
+
+CREATE TABLE products (
+    id            BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    seller_id     BIGINT NOT NULL REFERENCES members (id),
+    name          TEXT    NOT NULL,
+    price         BIGINT NOT NULL CHECK (price >= 0),
+    description   TEXT    NOT NULL,
+    category      TEXT    NOT NULL CHECK (category IN ('fashion', 'appliances', 'furniture', 'beauty',
+                  'tickets', 'digital', 'books', 'hobby', 'sports', 'etc')),
+    location      TEXT    NOT NULL,
+    open_chat_url TEXT    NOT NULL,
+    photo_set_id  BIGINT REFERENCES photo_sets (id),
+    status        TEXT    NOT NULL DEFAULT 'on_sale' CHECK (status IN ('on_sale', 'reserved', 'hidden',
+                  'pending_payment', 'awaiting_completion', 'sold', 'deleted')),
+    created_at    BIGINT NOT NULL,
+    updated_at    BIGINT NOT NULL
+);
+
+-- Browse lists walk listed products newest first (ids increase with time), per category too.
+CREATE INDEX products_listed ON products (id) WHERE status IN ('on_sale', 'reserved');
+CREATE INDEX products_listed_by_category ON products (category, id) WHERE status IN ('on_sale', 'reserved');
+CREATE INDEX products_by_seller ON products (seller_id, status, id);
+
+CREATE TABLE product_drafts (
+    id            BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    member_id     BIGINT NOT NULL REFERENCES members (id),
+    name          TEXT    NOT NULL,
+    price         BIGINT NOT NULL,
+    description   TEXT    NOT NULL,
+    category      TEXT    NOT NULL,
+    location      TEXT    NOT NULL,
+    open_chat_url TEXT    NOT NULL,
+    photo_set_id  BIGINT REFERENCES photo_sets (id),
+    -- Set once, by the registration that consumed the draft: a second tap finds it taken.
+    product_id    BIGINT REFERENCES products (id),
+    created_at    BIGINT NOT NULL
+);
+
+CREATE INDEX product_drafts_by_member ON product_drafts (member_id, id);

@@ -1,0 +1,153 @@
+//! How products look in KakaoTalk: list cards, the detail view, and photo URLs.
+
+use crate::images::ImageStore;
+use crate::kakao::text::fit;
+use crate::kakao::{
+    BasicCard, Button, Carousel, CommerceCard, Extra, ItemCard, ItemRow, Profile, SkillResponse, TextCard,
+    Thumbnail, WebUrl,
+};
+use crate::present::{date_kst, won};
+use crate::skill::{Block, Nav};
+
+use super::model::{Page, PhotosState, Product, ProductStatus, ProductSummary};
+
+/// Path of the image shown for a product whose photos are not ready: commerce cards require one.
+pub const NO_PHOTO_PATH: &str = "/static/no-photo.png";
+/// The placeholder itself (640×640, the same ratio as every thumbnail).
+pub const NO_PHOTO_PNG: &[u8] = include_bytes!("../../assets/no-photo.png");
+
+/// Longest product title on a commerce card (Kakao cuts the rest).
+const CARD_TITLE_MAX: usize = 30;
+
+/// Where photos and the placeholder are served from.
+#[derive(Clone)]
+pub struct PhotoUrls<'a> {
+    pub store: &'a ImageStore,
+    pub public_url: &'a str,
+}
+
+impl PhotoUrls<'_> {
+    pub fn photo(&self, key: &str) -> WebUrl {
+        self.store.public_url(key)
+    }
+
+    pub fn placeholder(&self) -> WebUrl {
+        WebUrl::parse(&format!("{}{NO_PHOTO_PATH}", self.public_url)).expect("PUBLIC_URL is an http(s) URL")
+    }
+
+    fn thumb_or_placeholder(&self, key: Option<&str>) -> WebUrl {
+        key.map_or_else(|| self.placeholder(), |k| self.photo(k))
+    }
+}
+
+/// The product name with a status suffix that is never cut off, e.g. `자전거 (예약중)`.
+pub fn titled(name: &str, status: ProductStatus, always_show_status: bool) -> String {
+    let show = always_show_status || status == ProductStatus::Reserved;
+    if !show || status == ProductStatus::OnSale {
+        return fit(name, CARD_TITLE_MAX);
+    }
+    let suffix = format!(" ({})", status.label());
+    let room = CARD_TITLE_MAX.saturating_sub(suffix.chars().count());
+    format!("{}{suffix}", fit(name, room))
+}
+
+/// One product in a list: title, price, category and date, seller, first photo, and a detail button.
+pub fn summary_card(nav: &Nav, urls: &PhotoUrls<'_>, p: &ProductSummary, show_status: bool) -> CommerceCard {
+    let detail = nav.button(
+        "상세보기",
+        Block::ProductDetail,
+        Extra::new().with("productId", p.id),
+    );
+    let thumbnail = Thumbnail::new(urls.thumb_or_placeholder(p.cover_thumb_key.as_deref()));
+    CommerceCard::new(u64::try_from(p.price).unwrap_or(0), thumbnail, detail)
+        .title(titled(&p.name, p.status, show_status))
+        .description(format!("{} · {}", p.category.label(), date_kst(p.created_at)))
+        .profile(Profile::new(&p.seller_name, None))
+}
+
+/// Where a list's "더보기" leads: the same block, with the same extra plus the cursor.
+pub struct More {
+    pub block: Block,
+    pub extra: Extra,
+}
+
+/// A page of products as a carousel, with "더보기" only when there is a next page.
+pub fn product_page(
+    nav: &Nav,
+    urls: &PhotoUrls<'_>,
+    page: &Page<ProductSummary>,
+    show_status: bool,
+    empty: &str,
+    more: More,
+) -> SkillResponse {
+    let cards = page.items.iter().map(|p| summary_card(nav, urls, p, show_status));
+    let response = match Carousel::from_cards(cards) {
+        Some(carousel) => SkillResponse::new(carousel),
+        None => SkillResponse::text(empty),
+    };
+    match page.next {
+        Some(cursor) => {
+            response.quick_reply(nav.quick_reply("더보기", more.block, more.extra.with("cursor", cursor)))
+        }
+        None => response,
+    }
+}
+
+/// The detail view: photos, facts, description, and what the viewer may do.
+pub fn detail(nav: &Nav, urls: &PhotoUrls<'_>, product: &Product, viewer_is_owner: bool) -> SkillResponse {
+    let facts = facts_card(product, viewer_is_owner);
+    let description = TextCard::titled("상품 설명").description(&product.description);
+    let mut response = match photo_carousel(urls, product) {
+        Some(photos) => SkillResponse::new(photos).output(facts).output(description),
+        None => SkillResponse::new(facts).output(description),
+    };
+    if viewer_is_owner {
+        for action in product.status.actions() {
+            // `from` pins the state the seller saw: a stale button fails instead of acting on a newer state.
+            let extra = Extra::new()
+                .with("productId", product.id)
+                .with("action", action.key())
+                .with("from", product.status.key());
+            response = response.quick_reply(nav.quick_reply(action.label(), Block::ProductStatus, extra));
+        }
+        response = response.quick_reply(nav.go("내 상품", Block::MyProducts));
+    } else {
+        response = response.quick_reply(nav.go("목록으로", Block::Products));
+    }
+    response.quick_reply(nav.go("처음으로", Block::Main))
+}
+
+fn photo_carousel(urls: &PhotoUrls<'_>, product: &Product) -> Option<Carousel<BasicCard>> {
+    let cards = product.photos.iter().map(|photo| {
+        BasicCard::new(
+            Thumbnail::new(urls.photo(&photo.thumb_key)).with_link(urls.photo(&photo.original_key)),
+        )
+    });
+    Carousel::from_cards(cards)
+}
+
+fn facts_card(product: &Product, viewer_is_owner: bool) -> ItemCard {
+    let mut card = ItemCard::new(ItemRow::new("가격", won(product.price)))
+        .head("상품 정보")
+        .title(titled(&product.name, product.status, false))
+        .row(ItemRow::new("상태", product.status.label()))
+        .row(ItemRow::new("카테고리", product.category.label()))
+        .row(ItemRow::new("거래장소", &product.location))
+        .row(ItemRow::new("판매자", &product.seller_name))
+        .row(ItemRow::new("등록일", date_kst(product.created_at)));
+    if viewer_is_owner {
+        match product.photos_state {
+            PhotosState::Pending => {
+                card = card.description("사진을 처리하고 있어요. 잠시 후 다시 확인해 주세요.")
+            }
+            PhotosState::Failed => card = card.description("사진을 불러오지 못했어요."),
+            PhotosState::None | PhotosState::Ready => {}
+        }
+    }
+    if product.status.is_listed()
+        && let Ok(url) = WebUrl::parse(&product.open_chat_url)
+    {
+        card = card.button(Button::web_link("오픈채팅", url));
+    }
+    card
+}

@@ -1,0 +1,196 @@
+//! Browsing: the main list, the category picker and lists, search, detail, and a seller's own products.
+//! Anyone may browse; only a seller's own list needs membership.
+
+use super::{PER_PAGE, cursor, extra_id, photo_urls};
+use crate::domain::{Invalid, single_line};
+use crate::kakao::{Carousel, Extra, ListCard, SkillResponse};
+use crate::products::cards::{self, More};
+use crate::products::model::{Category, ProductStatus};
+use crate::products::store::{self, Listing};
+use crate::skill::{Block, Nav, SkillCall, SkillError, SkillResult};
+
+/// Longest search text; longer queries are refused rather than silently cut.
+const QUERY_MAX_CHARS: usize = 30;
+
+/// `/skill/products`: everything on sale or reserved, newest first.
+pub async fn list(call: SkillCall) -> SkillResult {
+    let page = store::list(&call.state.db, Listing::All, cursor(&call), PER_PAGE).await?;
+    let nav = call.nav();
+    let more = More {
+        block: Block::Products,
+        extra: Extra::new(),
+    };
+    let response = cards::product_page(
+        nav,
+        &photo_urls(&call),
+        &page,
+        false,
+        "아직 판매 중인 상품이 없어요.",
+        more,
+    );
+    Ok(browse_menu(nav, response))
+}
+
+/// Navigation under every browse answer.
+fn browse_menu(nav: &Nav, response: SkillResponse) -> SkillResponse {
+    response
+        .quick_reply(nav.go("카테고리", Block::Categories))
+        .quick_reply(nav.go("검색", Block::Search))
+        .quick_reply(nav.go("처음으로", Block::Main))
+}
+
+/// `clientExtra.purpose` values of the category picker.
+const PURPOSE_REGISTER: &str = "register";
+
+/// Category rows per list card inside a carousel (Kakao allows four there).
+const CATEGORIES_PER_CARD: usize = 4;
+
+/// `/skill/products/categories`: the ten categories, for browsing or for registering (`purpose`).
+///
+/// Ten categories and a way back do not fit Kakao's ten quick replies, so the categories are rows of list
+/// cards in a carousel and the quick replies stay free for navigation.
+pub async fn categories(call: SkillCall) -> SkillResult {
+    let registering = call.payload.extra("purpose") == Some(PURPOSE_REGISTER);
+    if registering {
+        call.member().await?;
+    }
+    let nav = call.nav();
+    let (target, header) = if registering {
+        (Block::Preview, "등록할 상품의 카테고리")
+    } else {
+        (Block::Category, "카테고리")
+    };
+    let lists = Category::ALL.chunks(CATEGORIES_PER_CARD).map(|chunk| {
+        let row = |c: &Category| nav.list_item(c.label(), target, Extra::new().with("category", c.key()));
+        let mut card = ListCard::new(header, row(&chunk[0]));
+        for c in &chunk[1..] {
+            card.push(row(c));
+        }
+        card
+    });
+    let carousel = Carousel::from_cards(lists).expect("there are categories");
+    let intro = if registering {
+        "어떤 상품을 등록할까요? 카테고리를 골라 주세요."
+    } else {
+        "어떤 카테고리의 상품을 볼까요?"
+    };
+    Ok(SkillResponse::text(intro)
+        .output(carousel)
+        .quick_reply(nav.go("처음으로", Block::Main)))
+}
+
+/// `/skill/products/category`: one category's products (`clientExtra.category`).
+pub async fn category(call: SkillCall) -> SkillResult {
+    let category = call
+        .payload
+        .extra("category")
+        .and_then(Category::parse)
+        .ok_or_else(|| SkillError::Invalid(Invalid::new("카테고리를 다시 골라 주세요.")))?;
+    let page = store::list(
+        &call.state.db,
+        Listing::Category(category),
+        cursor(&call),
+        PER_PAGE,
+    )
+    .await?;
+    let nav = call.nav();
+    let more = More {
+        block: Block::Category,
+        extra: Extra::new().with("category", category.key()),
+    };
+    let empty = format!("{} 카테고리에는 아직 판매 중인 상품이 없어요.", category.label());
+    let response = cards::product_page(nav, &photo_urls(&call), &page, false, &empty, more);
+    Ok(browse_menu(nav, response))
+}
+
+/// `/skill/products/search`: `params.query` (or `clientExtra.query` on later pages), matched anywhere in
+/// the name or description, literally.
+pub async fn search(call: SkillCall) -> SkillResult {
+    let raw = call
+        .payload
+        .param("query")
+        .or_else(|| call.payload.extra("query"))
+        .ok_or_else(|| SkillError::Invalid(Invalid::new("검색어를 입력해 주세요.")))?;
+    let query = single_line(raw);
+    if query.is_empty() || query.chars().count() > QUERY_MAX_CHARS {
+        return Err(Invalid::new("검색어는 1~30자로 입력해 주세요.").into());
+    }
+    let page = store::list(&call.state.db, Listing::Search(&query), cursor(&call), PER_PAGE).await?;
+    let nav = call.nav();
+    let more = More {
+        block: Block::Search,
+        extra: Extra::new().with("query", &query),
+    };
+    let empty = format!("'{query}'(으)로 찾은 상품이 없어요. 다른 검색어로 찾아보세요.");
+    let response = cards::product_page(nav, &photo_urls(&call), &page, false, &empty, more);
+    Ok(browse_menu(nav, response))
+}
+
+/// `/skill/products/detail`: `clientExtra.productId`. Hidden and deleted products only for their seller.
+pub async fn detail(call: SkillCall) -> SkillResult {
+    let id = extra_id(
+        &call,
+        "productId",
+        "어떤 상품인지 알 수 없어요. 목록에서 다시 골라 주세요.",
+    )?;
+    let (viewer, product) = tokio::try_join!(call.find_member(), async {
+        store::get(&call.state.db, id).await.map_err(SkillError::from)
+    })?;
+    let is_owner = |p: &crate::products::Product| viewer.as_ref().is_some_and(|m| m.id == p.seller_id);
+    match product {
+        Some(p) if p.status.is_public() || is_owner(&p) => {
+            let owner = is_owner(&p);
+            Ok(cards::detail(call.nav(), &photo_urls(&call), &p, owner))
+        }
+        _ => Err(SkillError::Refused(
+            "찾을 수 없는 상품이에요. 삭제되었거나 숨겨진 상품일 수 있어요.".into(),
+        )),
+    }
+}
+
+/// `/skill/products/mine`: the caller's products, all but deleted, or one status (`clientExtra.status`).
+pub async fn mine(call: SkillCall) -> SkillResult {
+    let member = call.member().await?;
+    let status = match call.payload.extra("status") {
+        None | Some("all") => None,
+        Some(key) => Some(
+            ProductStatus::parse(key)
+                .filter(|s| *s != ProductStatus::Deleted)
+                .ok_or_else(|| SkillError::Invalid(Invalid::new("상품 상태를 다시 골라 주세요.")))?,
+        ),
+    };
+    let listing = Listing::Seller {
+        seller_id: member.id,
+        status,
+    };
+    let page = store::list(&call.state.db, listing, cursor(&call), PER_PAGE).await?;
+    let nav = call.nav();
+    let mut extra = Extra::new();
+    if let Some(status) = status {
+        extra = extra.with("status", status.key());
+    }
+    let empty = match status {
+        Some(s) => format!("'{}' 상태인 상품이 없어요.", s.label()),
+        None => "등록한 상품이 없어요. 상품을 등록해 보세요.".to_owned(),
+    };
+    let more = More {
+        block: Block::MyProducts,
+        extra,
+    };
+    let mut response = cards::product_page(nav, &photo_urls(&call), &page, true, &empty, more);
+    for filter in [
+        ProductStatus::OnSale,
+        ProductStatus::Reserved,
+        ProductStatus::Hidden,
+        ProductStatus::Sold,
+    ] {
+        if Some(filter) != status {
+            let extra = Extra::new().with("status", filter.key());
+            response = response.quick_reply(nav.quick_reply(filter.label(), Block::MyProducts, extra));
+        }
+    }
+    let register = Extra::new().with("purpose", PURPOSE_REGISTER);
+    Ok(response
+        .quick_reply(nav.quick_reply("상품 등록", Block::Categories, register))
+        .quick_reply(nav.go("처음으로", Block::Main)))
+}

@@ -1,0 +1,55 @@
+//! The product skills: browsing (`browse`), registering (`register`) and the owner's status changes
+//! (`manage`).
+
+mod browse;
+mod manage;
+mod register;
+
+use axum::Router;
+
+use super::cards::PhotoUrls;
+use crate::app::AppState;
+use crate::domain::Invalid;
+use crate::skill::{SkillCall, SkillError, skill};
+
+pub use register::ingest_photos;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/skill/products", skill(browse::list))
+        .route("/skill/products/categories", skill(browse::categories))
+        .route("/skill/products/category", skill(browse::category))
+        .route("/skill/products/search", skill(browse::search))
+        .route("/skill/products/detail", skill(browse::detail))
+        .route("/skill/products/mine", skill(browse::mine))
+        .route("/skill/products/status", skill(manage::change_status))
+        .route("/skill/products/preview", skill(register::preview))
+        .route("/skill/products/register", skill(register::register))
+}
+
+/// Products per list page (a carousel holds ten cards).
+pub const PER_PAGE: usize = 10;
+
+fn photo_urls(call: &SkillCall) -> PhotoUrls<'_> {
+    PhotoUrls {
+        store: call.state.images.store(),
+        public_url: &call.state.config.public_url,
+    }
+}
+
+/// A positive id from `clientExtra` (ids come back from our own buttons, but `clientExtra` is user input).
+fn extra_id(call: &SkillCall, key: &str, missing: &'static str) -> Result<i64, SkillError> {
+    call.payload
+        .extra(key)
+        .and_then(|v| v.parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .ok_or_else(|| SkillError::Invalid(Invalid::new(missing)))
+}
+
+/// The "더보기" cursor, when present; a malformed one restarts from the first page.
+fn cursor(call: &SkillCall) -> Option<i64> {
+    call.payload
+        .extra("cursor")
+        .and_then(|c| c.parse::<i64>().ok())
+        .filter(|c| *c > 0)
+}

@@ -1,0 +1,186 @@
+//! Registering a product: the preview saves a server-side draft and starts downloading the photos; the
+//! confirmation turns the draft into a product.
+//!
+//! Why a server-side draft rather than a Kakao context: the confirmation carries only a draft id, so
+//! nothing the user could edit between the two steps is trusted, the draft can hold every field without
+//! Kakao's context-size limits, and a second tap on "등록하기" finds the draft already used instead of
+//! registering twice. Every rule is checked again at confirmation with the same parsers.
+//!
+//! Photos: Kakao's secure-image URLs live only minutes, so the download starts at the preview, in the
+//! background; the skill answers at once. The draft and later the product point at the photo set, which
+//! fills in whenever the download finishes.
+
+use super::extra_id;
+use crate::db::Db;
+use crate::domain::Invalid;
+use crate::domain::product::{Description, OpenChatUrl, Price, ProductName, TradeLocation};
+use crate::images::{Images, parse_secure_images};
+use crate::kakao::{
+    BasicCard, Carousel, Extra, ItemCard, ItemRow, SkillResponse, TextCard, Thumbnail, WebUrl,
+};
+use crate::present::won;
+use crate::products::model::Category;
+use crate::products::store::{self, Draft, NewPhoto, ProductFields, Registration};
+use crate::skill::{Block, SkillCall, SkillError, SkillResult};
+
+/// Every field of a product, each already valid.
+struct ValidProduct {
+    name: ProductName,
+    price: Price,
+    description: Description,
+    category: Category,
+    location: TradeLocation,
+    open_chat_url: OpenChatUrl,
+}
+
+impl ValidProduct {
+    fn fields(&self) -> ProductFields<'_> {
+        ProductFields {
+            name: self.name.as_str(),
+            price: self.price.won(),
+            description: self.description.as_str(),
+            category: self.category,
+            location: self.location.as_str(),
+            open_chat_url: self.open_chat_url.as_str(),
+        }
+    }
+
+    /// Checks the preview's parameters; the first broken rule is reported.
+    fn from_call(call: &SkillCall, category: Category) -> Result<Self, SkillError> {
+        Ok(Self {
+            name: ProductName::parse(call.param("productName", "상품명을 입력해 주세요.")?)?,
+            price: Price::parse(call.param("price", "가격을 입력해 주세요.")?)?,
+            description: Description::parse(call.param("description", "상품 설명을 입력해 주세요.")?)?,
+            category,
+            location: TradeLocation::parse(call.param("location", "거래 장소를 입력해 주세요.")?)?,
+            open_chat_url: OpenChatUrl::parse(call.param("openChatUrl", "오픈채팅 링크를 입력해 주세요.")?)?,
+        })
+    }
+
+    /// Checks a saved draft again: rules may have changed, or the row may have been edited.
+    fn from_draft(draft: &Draft) -> Result<Self, SkillError> {
+        Ok(Self {
+            name: ProductName::parse(&draft.name)?,
+            price: Price::from_won(draft.price)?,
+            description: Description::parse(&draft.description)?,
+            category: Category::parse(&draft.category)
+                .ok_or_else(|| Invalid::new("카테고리를 다시 골라 주세요."))?,
+            location: TradeLocation::parse(&draft.location)?,
+            open_chat_url: OpenChatUrl::parse(&draft.open_chat_url)?,
+        })
+    }
+}
+
+/// `/skill/products/preview`: params `productName`, `price`, `description`, `location`, `openChatUrl`,
+/// `images` (secure-image plugin value) and `clientExtra.category`.
+pub async fn preview(call: SkillCall) -> SkillResult {
+    let member = call.member().await?;
+    let category = call
+        .payload
+        .extra("category")
+        .and_then(Category::parse)
+        .ok_or_else(|| SkillError::Invalid(Invalid::new("카테고리를 먼저 골라 주세요.")))?;
+    let product = ValidProduct::from_call(&call, category)?;
+    let photo_urls = parse_secure_images(call.param("images", "상품 사진을 올려 주세요.")?)?;
+    // Refuse forged photo URLs now, while the user is here to hear it, rather than in the background.
+    let allowed = call.state.images.downloader().allow_list();
+    if let Some(refusal) = photo_urls.iter().find_map(|url| allowed.check(url).err()) {
+        return Err(SkillError::Refused(refusal.user_message().into_owned()));
+    }
+
+    let db = &call.state.db;
+    let photo_set = store::create_photo_set(db, member.id, photo_urls.len()).await?;
+    tokio::spawn(ingest_photos(
+        db.clone(),
+        call.state.images.clone(),
+        photo_set,
+        photo_urls.clone(),
+    ));
+    let draft_id = store::create_draft(db, member.id, &product.fields(), Some(photo_set)).await?;
+
+    let nav = call.nav();
+    let summary = ItemCard::new(ItemRow::new("가격", won(product.price.won())))
+        .head("등록 미리보기")
+        .title(product.name.as_str())
+        .row(ItemRow::new("카테고리", category.label()))
+        .row(ItemRow::new("거래장소", product.location.as_str()))
+        .row(ItemRow::new("사진", format!("{}장", photo_urls.len())));
+    let description = TextCard::titled("상품 설명").description(product.description.as_str());
+    let previews = photo_urls
+        .iter()
+        .filter_map(|u| WebUrl::parse(u).ok())
+        .map(|u| BasicCard::new(Thumbnail::new(u)));
+    let response = match Carousel::from_cards(previews) {
+        Some(photos) => SkillResponse::new(photos).output(summary).output(description),
+        None => SkillResponse::new(summary).output(description),
+    };
+    let again = Extra::new().with("purpose", "register");
+    Ok(response
+        .quick_reply(nav.quick_reply(
+            "등록하기",
+            Block::Register,
+            Extra::new().with("draftId", draft_id),
+        ))
+        .quick_reply(nav.quick_reply("다시 입력", Block::Categories, again))
+        .quick_reply(nav.go("취소", Block::Main)))
+}
+
+/// Downloads, checks and stores the photos of a set, then records the outcome. Runs after the skill has
+/// answered; failures are recorded on the set (and shown to the seller), never lost.
+pub async fn ingest_photos(db: Db, images: Images, set_id: i64, urls: Vec<String>) {
+    let results = images.ingest_all(&urls).await;
+    let mut photos = Vec::with_capacity(results.len());
+    let mut failure = None;
+    for result in results {
+        match result {
+            Ok(stored) => photos.push(NewPhoto {
+                original_key: stored.original_key,
+                thumb_key: stored.thumb_key,
+                content_type: stored.content_type.to_owned(),
+                width: stored.width,
+                height: stored.height,
+                bytes: stored.bytes,
+            }),
+            Err(err) => {
+                tracing::warn!(set_id, error = %err, "photo not stored");
+                failure.get_or_insert_with(|| err.user_message().into_owned());
+            }
+        }
+    }
+    if let Err(err) = store::finish_photo_set(&db, set_id, &photos, failure.as_deref()).await {
+        tracing::error!(set_id, error = %err, "photo set outcome not recorded");
+    }
+}
+
+/// `/skill/products/register`: `clientExtra.draftId` of the caller's own preview.
+pub async fn register(call: SkillCall) -> SkillResult {
+    let member = call.member().await?;
+    let draft_id = extra_id(
+        &call,
+        "draftId",
+        "등록할 미리보기를 찾을 수 없어요. 상품 등록을 처음부터 다시 해 주세요.",
+    )?;
+    let db = &call.state.db;
+    let draft = store::get_draft(db, draft_id, member.id).await?.ok_or_else(|| {
+        SkillError::Refused("등록할 미리보기를 찾을 수 없어요. 상품 등록을 처음부터 다시 해 주세요.".into())
+    })?;
+    let product = ValidProduct::from_draft(&draft)?;
+    let nav = call.nav();
+    let (product_id, message) = match store::register(db, &draft, &product.fields()).await? {
+        Registration::Created(id) => (id, format!("'{}'을(를) 등록했어요!", product.name)),
+        Registration::AlreadyRegistered(id) => (id, "이미 등록한 상품이에요.".to_owned()),
+    };
+    let registered = store::get(db, product_id).await?;
+    let photo_note = match registered.as_ref().map(|p| p.photos_state) {
+        Some(crate::products::model::PhotosState::Pending) => "\n사진은 처리되는 대로 상품에 표시돼요.",
+        Some(crate::products::model::PhotosState::Failed) => {
+            "\n사진을 불러오지 못했어요. 사진 없이 등록되었어요."
+        }
+        _ => "",
+    };
+    let extra = Extra::new().with("productId", product_id);
+    Ok(SkillResponse::text(format!("{message}{photo_note}"))
+        .quick_reply(nav.quick_reply("상품 보기", Block::ProductDetail, extra))
+        .quick_reply(nav.go("내 상품", Block::MyProducts))
+        .quick_reply(nav.go("처음으로", Block::Main)))
+}

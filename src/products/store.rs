@@ -1,0 +1,449 @@
+//! Products, drafts and photo sets in the database.
+//!
+//! Every status change is a conditional update on the status the caller saw, so of two racing changes
+//! exactly one applies; registration consumes its draft with a conditional update, so a double tap
+//! creates one product.
+
+use sqlx::FromRow;
+
+use super::model::{Category, Page, Photo, PhotosState, Product, ProductStatus, ProductSummary};
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms};
+
+/// Which products a list shows.
+#[derive(Clone, Copy, Debug)]
+pub enum Listing<'a> {
+    /// Everything on sale or reserved.
+    All,
+    Category(Category),
+    /// Name or description contains the text (matched literally, `%` and `_` included).
+    Search(&'a str),
+    /// A seller's own products in one status, or in every status but deleted.
+    Seller {
+        seller_id: i64,
+        status: Option<ProductStatus>,
+    },
+}
+
+macro_rules! summary_query {
+    ($where:literal) => {
+        concat!(
+            "SELECT p.id, p.name, p.price, p.category, p.status, p.created_at, m.name AS seller_name, \
+                    ph.thumb_key AS cover_thumb_key \
+             FROM products p \
+             JOIN members m ON m.id = p.seller_id \
+             LEFT JOIN photos ph ON ph.set_id = p.photo_set_id AND ph.position = 0 \
+             WHERE p.id < $1 AND ",
+            $where,
+            " ORDER BY p.id DESC LIMIT $2"
+        )
+    };
+}
+
+const LIST_ALL: &str = summary_query!("p.status IN ('on_sale', 'reserved')");
+const LIST_CATEGORY: &str = summary_query!("p.status IN ('on_sale', 'reserved') AND p.category = $3");
+const LIST_SEARCH: &str = summary_query!(
+    "p.status IN ('on_sale', 'reserved') \
+     AND (LOWER(p.name) LIKE $3 ESCAPE '\\' OR LOWER(p.description) LIKE $3 ESCAPE '\\')"
+);
+const LIST_SELLER_STATUS: &str = summary_query!("p.seller_id = $3 AND p.status = $4");
+const LIST_SELLER_ALL: &str = summary_query!("p.seller_id = $3 AND p.status <> 'deleted'");
+
+#[derive(FromRow)]
+struct SummaryRow {
+    id: i64,
+    name: String,
+    price: i64,
+    category: String,
+    status: String,
+    created_at: i64,
+    seller_name: String,
+    cover_thumb_key: Option<String>,
+}
+
+fn corrupt(what: &str, id: i64) -> sqlx::Error {
+    sqlx::Error::Decode(format!("product {id}: bad {what}").into())
+}
+
+impl SummaryRow {
+    fn into_summary(self) -> Result<ProductSummary, sqlx::Error> {
+        Ok(ProductSummary {
+            category: Category::parse(&self.category).ok_or_else(|| corrupt("category", self.id))?,
+            status: ProductStatus::parse(&self.status).ok_or_else(|| corrupt("status", self.id))?,
+            id: self.id,
+            name: self.name,
+            price: self.price,
+            seller_name: self.seller_name,
+            cover_thumb_key: self.cover_thumb_key,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// `%` and `_` are wildcards in LIKE; the user's text is matched literally.
+pub fn like_contains(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// One page of `listing`, newest first, starting after `cursor` (the last id of the previous page).
+pub async fn list(
+    db: &Db,
+    listing: Listing<'_>,
+    cursor: Option<i64>,
+    per_page: usize,
+) -> Result<Page<ProductSummary>, sqlx::Error> {
+    let cursor = cursor.unwrap_or(i64::MAX);
+    let fetch = i64::try_from(per_page + 1).unwrap_or(i64::MAX);
+    let sql = match listing {
+        Listing::All => LIST_ALL,
+        Listing::Category(_) => LIST_CATEGORY,
+        Listing::Search(_) => LIST_SEARCH,
+        Listing::Seller { status: Some(_), .. } => LIST_SELLER_STATUS,
+        Listing::Seller { status: None, .. } => LIST_SELLER_ALL,
+    };
+    let rows: Vec<SummaryRow> = dispatch!(db, pool => {
+        let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(cursor).bind(fetch);
+        let query = match listing {
+            Listing::All => query,
+            Listing::Category(category) => query.bind(category.key()),
+            Listing::Search(text) => query.bind(like_contains(text)),
+            Listing::Seller { seller_id, status } => {
+                let query = query.bind(seller_id);
+                match status {
+                    Some(status) => query.bind(status.key()),
+                    None => query,
+                }
+            }
+        };
+        query.fetch_all(pool).await?
+    });
+    let mut items = rows
+        .into_iter()
+        .map(SummaryRow::into_summary)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if items.len() > per_page {
+        items.truncate(per_page);
+        items.last().map(|p| p.id)
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
+
+#[derive(FromRow)]
+struct ProductRow {
+    id: i64,
+    seller_id: i64,
+    seller_name: String,
+    name: String,
+    price: i64,
+    description: String,
+    category: String,
+    location: String,
+    open_chat_url: String,
+    status: String,
+    created_at: i64,
+    photo_set_id: Option<i64>,
+    photos_state: Option<String>,
+}
+
+#[derive(FromRow)]
+struct PhotoRow {
+    original_key: String,
+    thumb_key: String,
+    width: i64,
+    height: i64,
+}
+
+const GET_PRODUCT: &str = "SELECT p.id, p.seller_id, m.name AS seller_name, p.name, p.price, p.description, \
+            p.category, p.location, p.open_chat_url, p.status, p.created_at, p.photo_set_id, \
+            ps.state AS photos_state \
+     FROM products p \
+     JOIN members m ON m.id = p.seller_id \
+     LEFT JOIN photo_sets ps ON ps.id = p.photo_set_id \
+     WHERE p.id = $1";
+
+const GET_PHOTOS: &str =
+    "SELECT original_key, thumb_key, width, height FROM photos WHERE set_id = $1 ORDER BY position";
+
+/// A product with its seller's name and its photos, whatever its status.
+pub async fn get(db: &Db, id: i64) -> Result<Option<Product>, sqlx::Error> {
+    let row: Option<ProductRow> = dispatch!(db, pool => {
+        sqlx::query_as(GET_PRODUCT).bind(id).fetch_optional(pool).await?
+    });
+    let Some(row) = row else { return Ok(None) };
+    let photos: Vec<PhotoRow> = match row.photo_set_id {
+        Some(set_id) => dispatch!(db, pool => {
+            sqlx::query_as(GET_PHOTOS).bind(set_id).fetch_all(pool).await?
+        }),
+        None => Vec::new(),
+    };
+    Ok(Some(Product {
+        category: Category::parse(&row.category).ok_or_else(|| corrupt("category", row.id))?,
+        status: ProductStatus::parse(&row.status).ok_or_else(|| corrupt("status", row.id))?,
+        photos_state: PhotosState::parse(row.photos_state.as_deref()),
+        photos: photos
+            .into_iter()
+            .map(|p| Photo {
+                original_key: p.original_key,
+                thumb_key: p.thumb_key,
+                width: u32::try_from(p.width).unwrap_or(0),
+                height: u32::try_from(p.height).unwrap_or(0),
+            })
+            .collect(),
+        id: row.id,
+        seller_id: row.seller_id,
+        seller_name: row.seller_name,
+        name: row.name,
+        price: row.price,
+        description: row.description,
+        location: row.location,
+        open_chat_url: row.open_chat_url,
+        created_at: row.created_at,
+    }))
+}
+
+/// Moves the seller's product from `from` to `to`; false when it was no longer in `from` (or not theirs).
+pub async fn change_status(
+    db: &Db,
+    id: i64,
+    seller_id: i64,
+    from: ProductStatus,
+    to: ProductStatus,
+) -> Result<bool, sqlx::Error> {
+    let changed = dispatch_write!(db, pool => {
+        sqlx::query(
+            "UPDATE products SET status = $1, updated_at = $2 \
+             WHERE id = $3 AND seller_id = $4 AND status = $5",
+        )
+        .bind(to.key())
+        .bind(now_ms())
+        .bind(id)
+        .bind(seller_id)
+        .bind(from.key())
+        .execute(pool)
+        .await?
+        .rows_affected()
+    });
+    Ok(changed == 1)
+}
+
+/// The validated fields of a product to register.
+#[derive(Clone, Debug)]
+pub struct ProductFields<'a> {
+    pub name: &'a str,
+    pub price: i64,
+    pub description: &'a str,
+    pub category: Category,
+    pub location: &'a str,
+    pub open_chat_url: &'a str,
+}
+
+/// A saved preview, waiting for the member to confirm.
+#[derive(Clone, Debug, FromRow)]
+pub struct Draft {
+    pub id: i64,
+    pub member_id: i64,
+    pub name: String,
+    pub price: i64,
+    pub description: String,
+    pub category: String,
+    pub location: String,
+    pub open_chat_url: String,
+    pub photo_set_id: Option<i64>,
+    pub product_id: Option<i64>,
+}
+
+/// Saves a preview; returns the draft id the confirmation will carry.
+pub async fn create_draft(
+    db: &Db,
+    member_id: i64,
+    fields: &ProductFields<'_>,
+    photo_set_id: Option<i64>,
+) -> Result<i64, sqlx::Error> {
+    dispatch_write!(db, pool => {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO product_drafts \
+             (member_id, name, price, description, category, location, open_chat_url, photo_set_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(member_id)
+        .bind(fields.name)
+        .bind(fields.price)
+        .bind(fields.description)
+        .bind(fields.category.key())
+        .bind(fields.location)
+        .bind(fields.open_chat_url)
+        .bind(photo_set_id)
+        .bind(now_ms())
+        .fetch_one(pool)
+        .await?;
+        Ok(id)
+    })
+}
+
+/// The member's draft with this id (another member's draft is not found).
+pub async fn get_draft(db: &Db, id: i64, member_id: i64) -> Result<Option<Draft>, sqlx::Error> {
+    dispatch!(db, pool => {
+        sqlx::query_as(
+            "SELECT id, member_id, name, price, description, category, location, open_chat_url, \
+                    photo_set_id, product_id \
+             FROM product_drafts WHERE id = $1 AND member_id = $2",
+        )
+        .bind(id)
+        .bind(member_id)
+        .fetch_optional(pool)
+        .await
+    })
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Registration {
+    Created(i64),
+    /// The draft was already registered (a double tap); the product it made.
+    AlreadyRegistered(i64),
+}
+
+/// Creates the product from the member's draft `draft`, whose fields the caller re-validated as `fields`.
+/// The draft is consumed by a conditional update in the same transaction.
+pub async fn register(
+    db: &Db,
+    draft: &Draft,
+    fields: &ProductFields<'_>,
+) -> Result<Registration, sqlx::Error> {
+    if let Some(existing) = draft.product_id {
+        return Ok(Registration::AlreadyRegistered(existing));
+    }
+    let now = now_ms();
+    dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let (product_id,): (i64,) = sqlx::query_as(
+            "INSERT INTO products (seller_id, name, price, description, category, location, open_chat_url, \
+                                   photo_set_id, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'on_sale', $9, $9) RETURNING id",
+        )
+        .bind(draft.member_id)
+        .bind(fields.name)
+        .bind(fields.price)
+        .bind(fields.description)
+        .bind(fields.category.key())
+        .bind(fields.location)
+        .bind(fields.open_chat_url)
+        .bind(draft.photo_set_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let consumed = sqlx::query(
+            "UPDATE product_drafts SET product_id = $1 WHERE id = $2 AND member_id = $3 AND product_id IS NULL",
+        )
+        .bind(product_id)
+        .bind(draft.id)
+        .bind(draft.member_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if consumed == 1 {
+            tx.commit().await?;
+            return Ok(Registration::Created(product_id));
+        }
+        tx.rollback().await?;
+        let (existing,): (Option<i64>,) = sqlx::query_as("SELECT product_id FROM product_drafts WHERE id = $1")
+            .bind(draft.id)
+            .fetch_one(pool)
+            .await?;
+        Ok(Registration::AlreadyRegistered(existing.unwrap_or_default()))
+    })
+}
+
+/// Starts a photo set for `requested` photos that are about to be downloaded.
+pub async fn create_photo_set(db: &Db, owner_id: i64, requested: usize) -> Result<i64, sqlx::Error> {
+    let now = now_ms();
+    dispatch_write!(db, pool => {
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO photo_sets (owner_id, state, requested, created_at, updated_at) \
+             VALUES ($1, 'pending', $2, $3, $3) RETURNING id",
+        )
+        .bind(owner_id)
+        .bind(i64::try_from(requested).unwrap_or(i64::MAX))
+        .bind(now)
+        .fetch_one(pool)
+        .await?;
+        Ok(id)
+    })
+}
+
+/// A downloaded and stored photo, ready to be recorded.
+#[derive(Clone, Debug)]
+pub struct NewPhoto {
+    pub original_key: String,
+    pub thumb_key: String,
+    pub content_type: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+}
+
+/// Records the outcome of a photo set's downloads: the photos that made it, and why others did not.
+/// A set with at least one photo is ready; with none, failed.
+pub async fn finish_photo_set(
+    db: &Db,
+    set_id: i64,
+    photos: &[NewPhoto],
+    failure: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let state = if photos.is_empty() { "failed" } else { "ready" };
+    dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        for (position, photo) in photos.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO photos (set_id, position, original_key, thumb_key, content_type, width, height, bytes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(set_id)
+            .bind(position as i64)
+            .bind(&photo.original_key)
+            .bind(&photo.thumb_key)
+            .bind(&photo.content_type)
+            .bind(i64::from(photo.width))
+            .bind(i64::from(photo.height))
+            .bind(i64::try_from(photo.bytes).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "UPDATE photo_sets SET state = $1, failure = $2, updated_at = $3 WHERE id = $4 AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(failure)
+        .bind(now_ms())
+        .bind(set_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    })
+}
+
+/// Marks photo sets still pending after `older_than_ms` as failed: their download task died with a
+/// previous process, and nobody would ever finish them.
+pub async fn fail_stale_photo_sets(db: &Db, older_than_ms: i64) -> Result<u64, sqlx::Error> {
+    let cutoff = now_ms() - older_than_ms;
+    dispatch_write!(db, pool => {
+        Ok(sqlx::query(
+            "UPDATE photo_sets SET state = 'failed', failure = 'interrupted', updated_at = $1 \
+             WHERE state = 'pending' AND created_at < $2",
+        )
+        .bind(now_ms())
+        .bind(cutoff)
+        .execute(pool)
+        .await?
+        .rows_affected())
+    })
+}
