@@ -16,10 +16,12 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use crate::cache::Cache;
+use crate::config::ImageStorage;
 use crate::config::{AppEnv, Config};
 use crate::db::Db;
 use crate::images::{ImageError, Images};
 use crate::products::cards::{NO_PHOTO_PATH, NO_PHOTO_PNG};
+use crate::products::catalog::Catalog;
 use crate::skill::{Nav, guard};
 use crate::{members, notices, ops, products, validation};
 
@@ -31,6 +33,7 @@ pub struct AppState {
     pub cache: Cache,
     pub nav: Arc<Nav>,
     pub images: Images,
+    pub catalog: Arc<Catalog>,
 }
 
 /// Why the application could not start.
@@ -67,12 +70,14 @@ impl AppState {
     /// Assembles the state from connected parts (tests bring their own database and cache).
     pub fn from_parts(config: Config, db: Db, cache: Cache, nav: Nav) -> Result<Self, StartError> {
         let images = Images::new(&config.images, &config.public_url)?;
+        let catalog = Arc::new(Catalog::new(config.catalog_cache));
         Ok(Self {
             config: Arc::new(config),
             db,
             cache,
             nav: Arc::new(nav),
             images,
+            catalog,
         })
     }
 }
@@ -111,13 +116,15 @@ pub fn assemble(state: AppState, skills: Router<AppState>) -> Router {
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(CatchPanicLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
-    Router::new()
+    let mut router = Router::new()
         .merge(skills)
         .merge(ops::routes())
-        .merge(crate::images::routes(state.images.store().clone()))
-        .route(NO_PHOTO_PATH, axum::routing::get(no_photo))
-        .layer(stack)
-        .with_state(state)
+        .route(NO_PHOTO_PATH, axum::routing::get(no_photo));
+    // Locally stored photos are served by us; S3 serves its own.
+    if matches!(state.config.images.storage, ImageStorage::Local { .. }) {
+        router = router.merge(crate::images::routes(state.images.store().clone()));
+    }
+    router.layer(stack).with_state(state)
 }
 
 /// The placeholder shown where a product has no photo yet.

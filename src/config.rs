@@ -77,6 +77,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Time a skill may take before a polite fallback answer is sent (Kakao gives up at 5000).",
     },
     Variable {
+        name: "CATALOG_CACHE_MS",
+        default: "2000",
+        meaning: "How long browse pages and product details are reused before being read again (0: never). Changes made through this instance show at once.",
+    },
+    Variable {
         name: "IMAGE_HOSTS",
         default: "*.kakaocdn.net",
         meaning: "Comma-separated hosts product images may be downloaded from (`*.` allows subdomains). Anything else is refused.",
@@ -180,6 +185,7 @@ pub struct Config {
     pub kakao_bot_id: Option<String>,
     pub blocks_file: Option<PathBuf>,
     pub skill_deadline: Duration,
+    pub catalog_cache: Duration,
     pub jwt_secret: Option<SecretString>,
     pub log_format: LogFormat,
     pub images: ImageSettings,
@@ -349,6 +355,10 @@ impl Config {
                 "SKILL_DEADLINE_MS: must be between 100 and {DEADLINE_CEILING_MS}"
             ));
         }
+        let catalog_cache_ms: u64 = parse_or(&mut errors, "CATALOG_CACHE_MS", get("CATALOG_CACHE_MS"), 2_000);
+        if catalog_cache_ms > 60_000 {
+            errors.push("CATALOG_CACHE_MS: at most 60000 (a minute)".into());
+        }
         let jwt_secret = get("JWT_SECRET").map(|s| SecretString::from(s.to_owned()));
         if let Some(key) = &jwt_secret
             && key.expose_secret().len() < JWT_SECRET_MIN_BYTES
@@ -397,6 +407,7 @@ impl Config {
             kakao_bot_id,
             blocks_file,
             skill_deadline: Duration::from_millis(deadline_ms),
+            catalog_cache: Duration::from_millis(catalog_cache_ms),
             jwt_secret,
             log_format,
             images,
@@ -530,6 +541,7 @@ impl fmt::Display for Config {
         let blocks = self.blocks_file.as_ref().map(|p| p.display().to_string());
         writeln!(f, "KAKAO_BLOCKS_FILE={}", blocks.as_deref().unwrap_or("(unset)"))?;
         writeln!(f, "SKILL_DEADLINE_MS={}", self.skill_deadline.as_millis())?;
+        writeln!(f, "CATALOG_CACHE_MS={}", self.catalog_cache.as_millis())?;
         writeln!(f, "IMAGE_HOSTS={}", self.images.allowed_hosts.join(","))?;
         writeln!(f, "IMAGE_MAX_BYTES={}", self.images.max_bytes)?;
         match &self.images.storage {

@@ -20,6 +20,8 @@ on_both_backends!(
     fifty_concurrent_status_changes_let_exactly_one_through,
     my_products_lists_the_callers_products_by_status,
     withdrawing_takes_listings_down_and_is_refused_during_a_sale,
+    changes_show_in_cached_lists_and_details_at_once,
+    a_new_search_typed_at_a_more_prompt_starts_from_the_first_page,
 );
 
 /// Inserts a product directly (registration has its own tests); returns its id.
@@ -632,5 +634,97 @@ async fn withdrawing_takes_listings_down_and_is_refused_during_a_sale(backend: B
         app.skill("/skill/members/me", &payload("busy").build())
             .await
             .contains("거래중")
+    );
+}
+
+async fn changes_show_in_cached_lists_and_details_at_once(backend: Backend) {
+    let app = app_with_nav(backend).await;
+    join(&app, "seller", "판매자").await;
+    let id = seed_product(
+        &app.state.db,
+        "seller",
+        "캐시된상품",
+        Category::Etc,
+        ProductStatus::OnSale,
+    )
+    .await;
+    let list = || payload("visitor").build();
+    let detail = || payload("visitor").extra("productId", &id.to_string()).build();
+    assert_eq!(
+        card_titles(&app.skill("/skill/products", &list()).await),
+        ["캐시된상품"]
+    );
+    assert!(
+        app.skill("/skill/products/detail", &detail())
+            .await
+            .contains("캐시된상품")
+    );
+
+    let hide = payload("seller")
+        .extra("productId", &id.to_string())
+        .extra("action", "hide")
+        .build();
+    assert!(
+        app.skill("/skill/products/status", &hide)
+            .await
+            .contains("바꿨어요")
+    );
+    assert!(
+        card_titles(&app.skill("/skill/products", &list()).await).is_empty(),
+        "no stale page after a change"
+    );
+    assert!(
+        app.skill("/skill/products/detail", &detail())
+            .await
+            .contains("찾을 수 없는 상품")
+    );
+}
+
+async fn a_new_search_typed_at_a_more_prompt_starts_from_the_first_page(backend: Backend) {
+    let app = app_with_nav(backend).await;
+    join(&app, "seller", "판매자").await;
+    for i in 0..12 {
+        seed_product(
+            &app.state.db,
+            "seller",
+            &format!("의자 {i}"),
+            Category::Furniture,
+            ProductStatus::OnSale,
+        )
+        .await;
+    }
+    seed_product(
+        &app.state.db,
+        "seller",
+        "책상 새것",
+        Category::Furniture,
+        ProductStatus::OnSale,
+    )
+    .await;
+    let first = app
+        .skill(
+            "/skill/products/search",
+            &payload("v").param("query", "의자").build(),
+        )
+        .await;
+    let more = quick_reply_extra(&first, "더보기").expect("a second page");
+    let cursor = more["cursor"].as_str().unwrap();
+    let same = payload("v")
+        .param("query", "의자")
+        .extra("query", "의자")
+        .extra("cursor", cursor)
+        .build();
+    assert_eq!(
+        card_titles(&app.skill("/skill/products/search", &same).await),
+        ["의자 1", "의자 0"]
+    );
+    let changed = payload("v")
+        .param("query", "책상")
+        .extra("query", "의자")
+        .extra("cursor", cursor)
+        .build();
+    assert_eq!(
+        card_titles(&app.skill("/skill/products/search", &changed).await),
+        ["책상 새것"]
     );
 }

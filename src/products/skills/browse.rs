@@ -14,7 +14,11 @@ const QUERY_MAX_CHARS: usize = 30;
 
 /// `/skill/products`: everything on sale or reserved, newest first.
 pub async fn list(call: SkillCall) -> SkillResult {
-    let page = store::list(&call.state.db, Listing::All, cursor(&call), PER_PAGE).await?;
+    let page = call
+        .state
+        .catalog
+        .list(&call.state.db, Listing::All, cursor(&call), PER_PAGE)
+        .await?;
     let nav = call.nav();
     let more = More {
         block: Block::Products,
@@ -105,17 +109,29 @@ pub async fn category(call: SkillCall) -> SkillResult {
 
 /// `/skill/products/search`: `params.query` (or `clientExtra.query` on later pages), matched anywhere in
 /// the name or description, literally.
+///
+/// A "더보기" carries the query and the cursor in `clientExtra`. If Open Builder asked for the query again
+/// and the user typed a different one, the cursor belongs to the old query, so the new search starts over.
 pub async fn search(call: SkillCall) -> SkillResult {
-    let raw = call
-        .payload
-        .param("query")
-        .or_else(|| call.payload.extra("query"))
-        .ok_or_else(|| SkillError::Invalid(Invalid::new("검색어를 입력해 주세요.")))?;
-    let query = single_line(raw);
+    let typed = call.payload.param("query").map(single_line);
+    let carried = call.payload.extra("query").map(single_line);
+    let (query, cursor) = match (typed, carried) {
+        (Some(typed), Some(carried)) if typed != carried => (typed, None),
+        (typed, carried) => {
+            let query = typed
+                .or(carried)
+                .ok_or_else(|| SkillError::Invalid(Invalid::new("검색어를 입력해 주세요.")))?;
+            (query, cursor(&call))
+        }
+    };
     if query.is_empty() || query.chars().count() > QUERY_MAX_CHARS {
         return Err(Invalid::new("검색어는 1~30자로 입력해 주세요.").into());
     }
-    let page = store::list(&call.state.db, Listing::Search(&query), cursor(&call), PER_PAGE).await?;
+    let page = call
+        .state
+        .catalog
+        .list(&call.state.db, Listing::Search(&query), cursor, PER_PAGE)
+        .await?;
     let nav = call.nav();
     let more = More {
         block: Block::Search,
@@ -134,13 +150,17 @@ pub async fn detail(call: SkillCall) -> SkillResult {
         "어떤 상품인지 알 수 없어요. 목록에서 다시 골라 주세요.",
     )?;
     let (viewer, product) = tokio::try_join!(call.find_member(), async {
-        store::get(&call.state.db, id).await.map_err(SkillError::from)
+        call.state
+            .catalog
+            .product(&call.state.db, id)
+            .await
+            .map_err(SkillError::from)
     })?;
     let is_owner = |p: &crate::products::Product| viewer.as_ref().is_some_and(|m| m.id == p.seller_id);
-    match product {
-        Some(p) if p.status.is_public() || is_owner(&p) => {
-            let owner = is_owner(&p);
-            Ok(cards::detail(call.nav(), &photo_urls(&call), &p, owner))
+    match product.as_ref() {
+        Some(p) if p.status.is_public() || is_owner(p) => {
+            let owner = is_owner(p);
+            Ok(cards::detail(call.nav(), &photo_urls(&call), p, owner))
         }
         _ => Err(SkillError::Refused(
             "찾을 수 없는 상품이에요. 삭제되었거나 숨겨진 상품일 수 있어요.".into(),

@@ -57,6 +57,7 @@ pub async fn change_status(call: SkillCall) -> SkillResult {
     if !store::change_status(db, id, member.id, product.status, next).await? {
         return Err(SkillError::Refused(CHANGED.into()));
     }
+    call.state.catalog.changed();
     let nav = call.nav();
     let mut response = SkillResponse::text(format!(
         "'{}'을(를) {}(으)로 바꿨어요.",

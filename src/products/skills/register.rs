@@ -10,6 +10,8 @@
 //! background; the skill answers at once. The draft and later the product point at the photo set, which
 //! fills in whenever the download finishes.
 
+use std::sync::Arc;
+
 use super::extra_id;
 use crate::db::Db;
 use crate::domain::Invalid;
@@ -19,6 +21,7 @@ use crate::kakao::{
     BasicCard, Carousel, Extra, ItemCard, ItemRow, SkillResponse, TextCard, Thumbnail, WebUrl,
 };
 use crate::present::won;
+use crate::products::catalog::Catalog;
 use crate::products::model::Category;
 use crate::products::store::{self, Draft, NewPhoto, ProductFields, Registration};
 use crate::skill::{Block, SkillCall, SkillError, SkillResult};
@@ -90,9 +93,11 @@ pub async fn preview(call: SkillCall) -> SkillResult {
 
     let db = &call.state.db;
     let photo_set = store::create_photo_set(db, member.id, photo_urls.len()).await?;
+    let (images, catalog) = (call.state.images.clone(), call.state.catalog.clone());
     tokio::spawn(ingest_photos(
         db.clone(),
-        call.state.images.clone(),
+        images,
+        catalog,
         photo_set,
         photo_urls.clone(),
     ));
@@ -127,7 +132,7 @@ pub async fn preview(call: SkillCall) -> SkillResult {
 
 /// Downloads, checks and stores the photos of a set, then records the outcome. Runs after the skill has
 /// answered; failures are recorded on the set (and shown to the seller), never lost.
-pub async fn ingest_photos(db: Db, images: Images, set_id: i64, urls: Vec<String>) {
+pub async fn ingest_photos(db: Db, images: Images, catalog: Arc<Catalog>, set_id: i64, urls: Vec<String>) {
     let results = images.ingest_all(&urls).await;
     let mut photos = Vec::with_capacity(results.len());
     let mut failure = None;
@@ -150,6 +155,7 @@ pub async fn ingest_photos(db: Db, images: Images, set_id: i64, urls: Vec<String
     if let Err(err) = store::finish_photo_set(&db, set_id, &photos, failure.as_deref()).await {
         tracing::error!(set_id, error = %err, "photo set outcome not recorded");
     }
+    catalog.changed();
 }
 
 /// `/skill/products/register`: `clientExtra.draftId` of the caller's own preview.
@@ -166,7 +172,9 @@ pub async fn register(call: SkillCall) -> SkillResult {
     })?;
     let product = ValidProduct::from_draft(&draft)?;
     let nav = call.nav();
-    let (product_id, message) = match store::register(db, &draft, &product.fields()).await? {
+    let registration = store::register(db, &draft, &product.fields()).await?;
+    call.state.catalog.changed();
+    let (product_id, message) = match registration {
         Registration::Created(id) => (id, format!("'{}'을(를) 등록했어요!", product.name)),
         Registration::AlreadyRegistered(id) => (id, "이미 등록한 상품이에요.".to_owned()),
     };
