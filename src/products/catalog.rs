@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use tokio::sync::OnceCell;
+
 use super::model::{Category, Page, Product, ProductSummary};
 use super::store::{self, Listing};
 use crate::db::Db;
@@ -33,7 +35,9 @@ enum PageKey {
 struct Entry<T> {
     stored_at: Instant,
     version: u64,
-    value: Arc<T>,
+    /// Filled once by the first reader; readers arriving meanwhile wait for it instead of each asking
+    /// the database (when a popular page expires, sixty-four callers would otherwise all miss at once).
+    value: Arc<OnceCell<Arc<T>>>,
 }
 
 struct Shelf<K, T> {
@@ -47,25 +51,50 @@ impl<K: Hash + Eq, T> Shelf<K, T> {
         }
     }
 
-    fn get(&self, key: &K, version: u64, ttl: Duration) -> Option<Arc<T>> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = entries.get(key)?;
-        (entry.version == version && entry.stored_at.elapsed() < ttl).then(|| entry.value.clone())
-    }
-
-    fn put(&self, key: K, version: u64, value: Arc<T>) {
+    /// The live slot for `key`, or a new empty one replacing an expired or outdated slot.
+    fn slot(&self, key: K, version: u64, ttl: Duration) -> Arc<OnceCell<Arc<T>>> {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(entry) = entries.get(&key)
+            && entry.version == version
+            && entry.stored_at.elapsed() < ttl
+        {
+            return entry.value.clone();
+        }
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
+        let value = Arc::new(OnceCell::new());
         entries.insert(
             key,
             Entry {
                 stored_at: Instant::now(),
                 version,
-                value,
+                value: value.clone(),
             },
         );
+        value
+    }
+
+    /// The cached value, or `load`'s result (shared with every caller waiting on the same slot).
+    /// A failed load leaves the slot empty, so the next caller tries again.
+    async fn get_or_load<F, Fut>(
+        &self,
+        key: K,
+        version: u64,
+        ttl: Duration,
+        load: F,
+    ) -> Result<Arc<T>, sqlx::Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, sqlx::Error>>,
+    {
+        if ttl.is_zero() {
+            return Ok(Arc::new(load().await?));
+        }
+        let slot = self.slot(key, version, ttl);
+        slot.get_or_try_init(|| async { load().await.map(Arc::new) })
+            .await
+            .cloned()
     }
 }
 
@@ -113,51 +142,87 @@ impl Catalog {
         };
         // Read the version before the database: a change landing in between leaves the entry already stale.
         let version = self.version();
-        if let Some(page) = self.pages.get(&key, version, self.ttl) {
-            return Ok(page);
-        }
-        let page = Arc::new(store::list(db, listing, cursor, per_page).await?);
-        if !self.ttl.is_zero() {
-            self.pages.put(key, version, page.clone());
-        }
-        Ok(page)
+        self.pages
+            .get_or_load(key, version, self.ttl, || {
+                store::list(db, listing, cursor, per_page)
+            })
+            .await
     }
 
     /// A product with its photos, as the detail view shows it.
     pub async fn product(&self, db: &Db, id: i64) -> Result<Arc<Option<Product>>, sqlx::Error> {
         let version = self.version();
-        if let Some(product) = self.products.get(&id, version, self.ttl) {
-            return Ok(product);
-        }
-        let product = Arc::new(store::get(db, id).await?);
-        if !self.ttl.is_zero() {
-            self.products.put(id, version, product.clone());
-        }
-        Ok(product)
+        self.products
+            .get_or_load(id, version, self.ttl, || store::get(db, id))
+            .await
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicUsize;
+
     use super::*;
 
-    #[test]
-    fn entries_expire_and_a_change_retires_them() {
-        let shelf: Shelf<i64, &str> = Shelf::new();
-        shelf.put(1, 0, Arc::new("a"));
-        assert!(shelf.get(&1, 0, Duration::from_secs(5)).is_some());
-        assert!(
-            shelf.get(&1, 1, Duration::from_secs(5)).is_none(),
-            "a newer version retires it"
+    async fn load_counting(
+        shelf: &Shelf<i64, usize>,
+        version: u64,
+        ttl: Duration,
+        loads: &AtomicUsize,
+    ) -> usize {
+        let value = shelf
+            .get_or_load(1, version, ttl, || async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                Ok(loads.fetch_add(1, Ordering::SeqCst) + 1)
+            })
+            .await
+            .unwrap();
+        *value
+    }
+
+    #[tokio::test]
+    async fn concurrent_readers_of_one_key_share_one_load() {
+        let shelf = Arc::new(Shelf::new());
+        let loads = Arc::new(AtomicUsize::new(0));
+        let readers: Vec<_> = (0..32)
+            .map(|_| {
+                let (shelf, loads) = (shelf.clone(), loads.clone());
+                tokio::spawn(async move { load_counting(&shelf, 0, Duration::from_secs(5), &loads).await })
+            })
+            .collect();
+        for reader in readers {
+            assert_eq!(reader.await.unwrap(), 1);
+        }
+        assert_eq!(loads.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_change_or_expiry_makes_the_next_reader_load_again() {
+        let shelf = Shelf::new();
+        let loads = AtomicUsize::new(0);
+        assert_eq!(load_counting(&shelf, 0, Duration::from_secs(5), &loads).await, 1);
+        assert_eq!(
+            load_counting(&shelf, 0, Duration::from_secs(5), &loads).await,
+            1,
+            "cached"
         );
-        assert!(shelf.get(&1, 0, Duration::ZERO).is_none(), "expired");
+        assert_eq!(
+            load_counting(&shelf, 1, Duration::from_secs(5), &loads).await,
+            2,
+            "a newer version"
+        );
+        assert_eq!(
+            load_counting(&shelf, 1, Duration::ZERO, &loads).await,
+            3,
+            "caching off"
+        );
     }
 
     #[test]
     fn the_shelf_starts_over_when_full() {
         let shelf: Shelf<usize, usize> = Shelf::new();
         for i in 0..=MAX_ENTRIES {
-            shelf.put(i, 0, Arc::new(i));
+            shelf.slot(i, 0, Duration::from_secs(5));
         }
         assert!(shelf.entries.lock().unwrap().len() <= MAX_ENTRIES);
     }
