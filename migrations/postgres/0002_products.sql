@@ -35,6 +35,8 @@ CREATE TABLE products (
                   'tickets', 'digital', 'books', 'hobby', 'sports', 'etc')),
     location      TEXT    NOT NULL,
     open_chat_url TEXT    NOT NULL,
+    -- Lower-cased name and description, so search is one plain substring test per row.
+    search_text   TEXT    NOT NULL,
     photo_set_id  BIGINT REFERENCES photo_sets (id),
     status        TEXT    NOT NULL DEFAULT 'on_sale' CHECK (status IN ('on_sale', 'reserved', 'hidden',
                   'pending_payment', 'awaiting_completion', 'sold', 'deleted')),

@@ -41,10 +41,12 @@ macro_rules! summary_query {
 
 const LIST_ALL: &str = summary_query!("p.status IN ('on_sale', 'reserved')");
 const LIST_CATEGORY: &str = summary_query!("p.status IN ('on_sale', 'reserved') AND p.category = $3");
-const LIST_SEARCH: &str = summary_query!(
-    "p.status IN ('on_sale', 'reserved') \
-     AND (LOWER(p.name) LIKE $3 ESCAPE '\\' OR LOWER(p.description) LIKE $3 ESCAPE '\\')"
-);
+// A plain substring test (no LIKE wildcards to escape) on the stored lower-case text; the function is
+// `instr` in SQLite and `strpos` in PostgreSQL.
+const LIST_SEARCH_SQLITE: &str =
+    summary_query!("p.status IN ('on_sale', 'reserved') AND instr(p.search_text, $3) > 0");
+const LIST_SEARCH_POSTGRES: &str =
+    summary_query!("p.status IN ('on_sale', 'reserved') AND strpos(p.search_text, $3) > 0");
 const LIST_SELLER_STATUS: &str = summary_query!("p.seller_id = $3 AND p.status = $4");
 const LIST_SELLER_ALL: &str = summary_query!("p.seller_id = $3 AND p.status <> 'deleted'");
 
@@ -79,18 +81,9 @@ impl SummaryRow {
     }
 }
 
-/// `%` and `_` are wildcards in LIKE; the user's text is matched literally.
-pub fn like_contains(text: &str) -> String {
-    let mut pattern = String::with_capacity(text.len() + 2);
-    pattern.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '\\' | '%' | '_') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
+/// What search matches against: name and description, lower-cased (so `IPHONE` finds `iPhone`).
+pub fn search_text(name: &str, description: &str) -> String {
+    format!("{}\n{}", name.to_lowercase(), description.to_lowercase())
 }
 
 /// One page of `listing`, newest first, starting after `cursor` (the last id of the previous page).
@@ -105,7 +98,8 @@ pub async fn list(
     let sql = match listing {
         Listing::All => LIST_ALL,
         Listing::Category(_) => LIST_CATEGORY,
-        Listing::Search(_) => LIST_SEARCH,
+        Listing::Search(_) if matches!(db, Db::Sqlite(..)) => LIST_SEARCH_SQLITE,
+        Listing::Search(_) => LIST_SEARCH_POSTGRES,
         Listing::Seller { status: Some(_), .. } => LIST_SELLER_STATUS,
         Listing::Seller { status: None, .. } => LIST_SELLER_ALL,
     };
@@ -114,7 +108,7 @@ pub async fn list(
         let query = match listing {
             Listing::All => query,
             Listing::Category(category) => query.bind(category.key()),
-            Listing::Search(text) => query.bind(like_contains(text)),
+            Listing::Search(text) => query.bind(text.to_lowercase()),
             Listing::Seller { seller_id, status } => {
                 let query = query.bind(seller_id);
                 match status {
@@ -327,8 +321,8 @@ pub async fn register(
         let mut tx = pool.begin_write().await?;
         let (product_id,): (i64,) = sqlx::query_as(
             "INSERT INTO products (seller_id, name, price, description, category, location, open_chat_url, \
-                                   photo_set_id, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'on_sale', $9, $9) RETURNING id",
+                                   search_text, photo_set_id, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'on_sale', $10, $10) RETURNING id",
         )
         .bind(draft.member_id)
         .bind(fields.name)
@@ -337,6 +331,7 @@ pub async fn register(
         .bind(fields.category.key())
         .bind(fields.location)
         .bind(fields.open_chat_url)
+        .bind(search_text(fields.name, fields.description))
         .bind(draft.photo_set_id)
         .bind(now)
         .fetch_one(&mut *tx)
