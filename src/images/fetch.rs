@@ -484,19 +484,7 @@ fn request_error(error: reqwest::Error) -> ImageError {
         }
         source = e.source();
     }
-    ImageError::DownloadFailed(chain(&error))
-}
-
-/// An error and its causes on one line, for logs.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
+    ImageError::DownloadFailed(super::error_chain(&error))
 }
 
 #[cfg(test)]

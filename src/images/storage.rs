@@ -162,7 +162,7 @@ impl ImageStore {
                 .send()
                 .await
                 .map(drop)
-                .map_err(|e| ImageError::Storage(format!("S3 put {key}: {}", aws_error(&e)))),
+                .map_err(|e| ImageError::Storage(format!("S3 put {key}: {}", super::error_chain(&e)))),
         }
     }
 
@@ -189,7 +189,10 @@ impl ImageStore {
                     Ok(object) => object,
                     Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
                     Err(e) => {
-                        return Err(ImageError::Storage(format!("S3 get {key}: {}", aws_error(&e))));
+                        return Err(ImageError::Storage(format!(
+                            "S3 get {key}: {}",
+                            super::error_chain(&e)
+                        )));
                     }
                 };
                 let content_type = object.content_type().unwrap_or(kind.content_type()).to_owned();
@@ -276,18 +279,6 @@ pub fn s3_client(settings: &S3Settings) -> aws_sdk_s3::Client {
         config = config.endpoint_url(endpoint.trim_end_matches('/'));
     }
     aws_sdk_s3::Client::from_conf(config.build())
-}
-
-/// An SDK error with its causes (the SDK's own `Display` is only "service error").
-fn aws_error(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
 }
 
 /// `GET /images/{*key}`: serves stored images (the local store's public URLs point here).

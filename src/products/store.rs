@@ -241,6 +241,19 @@ pub struct ProductFields<'a> {
     pub open_chat_url: &'a str,
 }
 
+/// Binds the six product fields, in order, as the next parameters of `$query`.
+macro_rules! bind_fields {
+    ($query:expr, $fields:expr) => {
+        $query
+            .bind($fields.name)
+            .bind($fields.price)
+            .bind($fields.description)
+            .bind($fields.category.key())
+            .bind($fields.location)
+            .bind($fields.open_chat_url)
+    };
+}
+
 /// A saved preview, waiting for the member to confirm.
 #[derive(Clone, Debug, FromRow)]
 pub struct Draft {
@@ -264,18 +277,13 @@ pub async fn create_draft(
     photo_set_id: Option<i64>,
 ) -> Result<i64, sqlx::Error> {
     dispatch_write!(db, pool => {
-        let (id,): (i64,) = sqlx::query_as(
+        let insert = sqlx::query_as(
             "INSERT INTO product_drafts \
              (member_id, name, price, description, category, location, open_chat_url, photo_set_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
-        .bind(member_id)
-        .bind(fields.name)
-        .bind(fields.price)
-        .bind(fields.description)
-        .bind(fields.category.key())
-        .bind(fields.location)
-        .bind(fields.open_chat_url)
+        .bind(member_id);
+        let (id,): (i64,) = bind_fields!(insert, fields)
         .bind(photo_set_id)
         .bind(now_ms())
         .fetch_one(pool)
@@ -319,18 +327,13 @@ pub async fn register(
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        let (product_id,): (i64,) = sqlx::query_as(
+        let insert = sqlx::query_as(
             "INSERT INTO products (seller_id, name, price, description, category, location, open_chat_url, \
                                    search_text, photo_set_id, status, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'on_sale', $10, $10) RETURNING id",
         )
-        .bind(draft.member_id)
-        .bind(fields.name)
-        .bind(fields.price)
-        .bind(fields.description)
-        .bind(fields.category.key())
-        .bind(fields.location)
-        .bind(fields.open_chat_url)
+        .bind(draft.member_id);
+        let (product_id,): (i64,) = bind_fields!(insert, fields)
         .bind(search_text(fields.name, fields.description))
         .bind(draft.photo_set_id)
         .bind(now)

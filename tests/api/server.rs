@@ -123,7 +123,11 @@ fn migrate_creates_the_sqlite_database_on_the_embedded_default() {
 #[test]
 fn serve_drains_and_exits_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = binary()
         .current_dir(dir.path())
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
@@ -133,17 +137,26 @@ fn serve_drains_and_exits_cleanly_on_sigterm() {
         .unwrap();
     let started = std::time::Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < std::time::Duration::from_secs(20), "server did not start");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "server did not start"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let stopping = std::time::Instant::now();
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
-        assert!(stopping.elapsed() < std::time::Duration::from_secs(10), "server did not stop on SIGTERM");
+        assert!(
+            stopping.elapsed() < std::time::Duration::from_secs(10),
+            "server did not stop on SIGTERM"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     assert!(status.success(), "{status:?}");
