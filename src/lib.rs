@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod images;
 pub mod kakao;
+pub mod kakaopay;
 pub mod members;
 pub mod notices;
 pub mod ops;

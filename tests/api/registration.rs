@@ -326,7 +326,16 @@ async fn every_preview_field_is_checked_with_a_korean_message(backend: Backend) 
     let drafts: i64 = junggye::dispatch!(&app.state.db, pool => {
         sqlx::query_scalar("SELECT COUNT(*) FROM product_drafts").fetch_one(pool).await.unwrap()
     });
-    assert_eq!(drafts, 0);
+    assert_eq!(drafts, 0, "no draft for an invalid preview");
+    let mut by_slot = preview_body("seller", &good);
+    by_slot["action"]["clientExtra"] = json!({});
+    by_slot["action"]["params"]["category"] = json!("디지털기기");
+    let reply = app.skill("/skill/products/preview", &by_slot).await;
+    assert!(
+        quick_reply_extra(&reply, "등록하기").is_some(),
+        "the category may come as a slot: {}",
+        reply.text()
+    );
     let stranger = app
         .skill("/skill/products/preview", &preview_body("stranger", &good))
         .await;

@@ -75,12 +75,15 @@ impl ValidProduct {
 }
 
 /// `/skill/products/preview`: params `productName`, `price`, `description`, `location`, `openChatUrl`,
-/// `images` (secure-image plugin value) and `clientExtra.category`.
+/// `images` (secure-image plugin value) and `clientExtra.category` (or a `category` param: key or label).
 pub async fn preview(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
+    // From the category picker's row (`clientExtra`), or from a `category` slot if the block asks for it
+    // (whether Open Builder keeps a button's extra through slot filling is not documented).
     let category = call
         .payload
         .extra("category")
+        .or_else(|| call.payload.param("category"))
         .and_then(Category::parse)
         .ok_or_else(|| SkillError::Invalid(Invalid::new("카테고리를 먼저 골라 주세요.")))?;
     let product = ValidProduct::from_call(&call, category)?;
