@@ -6,6 +6,7 @@ pub mod app;
 pub mod cache;
 pub mod config;
 pub mod db;
+pub mod deals;
 pub mod domain;
 pub mod images;
 pub mod kakao;

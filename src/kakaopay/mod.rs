@@ -75,7 +75,7 @@ use serde::de::DeserializeOwned;
 
 pub use error::PayError;
 pub use model::{
-    Amount, ApproveRequest, Approval, CancelRequest, Cancellation, MAX_ID_CHARS, MAX_TOKEN_CHARS,
+    Amount, Approval, ApproveRequest, CancelRequest, Cancellation, MAX_ID_CHARS, MAX_TOKEN_CHARS,
     MAX_URL_CHARS, OrderStatus, PaymentMethod, PaymentState, ReadyRequest, ReadyResponse,
 };
 
@@ -249,7 +249,9 @@ impl KakaoPay {
             }
         }
         if settings.cid.trim().is_empty() || settings.cid.chars().count() > MAX_ID_CHARS {
-            return Err(SettingsError(format!("{ENV_CID} must be 1–{MAX_ID_CHARS} characters")));
+            return Err(SettingsError(format!(
+                "{ENV_CID} must be 1–{MAX_ID_CHARS} characters"
+            )));
         }
         if settings.timeout.is_zero() {
             return Err(SettingsError(format!("{ENV_TIMEOUT_MS} must be more than 0")));
@@ -327,7 +329,13 @@ impl KakaoPay {
         let tid = tid.unwrap_or("");
         match &result {
             Ok((status, _)) => {
-                tracing::info!(endpoint = endpoint.name(), tid, status, elapsed_ms, "kakaopay call")
+                tracing::info!(
+                    endpoint = endpoint.name(),
+                    tid,
+                    status,
+                    elapsed_ms,
+                    "kakaopay call"
+                )
             }
             Err(error) => tracing::warn!(
                 endpoint = endpoint.name(),
@@ -366,12 +374,14 @@ impl KakaoPay {
 
         if status.is_success() {
             let bytes = answer.map_err(|e| self.transport_error(endpoint, &e))?;
-            return serde_json::from_slice(&bytes).map(|t| (status.as_u16(), t)).map_err(|e| {
-                PayError::Ambiguous(self.scrub(&format!(
-                    "{}: HTTP {status} with an unreadable answer: {e}",
-                    endpoint.name()
-                )))
-            });
+            return serde_json::from_slice(&bytes)
+                .map(|t| (status.as_u16(), t))
+                .map_err(|e| {
+                    PayError::Ambiguous(self.scrub(&format!(
+                        "{}: HTTP {status} with an unreadable answer: {e}",
+                        endpoint.name()
+                    )))
+                });
         }
         // The status alone decides from here; an unreadable error body only loses detail.
         let bytes = answer.unwrap_or_default();
@@ -398,8 +408,10 @@ impl KakaoPay {
         let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
         let json = json.as_ref().filter(|j| j.is_object());
         let field = |names: &[&str]| json.and_then(|j| names.iter().find_map(|n| j.get(*n)));
-        let error_code = field(&["error_code", "code"])
-            .and_then(|v| v.as_i64().or_else(|| v.as_str().and_then(|s| s.trim().parse().ok())));
+        let error_code = field(&["error_code", "code"]).and_then(|v| {
+            v.as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+        });
         let message = match field(&["error_message", "msg"]) {
             Some(v) => value_text(v),
             None if body.is_empty() => format!("HTTP {status} without a body"),

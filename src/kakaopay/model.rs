@@ -134,7 +134,9 @@ fn check_text(field: &str, value: &str, max: usize) -> Result<(), PayError> {
 fn check_url(field: &str, value: &str) -> Result<(), PayError> {
     let chars = value.chars().count();
     if chars > MAX_URL_CHARS {
-        return Err(invalid(format!("{field} has {chars} characters (at most {MAX_URL_CHARS})")));
+        return Err(invalid(format!(
+            "{field} has {chars} characters (at most {MAX_URL_CHARS})"
+        )));
     }
     match url::Url::parse(value) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
@@ -151,7 +153,9 @@ fn check_positive(field: &str, value: i64) -> Result<(), PayError> {
 
 fn check_part(field: &str, value: i64, whole_field: &str, whole: i64) -> Result<(), PayError> {
     if !(0..=whole).contains(&value) {
-        return Err(invalid(format!("{field} must be between 0 and {whole_field} ({whole}), got {value}")));
+        return Err(invalid(format!(
+            "{field} must be between 0 and {whole_field} ({whole}), got {value}"
+        )));
     }
     Ok(())
 }
@@ -169,7 +173,12 @@ impl ReadyRequest {
             return Err(invalid("quantity must be at least 1".into()));
         }
         check_positive("total_amount", self.total_amount)?;
-        check_part("tax_free_amount", self.tax_free_amount, "total_amount", self.total_amount)?;
+        check_part(
+            "tax_free_amount",
+            self.tax_free_amount,
+            "total_amount",
+            self.total_amount,
+        )?;
         if let Some(vat) = self.vat_amount {
             check_part("vat_amount", vat, "total_amount", self.total_amount)?;
         }
@@ -216,7 +225,9 @@ impl CancelRequest {
         if let Some(available) = self.cancel_available_amount
             && available < 0
         {
-            return Err(invalid(format!("cancel_available_amount must not be negative, got {available}")));
+            return Err(invalid(format!(
+                "cancel_available_amount must not be negative, got {available}"
+            )));
         }
         Ok(())
     }
