@@ -39,3 +39,16 @@ pub fn init(format: LogFormat) -> LogGuard {
     };
     guard
 }
+
+/// An error and its causes on one line, for logs (reqwest's and the S3 SDK's own `Display` say only
+/// "error sending request" or "service error").
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
+}

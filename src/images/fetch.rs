@@ -484,7 +484,7 @@ fn request_error(error: reqwest::Error) -> ImageError {
         }
         source = e.source();
     }
-    ImageError::DownloadFailed(super::error_chain(&error))
+    ImageError::DownloadFailed(crate::telemetry::error_chain(&error))
 }
 
 #[cfg(test)]

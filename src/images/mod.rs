@@ -100,19 +100,6 @@ impl ImageError {
     }
 }
 
-/// An error and its causes on one line, for logs (reqwest's and the S3 SDK's own `Display` say only
-/// "error sending request" or "service error").
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
-}
-
 /// `10485760` → `10MB`, `5000000` → `4.8MB`; below 0.1 MB in KB (`2048` → `2KB`).
 fn megabytes(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;

@@ -162,7 +162,9 @@ impl ImageStore {
                 .send()
                 .await
                 .map(drop)
-                .map_err(|e| ImageError::Storage(format!("S3 put {key}: {}", super::error_chain(&e)))),
+                .map_err(|e| {
+                    ImageError::Storage(format!("S3 put {key}: {}", crate::telemetry::error_chain(&e)))
+                }),
         }
     }
 
@@ -191,7 +193,7 @@ impl ImageStore {
                     Err(e) => {
                         return Err(ImageError::Storage(format!(
                             "S3 get {key}: {}",
-                            super::error_chain(&e)
+                            crate::telemetry::error_chain(&e)
                         )));
                     }
                 };

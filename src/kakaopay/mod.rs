@@ -430,7 +430,7 @@ impl KakaoPay {
 
     fn transport_error(&self, endpoint: Endpoint, error: &reqwest::Error) -> PayError {
         let name = endpoint.name();
-        let detail = self.scrub(&error_chain(error));
+        let detail = self.scrub(&crate::telemetry::error_chain(error));
         if error.is_connect() {
             // No connection, so no request reached Kakao.
             PayError::Unavailable(format!("{name}: cannot connect: {detail}"))
@@ -483,17 +483,6 @@ fn value_text(value: &serde_json::Value) -> String {
         serde_json::Value::String(s) => s.clone(),
         other => other.to_string(),
     }
-}
-
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
 }
 
 /// Which of ready's three pages to send the buyer's browser to, from its `User-Agent`:
