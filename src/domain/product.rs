@@ -120,16 +120,7 @@ impl Price {
 
     /// "12,000원": how Koreans read prices, with thousands separators.
     pub fn display(self) -> String {
-        let digits = self.0.to_string();
-        let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 3);
-        for (i, digit) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(digit);
-        }
-        out.push('원');
-        out
+        crate::present::won(self.won())
     }
 }
 

@@ -148,6 +148,20 @@ pub struct NoticeInput<'a> {
     pub link_url: Option<&'a str>,
 }
 
+impl<'a> NoticeInput<'a> {
+    /// An input with only the required fields (no image, no link).
+    pub fn new(kind: NoticeKind, title: &'a str, body: &'a str) -> Self {
+        Self {
+            kind,
+            title,
+            body,
+            image_url: None,
+            link_label: None,
+            link_url: None,
+        }
+    }
+}
+
 /// The content of a notice, checked: a value of this type always renders as a valid Kakao card.
 ///
 /// Rules: the title is one line of 1 to 50 characters (a card title); the body keeps its line breaks
@@ -287,14 +301,7 @@ mod tests {
     use super::*;
 
     fn input<'a>(kind: NoticeKind, title: &'a str, body: &'a str) -> NoticeInput<'a> {
-        NoticeInput {
-            kind,
-            title,
-            body,
-            image_url: None,
-            link_label: None,
-            link_url: None,
-        }
+        NoticeInput::new(kind, title, body)
     }
 
     #[test]

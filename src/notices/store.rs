@@ -201,21 +201,29 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Notice>, sqlx::Error> {
     row.map(NoticeRow::into_notice).transpose()
 }
 
+/// Binds a notice's six content fields, in column order, as the next parameters of `$query`.
+macro_rules! bind_content {
+    ($query:expr, $new:expr) => {{
+        let link = $new.link();
+        $query
+            .bind($new.kind().as_str())
+            .bind($new.title())
+            .bind($new.body())
+            .bind($new.image_url().map(|url| url.as_str()))
+            .bind(link.map(|l| l.label()))
+            .bind(link.map(|l| l.url().as_str()))
+    }};
+}
+
 /// Stores a new notice in `status` and returns it with its id.
 pub async fn create(db: &Db, new: &NewNotice, status: NoticeStatus) -> Result<Notice, sqlx::Error> {
     let now = now_ms();
-    let link = new.link();
     let (id,): (i64,) = dispatch_write!(db, pool => {
-        sqlx::query_as(
+        let insert = sqlx::query_as(
             "INSERT INTO notices (kind, title, body, image_url, link_label, link_url, status, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-        )
-        .bind(new.kind().as_str())
-        .bind(new.title())
-        .bind(new.body())
-        .bind(new.image_url().map(|url| url.as_str()))
-        .bind(link.map(|l| l.label()))
-        .bind(link.map(|l| l.url().as_str()))
+        );
+        bind_content!(insert, new)
         .bind(status.as_str())
         .bind(now)
         .fetch_one(pool)
@@ -233,15 +241,8 @@ pub async fn create(db: &Db, new: &NewNotice, status: NoticeStatus) -> Result<No
 /// Replaces the content of a notice that is not deleted (its status and creation time stay). `None`
 /// when there is no such notice, or it is deleted.
 pub async fn update(db: &Db, id: i64, new: &NewNotice) -> Result<Option<Notice>, sqlx::Error> {
-    let link = new.link();
     let row: Option<NoticeRow> = dispatch_write!(db, pool => {
-        sqlx::query_as(UPDATE)
-        .bind(new.kind().as_str())
-        .bind(new.title())
-        .bind(new.body())
-        .bind(new.image_url().map(|url| url.as_str()))
-        .bind(link.map(|l| l.label()))
-        .bind(link.map(|l| l.url().as_str()))
+        bind_content!(sqlx::query_as(UPDATE), new)
         .bind(now_ms())
         .bind(id)
         .fetch_optional(pool)

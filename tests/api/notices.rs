@@ -45,14 +45,7 @@ const NOTICES_BLOCK: &str = "000000000000000000000016";
 const NOTICE_DETAIL_BLOCK: &str = "000000000000000000000017";
 
 fn input<'a>(kind: NoticeKind, title: &'a str, body: &'a str) -> NoticeInput<'a> {
-    NoticeInput {
-        kind,
-        title,
-        body,
-        image_url: None,
-        link_label: None,
-        link_url: None,
-    }
+    NoticeInput::new(kind, title, body)
 }
 
 fn text_notice(title: &str, body: &str) -> NewNotice {
