@@ -20,10 +20,11 @@ use crate::config::ImageStorage;
 use crate::config::{AppEnv, Config};
 use crate::db::Db;
 use crate::images::{ImageError, Images};
+use crate::orders::Payments;
 use crate::products::cards::{NO_PHOTO_PATH, NO_PHOTO_PNG};
 use crate::products::catalog::Catalog;
 use crate::skill::{Nav, guard};
-use crate::{members, notices, ops, products, validation};
+use crate::{members, notices, ops, orders, products, validation};
 
 /// Everything a request handler may need; cheap to clone.
 #[derive(Clone)]
@@ -34,6 +35,10 @@ pub struct AppState {
     pub nav: Arc<Nav>,
     pub images: Images,
     pub catalog: Arc<Catalog>,
+    /// The Kakao Pay flow; `None` when Kakao Pay is not configured.
+    pub payments: Option<Payments>,
+    /// Hot deals: this process's copy of the cached boards, and their refreshers.
+    pub deals: crate::deals::Deals,
 }
 
 /// Why the application could not start.
@@ -49,6 +54,10 @@ pub enum StartError {
     Blocks(#[from] crate::skill::nav::NavError),
     #[error("images: {0}")]
     Images(#[from] ImageError),
+    #[error("{0}")]
+    Payments(#[from] crate::kakaopay::SettingsError),
+    #[error("hot deals: {0}")]
+    Deals(#[from] crate::deals::DealsError),
 }
 
 impl AppState {
@@ -71,6 +80,16 @@ impl AppState {
     pub fn from_parts(config: Config, db: Db, cache: Cache, nav: Nav) -> Result<Self, StartError> {
         let images = Images::new(&config.images, &config.public_url)?;
         let catalog = Arc::new(Catalog::new(config.catalog_cache));
+        let payments = match &config.payments {
+            Some(settings) => Some(Payments::new(
+                settings,
+                &config.public_url,
+                db.clone(),
+                catalog.clone(),
+            )?),
+            None => None,
+        };
+        let deals = crate::deals::Deals::from_config(&config, cache.clone())?;
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -78,6 +97,8 @@ impl AppState {
             nav: Arc::new(nav),
             images,
             catalog,
+            payments,
+            deals,
         })
     }
 }
@@ -87,8 +108,10 @@ pub fn skill_routes() -> Router<AppState> {
     Router::new()
         .merge(members::skills::routes())
         .merge(notices::skills::routes())
+        .merge(orders::skills::routes())
         .merge(products::skills::routes())
         .merge(validation::routes())
+        .merge(crate::deals::skill::routes())
 }
 
 /// The whole application.
@@ -119,6 +142,8 @@ pub fn assemble(state: AppState, skills: Router<AppState>) -> Router {
     let mut router = Router::new()
         .merge(skills)
         .merge(ops::routes())
+        .merge(orders::routes::routes())
+        .merge(crate::admin::router(&state))
         .route(NO_PHOTO_PATH, axum::routing::get(no_photo));
     // Locally stored photos are served by us; S3 serves its own.
     if matches!(state.config.images.storage, ImageStorage::Local { .. }) {
@@ -174,32 +199,38 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
+    // The peer address is the client address the admin login throttle counts by.
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }
 
-/// Resolves on SIGTERM or ctrl-c.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// A future that resolves on SIGTERM or ctrl-c (SIGINT).
+///
+/// The handlers are installed here, before the caller binds its listener: a signal that arrives once the
+/// port answers must drain the server, not kill it with the default action.
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let wait = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        async move {
+            tokio::select! {
+                _ = terminate.recv() => {},
+                _ = interrupt.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
         }
     };
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!("shutdown requested; draining requests in flight");
+    let wait = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    Ok(async move {
+        wait.await;
+        tracing::info!("shutdown requested; draining requests in flight");
+    })
 }
 
 /// Warnings about a configuration that runs but should not be used with real users.

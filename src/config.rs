@@ -137,9 +137,74 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Secret key of the image bucket.",
     },
     Variable {
+        name: "KAKAOPAY_SECRET_KEY",
+        default: "(unset: Kakao Pay off)",
+        meaning: "`SECRET_KEY` of the Kakao Pay app (`DEV…` for tests, `PRD…` live). Set it to offer \"카카오페이로 구매\".",
+    },
+    Variable {
+        name: "KAKAOPAY_BASE_URL",
+        default: "https://open-api.kakaopay.com",
+        meaning: "Scheme and host of the Kakao Pay API.",
+    },
+    Variable {
+        name: "KAKAOPAY_CID",
+        default: "TC0ONETIME",
+        meaning: "Merchant id (`TC0ONETIME` is Kakao's test merchant).",
+    },
+    Variable {
+        name: "KAKAOPAY_TIMEOUT_MS",
+        default: "3000",
+        meaning: "Longest one Kakao Pay call may take; an unanswered call is settled by asking Kakao Pay's order status.",
+    },
+    Variable {
+        name: "PAY_LINK_SECRET",
+        default: "(unset: a random key per start)",
+        meaning: "Key (≥ 32 bytes) signing payment links. Required in production with Kakao Pay on, and the same on every instance.",
+    },
+    Variable {
+        name: "PAY_LINK_TTL_SECS",
+        default: "600",
+        meaning: "How long a payment link shown in the chat stays usable.",
+    },
+    Variable {
+        name: "PAY_HOLD_SECS",
+        default: "900",
+        meaning: "How long a product stays held for a buyer who is paying before the hold is released.",
+    },
+    Variable {
+        name: "PAY_RECONCILE_SECS",
+        default: "30",
+        meaning: "How often unsettled payments (expired holds, lost answers, refunds to retry) are checked with Kakao Pay.",
+    },
+    Variable {
+        name: "DEALS_ENABLED",
+        default: "true",
+        meaning: "`false` stops reading hot-deal boards; the 핫딜 skill then says deals are unavailable.",
+    },
+    Variable {
+        name: "DEALS_SOURCES_FILE",
+        default: "(unset: the shipped `deals/sources.toml`, built in)",
+        meaning: "TOML file of hot-deal boards (URL template, CSS selectors, politeness); checked completely at start-up.",
+    },
+    Variable {
+        name: "DEALS_USER_AGENT",
+        default: "junggye/{version} (hot-deal reader)",
+        meaning: "User agent sent to deal boards; put a contact URL or address in it so a board's operator can reach you.",
+    },
+    Variable {
         name: "JWT_SECRET",
         default: "(unset: admin API disabled)",
-        meaning: "Key (≥ 32 bytes) signing admin tokens.",
+        meaning: "Key (≥ 32 bytes) signing admin access tokens. Unset, every `/admin` URL but `/admin/openapi.json` answers 503.",
+    },
+    Variable {
+        name: "ADMIN_ACCESS_TTL_SECS",
+        default: "900",
+        meaning: "How long an admin access token (JWT) is accepted; 60 to 3600.",
+    },
+    Variable {
+        name: "ADMIN_REFRESH_TTL_SECS",
+        default: "1209600",
+        meaning: "How long an unused admin refresh token stays exchangeable (14 days); each is single-use.",
     },
     Variable {
         name: "LOG_FORMAT",
@@ -187,8 +252,29 @@ pub struct Config {
     pub skill_deadline: Duration,
     pub catalog_cache: Duration,
     pub jwt_secret: Option<SecretString>,
+    pub admin: AdminSettings,
     pub log_format: LogFormat,
     pub images: ImageSettings,
+    /// Kakao Pay, when configured.
+    pub payments: Option<PaymentSettings>,
+    pub deals: crate::deals::DealSettings,
+}
+
+/// Lifetimes of the admin API's tokens.
+#[derive(Clone, Debug)]
+pub struct AdminSettings {
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+}
+
+/// Kakao Pay and the payment links.
+#[derive(Clone, Debug)]
+pub struct PaymentSettings {
+    pub kakaopay: crate::kakaopay::KakaoPaySettings,
+    pub link_secret: SecretString,
+    pub link_ttl: Duration,
+    pub hold: Duration,
+    pub reconcile_every: Duration,
 }
 
 /// Where product images may come from and where they are kept.
@@ -367,7 +453,10 @@ impl Config {
                 "JWT_SECRET: must be at least {JWT_SECRET_MIN_BYTES} bytes"
             ));
         }
+        let admin = admin_settings(&mut errors, &get);
         let images = image_settings(&mut errors, &get);
+        let payments = payment_settings(&mut errors, &get, env);
+        let deals = deal_settings(&mut errors, &get);
         let log_format = match get("LOG_FORMAT").unwrap_or("text") {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -409,18 +498,140 @@ impl Config {
             skill_deadline: Duration::from_millis(deadline_ms),
             catalog_cache: Duration::from_millis(catalog_cache_ms),
             jwt_secret,
+            admin,
             log_format,
             images,
+            payments,
+            deals,
         })
     }
 
-    /// A configuration for tests and tools: embedded defaults, no secrets.
+    /// A configuration for tests and tools: embedded defaults, no secrets, and no hot-deal boards read
+    /// (a test that wants deals points them at its own fake board).
     pub fn for_tests(database_url: &str) -> Self {
         let vars = HashMap::from([
             ("APP_ENV".to_owned(), "test".to_owned()),
             ("DATABASE_URL".to_owned(), database_url.to_owned()),
+            ("DEALS_ENABLED".to_owned(), "false".to_owned()),
         ]);
         Self::from_vars(&vars).expect("test configuration is valid")
+    }
+}
+
+/// Admin token lifetimes. Access tokens cannot be revoked, so their life is kept short; a refresh token
+/// longer than 90 days would outlive any reasonable sign-in.
+fn admin_settings<'a>(errors: &mut Vec<String>, get: &impl Fn(&str) -> Option<&'a str>) -> AdminSettings {
+    let mut secs = |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
+        let value: u64 = parse_or(errors, name, get(name), default);
+        if !range.contains(&value) {
+            errors.push(format!(
+                "{name}: must be between {} and {}",
+                range.start(),
+                range.end()
+            ));
+        }
+        Duration::from_secs(value)
+    };
+    AdminSettings {
+        access_ttl: secs("ADMIN_ACCESS_TTL_SECS", 900, 60..=3_600),
+        refresh_ttl: secs("ADMIN_REFRESH_TTL_SECS", 14 * 86_400, 3_600..=90 * 86_400),
+    }
+}
+
+/// Kakao Pay's settings, or `None` when no secret key is configured (payments off).
+fn payment_settings<'a>(
+    errors: &mut Vec<String>,
+    get: &impl Fn(&str) -> Option<&'a str>,
+    env: AppEnv,
+) -> Option<PaymentSettings> {
+    use crate::kakaopay::{DEFAULT_BASE_URL, KakaoPaySettings, TEST_CID};
+    let secret_key = get("KAKAOPAY_SECRET_KEY")?;
+    let timeout_ms: u64 = parse_or(errors, "KAKAOPAY_TIMEOUT_MS", get("KAKAOPAY_TIMEOUT_MS"), 3_000);
+    if !(100..=10_000).contains(&timeout_ms) {
+        errors.push("KAKAOPAY_TIMEOUT_MS: must be between 100 and 10000".into());
+    }
+    let link_secret = match get("PAY_LINK_SECRET") {
+        Some(key) if key.len() < JWT_SECRET_MIN_BYTES => {
+            errors.push(format!(
+                "PAY_LINK_SECRET: must be at least {JWT_SECRET_MIN_BYTES} bytes"
+            ));
+            SecretString::from(key.to_owned())
+        }
+        Some(key) => SecretString::from(key.to_owned()),
+        None if env == AppEnv::Production => {
+            errors.push("PAY_LINK_SECRET: required when APP_ENV=production and Kakao Pay is on".into());
+            SecretString::from(String::new())
+        }
+        // Links signed with a per-start key stop working at a restart: fine on a developer's machine.
+        None => SecretString::from(format!(
+            "{}{}",
+            uuid::Uuid::new_v4().simple(),
+            uuid::Uuid::new_v4().simple()
+        )),
+    };
+    let secs = |errors: &mut Vec<String>, name: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
+        let value: u64 = parse_or(errors, name, get(name), default);
+        if !range.contains(&value) {
+            errors.push(format!(
+                "{name}: must be between {} and {}",
+                range.start(),
+                range.end()
+            ));
+        }
+        Duration::from_secs(value)
+    };
+    let link_ttl = secs(errors, "PAY_LINK_TTL_SECS", 600, 10..=86_400);
+    let hold = secs(errors, "PAY_HOLD_SECS", 900, 60..=86_400);
+    let reconcile_every = secs(errors, "PAY_RECONCILE_SECS", 30, 1..=3_600);
+    Some(PaymentSettings {
+        kakaopay: KakaoPaySettings {
+            base_url: get("KAKAOPAY_BASE_URL").unwrap_or(DEFAULT_BASE_URL).to_owned(),
+            secret_key: SecretString::from(secret_key.to_owned()),
+            cid: get("KAKAOPAY_CID").unwrap_or(TEST_CID).to_owned(),
+            timeout: Duration::from_millis(timeout_ms),
+        },
+        link_secret,
+        link_ttl,
+        hold,
+        reconcile_every,
+    })
+}
+
+/// The hot-deal settings; the sources file is read and checked here, so `check-config` catches a bad one.
+fn deal_settings<'a>(
+    errors: &mut Vec<String>,
+    get: &impl Fn(&str) -> Option<&'a str>,
+) -> crate::deals::DealSettings {
+    let enabled = match get("DEALS_ENABLED").unwrap_or("true") {
+        "true" | "1" => true,
+        "false" | "0" => false,
+        other => {
+            errors.push(format!("DEALS_ENABLED: `{other}` is not true or false"));
+            true
+        }
+    };
+    let sources_file = get("DEALS_SOURCES_FILE").map(PathBuf::from);
+    let text = match &sources_file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| format!("DEALS_SOURCES_FILE: cannot read {}: {e}", path.display())),
+        None => Ok(crate::deals::SHIPPED_SOURCES.to_owned()),
+    };
+    let sources = text
+        .and_then(|t| crate::deals::load_sources(&t).map_err(|e| format!("DEALS_SOURCES_FILE: {e}")))
+        .unwrap_or_else(|e| {
+            errors.push(e);
+            Vec::new()
+        });
+    let default_agent = concat!("junggye/", env!("CARGO_PKG_VERSION"), " (hot-deal reader)");
+    let user_agent = get("DEALS_USER_AGENT").unwrap_or(default_agent).trim().to_owned();
+    if user_agent.is_empty() || !user_agent.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+        errors.push("DEALS_USER_AGENT: must be printable ASCII and not empty".into());
+    }
+    crate::deals::DealSettings {
+        enabled,
+        sources_file,
+        sources,
+        user_agent,
     }
 }
 
@@ -564,7 +775,37 @@ impl fmt::Display for Config {
                 writeln!(f, "S3_SECRET_ACCESS_KEY=(set)")?;
             }
         }
+        match &self.payments {
+            Some(p) => {
+                writeln!(f, "KAKAOPAY_SECRET_KEY=(set)")?;
+                writeln!(f, "KAKAOPAY_BASE_URL={}", p.kakaopay.base_url)?;
+                writeln!(f, "KAKAOPAY_CID={}", p.kakaopay.cid)?;
+                writeln!(f, "KAKAOPAY_TIMEOUT_MS={}", p.kakaopay.timeout.as_millis())?;
+                writeln!(f, "PAY_LINK_TTL_SECS={}", p.link_ttl.as_secs())?;
+                writeln!(f, "PAY_HOLD_SECS={}", p.hold.as_secs())?;
+                writeln!(f, "PAY_RECONCILE_SECS={}", p.reconcile_every.as_secs())?;
+            }
+            None => writeln!(f, "KAKAOPAY_SECRET_KEY=(unset: Kakao Pay off)")?,
+        }
+        writeln!(f, "DEALS_ENABLED={}", self.deals.enabled)?;
+        let sources = self.deals.sources_file.as_ref().map(|p| p.display().to_string());
+        let enabled: Vec<&str> = self
+            .deals
+            .sources
+            .iter()
+            .filter(|s| s.enabled)
+            .map(|s| s.key.as_str())
+            .collect();
+        writeln!(
+            f,
+            "DEALS_SOURCES_FILE={} (enabled: {})",
+            sources.as_deref().unwrap_or("(shipped)"),
+            enabled.join(", ")
+        )?;
+        writeln!(f, "DEALS_USER_AGENT={}", self.deals.user_agent)?;
         writeln!(f, "JWT_SECRET={}", set(&self.jwt_secret))?;
+        writeln!(f, "ADMIN_ACCESS_TTL_SECS={}", self.admin.access_ttl.as_secs())?;
+        writeln!(f, "ADMIN_REFRESH_TTL_SECS={}", self.admin.refresh_ttl.as_secs())?;
         write!(f, "LOG_FORMAT={:?}", self.log_format)
     }
 }
@@ -655,6 +896,32 @@ mod tests {
         for shown in [format!("{c:?}"), c.to_string()] {
             assert!(!shown.contains("hunter2"), "{shown}");
         }
+    }
+
+    #[test]
+    fn deal_sources_default_to_the_shipped_file_and_a_bad_file_is_reported_by_name() {
+        let c = Config::from_vars(&HashMap::new()).unwrap();
+        assert!(c.deals.enabled && c.deals.sources_file.is_none());
+        assert!(c.deals.sources.iter().any(|s| s.key == "quasarzone" && s.enabled));
+        assert!(c.deals.user_agent.starts_with("junggye/"));
+        let dir = std::env::temp_dir().join(format!("deals-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::write(&dir, "[[source]]\nkey = \"Bad Key\"\n").unwrap();
+        let err = Config::from_vars(&vars(&[
+            ("DEALS_SOURCES_FILE", dir.to_str().unwrap()),
+            ("DEALS_ENABLED", "maybe"),
+            ("DEALS_USER_AGENT", "핫딜봇"),
+        ]))
+        .unwrap_err();
+        std::fs::remove_file(&dir).unwrap();
+        let text = err.to_string();
+        for name in ["DEALS_SOURCES_FILE", "DEALS_ENABLED", "DEALS_USER_AGENT"] {
+            assert!(text.contains(name), "{text}");
+        }
+        let missing = Config::from_vars(&vars(&[("DEALS_SOURCES_FILE", "/nonexistent/sources.toml")]));
+        assert!(missing.unwrap_err().to_string().contains("cannot read"));
+        let off = Config::from_vars(&vars(&[("DEALS_ENABLED", "false")])).unwrap();
+        assert!(!off.deals.enabled);
+        assert!(!Config::for_tests("sqlite://unused.db").deals.enabled);
     }
 
     #[test]

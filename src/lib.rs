@@ -2,6 +2,7 @@
 //!
 //! See `ARCHITECTURE.md` for the map of modules and the path of one skill call through them.
 
+pub mod admin;
 pub mod app;
 pub mod cache;
 pub mod config;
@@ -9,11 +10,13 @@ pub mod db;
 pub mod deals;
 pub mod domain;
 pub mod images;
+pub mod jwt;
 pub mod kakao;
 pub mod kakaopay;
 pub mod members;
 pub mod notices;
 pub mod ops;
+pub mod orders;
 pub mod present;
 pub mod products;
 pub mod skill;

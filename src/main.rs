@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use junggye::admin::{self, accounts::Role};
 use junggye::app::{self, AppState};
 use junggye::config::Config;
 use junggye::db::Db;
@@ -26,6 +27,26 @@ enum Command {
     Migrate,
     /// Print the effective configuration (secrets redacted); exit non-zero when it is invalid.
     CheckConfig,
+    /// Manage admin API accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account. The password is typed at a prompt (not echoed) or piped with --password-stdin.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// `admin` changes things; `viewer` only reads.
+        #[arg(long, default_value = "viewer", value_parser = admin::cli::parse_role)]
+        role: Role,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[tokio::main]
@@ -45,6 +66,14 @@ async fn main() -> ExitCode {
         }
         Command::Migrate => migrate(config).await,
         Command::Serve => serve(config).await,
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    username,
+                    role,
+                    password_stdin,
+                },
+        } => admin_create(config, &username, role, password_stdin).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -54,6 +83,26 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+async fn admin_create(
+    config: Config,
+    username: &str,
+    role: Role,
+    password_stdin: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let username = admin::cli::parse_username(username)?;
+    let password = admin::cli::read_password(password_stdin)?;
+    let db = Db::connect(&config.database_url, 1).await?;
+    let account = admin::cli::create(&db, &username, role, &password).await?;
+    db.close().await;
+    println!(
+        "created admin account `{}` (id {}, role {})",
+        account.username,
+        account.id,
+        role.as_str()
+    );
+    Ok(())
 }
 
 async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
@@ -77,6 +126,14 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             "photo downloads interrupted by a previous stop were marked failed"
         );
     }
+    if let (Some(payments), Some(settings)) = (&state.payments, &state.config.payments) {
+        junggye::orders::reconcile::spawn(payments.clone(), settings.reconcile_every);
+    }
+    let refreshers = state.deals.spawn_refreshers();
+    if !refreshers.is_empty() {
+        tracing::info!(sources = refreshers.len(), "hot-deal refreshers started");
+    }
+    let shutdown = app::shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(bind_addr).await?;
     tracing::info!(
         addr = %listener.local_addr()?,
@@ -85,7 +142,7 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         "serving"
     );
     let db = state.db.clone();
-    app::serve(listener, app::router(state), app::shutdown_signal()).await?;
+    app::serve(listener, app::router(state), shutdown).await?;
     db.close().await;
     Ok(())
 }

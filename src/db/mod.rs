@@ -75,6 +75,9 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long SQLite waits on another writer's lock before reporting "busy".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How often a SQLite migration run that lost a race with another process is tried again.
+const MIGRATE_RETRIES: u32 = 3;
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -123,9 +126,28 @@ impl Db {
     }
 
     /// Applies the embedded migrations that have not run yet.
+    ///
+    /// PostgreSQL serialises concurrent runs with an advisory lock. SQLite has no such lock in sqlx, so two
+    /// processes starting on a fresh file can race: each migration runs in its own transaction, and the
+    /// loser fails on "table already exists" with nothing half-applied. It simply tries again and finds
+    /// the winner's work recorded.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
         match self {
-            Self::Sqlite(pool, _) => SQLITE_MIGRATIONS.run(pool).await,
+            Self::Sqlite(pool, _) => {
+                let mut attempt = 0;
+                loop {
+                    match SQLITE_MIGRATIONS.run(pool).await {
+                        Err(
+                            sqlx::migrate::MigrateError::Execute(_)
+                            | sqlx::migrate::MigrateError::ExecuteMigration(..),
+                        ) if attempt < MIGRATE_RETRIES => {
+                            attempt += 1;
+                            tokio::time::sleep(Duration::from_millis(200)).await;
+                        }
+                        result => return result,
+                    }
+                }
+            }
             Self::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         }
     }

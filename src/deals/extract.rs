@@ -336,6 +336,47 @@ mod tests {
     }
 
     #[test]
+    fn the_ruliweb_list_skips_notices_ads_best_repeats_and_deleted_posts() {
+        const LIST: &str = include_str!("../../tests/fixtures/deals/ruliweb_list.html");
+        let page = "https://bbs.ruliweb.com/market/board/1020?page=1";
+        let rows = extract_list(&source("ruliweb"), LIST, page).unwrap();
+        let urls: Vec<&str> = rows.iter().map(|r| r.detail_url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                // Root-relative, absolute, path-relative, root-relative.
+                "https://bbs.ruliweb.com/market/board/1020/read/101205",
+                "https://bbs.ruliweb.com/market/board/1020/read/101204",
+                "https://bbs.ruliweb.com/market/board/1020/read/101202",
+                "https://bbs.ruliweb.com/market/board/1020/read/101201",
+            ]
+        );
+        assert_eq!(rows[0].title, "[스팀] 엘든 링 60% 할인 (26,400원)");
+        assert_eq!(rows[0].category, some("게임S/W"));
+        assert_eq!(
+            rows[0].price,
+            DealPrice::Text(String::new()),
+            "no price column: unknown, not 0"
+        );
+        assert_eq!(rows[0].price.display(), "가격 정보 없음");
+        assert_eq!((rows[0].thumbnail.as_ref(), rows[0].label.as_ref()), (None, None));
+    }
+
+    #[test]
+    fn the_ruliweb_detail_gives_the_source_link() {
+        const DETAIL: &str = include_str!("../../tests/fixtures/deals/ruliweb_detail.html");
+        let page = "https://bbs.ruliweb.com/market/board/1020/read/101205";
+        let detail = extract_detail(&source("ruliweb"), DETAIL, page);
+        assert_eq!(
+            detail,
+            DealDetail {
+                purchase_url: some("https://store.steampowered.com/app/1245620/ELDEN_RING/"),
+                brand: None,
+            }
+        );
+    }
+
+    #[test]
     fn the_quasarzone_detail_gives_purchase_url_and_brand() {
         let page = "https://quasarzone.com/bbs/qb_saleinfo/views/1571001";
         let detail = extract_detail(&source("quasarzone"), QUASAR_DETAIL, page);

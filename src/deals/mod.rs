@@ -1,20 +1,45 @@
-//! Hot deals (핫딜): the pure, synchronous pieces that read deal-sharing boards.
+//! Hot deals (핫딜): boards read in the background into the shared cache, and a skill that answers from
+//! memory in microseconds.
 //!
-//! The original scraped one board inside the skill call, with its selectors compiled into the code. Here the
-//! pieces are split so a background task can fetch pages and a skill can answer from cache:
+//! The original scraped one board inside the skill call (one list and five detail requests with sleeps
+//! between them: 4–5 s, into Kakao's 5 s limit), with its selectors compiled into the code. Here no skill
+//! call ever waits on a board:
 //!
-//! - [`source`]: boards are *data* (`deals/sources.toml`): URL template, CSS selectors, skip rules and
-//!   politeness settings. When a site changes its markup an operator edits the file — no recompiling — and
-//!   [`load_sources`] refuses a file whose selectors do not compile, naming the source and the field.
-//! - [`extract`]: list and detail pages → owned rows ([`DealRow`], [`DealDetail`]). `scraper::Html` is not
-//!   `Send`, so callers run these in `spawn_blocking` and get plain data back. A list page whose row selector
-//!   matches nothing is [`ExtractError::LayoutChanged`], so the caller keeps the last good data and reports it.
+//! - [`source`]: boards are *data* (`deals/sources.toml`, or the file named by `DEALS_SOURCES_FILE`): URL
+//!   template, CSS selectors, skip rules and politeness settings. When a site changes its markup an operator
+//!   edits the file — no recompiling — and [`load_sources`] refuses a file whose selectors do not compile,
+//!   naming the source and the field.
+//! - [`extract`]: list and detail pages → owned rows ([`DealRow`], [`DealDetail`]). A list page whose row
+//!   selector matches nothing is [`ExtractError::LayoutChanged`], so the last good data is kept and reported.
 //! - [`price`]: price text → [`DealPrice`]; a price that cannot be read is shown as written, never as `0원`.
+//! - [`fetch`]: the one HTTP client: a user agent, one request at a time per host with a minimum delay,
+//!   timeouts, retries with backoff, `429`/`Retry-After`, a size cap.
+//! - [`breaker`]: a circuit breaker per source, so a failing board is left alone longer and longer.
+//! - [`refresh`]: one read of one board (list pages, then a bounded number of deal pages, parsed in
+//!   `spawn_blocking`).
+//! - [`store`]: snapshots, health records and the per-source lock in the shared cache.
+//! - [`mirror`] and [`view`]: this process's copy, and what one skill call sees of it.
+//! - [`service`]: [`Deals`], the handle in `AppState`: refreshers, single-flight, stale-while-revalidate,
+//!   the admin hooks ([`Deals::refresh_now`], [`Deals::health`]).
+//! - [`skill`] and [`cards`]: `POST /skill/deals` and how deals look in KakaoTalk.
 
+pub mod breaker;
+pub mod cards;
 pub mod extract;
+pub mod fetch;
+pub mod mirror;
 pub mod price;
+pub mod refresh;
+pub mod service;
+pub mod skill;
 pub mod source;
+pub mod store;
+pub mod view;
 
 pub use extract::{DealDetail, DealRow, ExtractError, LayoutProblem, dedup, extract_detail, extract_list};
 pub use price::{DealPrice, parse_price};
+pub use service::{
+    DealSettings, Deals, DealsError, DealsOptions, RefreshOutcome, SourceHealth, UnknownSource,
+};
 pub use source::{DealSource, SHIPPED_SOURCES, SourceError, load_sources, shipped_sources};
+pub use store::{Deal, Health, Snapshot};

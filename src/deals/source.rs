@@ -77,6 +77,9 @@ pub struct Politeness {
     pub refresh_secs: u64,
     /// How many list pages one refresh reads.
     pub max_pages: u32,
+    /// How many deal pages one refresh may read for purchase links and brands. Pages read before are
+    /// reused, so a board is not asked for the same post twice.
+    pub max_details: u32,
 }
 
 impl Default for Politeness {
@@ -86,6 +89,7 @@ impl Default for Politeness {
             timeout_ms: 5_000,
             refresh_secs: 600,
             max_pages: 2,
+            max_details: 10,
         }
     }
 }

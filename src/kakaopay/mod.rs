@@ -277,6 +277,11 @@ impl KakaoPay {
         })
     }
 
+    /// The total time one call may take.
+    pub fn timeout(&self) -> Duration {
+        self.inner.timeout
+    }
+
     /// The merchant id sent with every request.
     pub fn cid(&self) -> &str {
         &self.inner.cid

@@ -118,7 +118,7 @@ pub async fn withdraw(call: SkillCall) -> SkillResult {
     }
 }
 
-/// The my-page menu.
+/// The my-page menu: the member's profile, their trades (a list card's five rows), and the account.
 pub async fn mypage(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
     let nav = call.nav();
@@ -126,6 +126,8 @@ pub async fn mypage(call: SkillCall) -> SkillResult {
         format!("{}님의 마이페이지", member.name),
         nav.list_item("내 프로필", Block::Profile, Extra::new()),
     )
+    .item(nav.list_item("구매 내역", Block::Purchases, Extra::new()))
+    .item(nav.list_item("판매 내역", Block::Sales, Extra::new()))
     .item(nav.list_item("연락처 변경", Block::ChangePhone, Extra::new()))
     .item(nav.list_item("회원탈퇴", Block::Withdraw, Extra::new()));
     Ok(SkillResponse::new(card).quick_reply(nav.go("처음으로", Block::Main)))

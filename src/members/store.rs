@@ -123,15 +123,13 @@ pub enum WithdrawOutcome {
 /// Soft-deletes the member, erases their phone number and takes their listings down, unless a trade is
 /// open.
 ///
-/// The open-trade count and the updates share one write transaction, so a trade cannot open between the
-/// check and the withdrawal.
+/// One write transaction. The member row is updated first: on PostgreSQL that locks it, and
+/// `orders::store::open` locks both members before it creates an order, so either the order exists when
+/// the open trades are counted here, or the order finds the member gone. Locking in the same order also
+/// means the two never deadlock. Open trades roll everything back.
 pub async fn withdraw(db: &Db, member_id: i64) -> Result<WithdrawOutcome, sqlx::Error> {
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        let (open,): (i64,) = sqlx::query_as(OPEN_TRADES).bind(member_id).fetch_one(&mut *tx).await?;
-        if open > 0 {
-            return Ok(WithdrawOutcome::OpenTrades(open));
-        }
         let now = now_ms();
         let done = sqlx::query(
             "UPDATE members SET deleted_at = $1, updated_at = $1, phone = NULL \
@@ -142,6 +140,14 @@ pub async fn withdraw(db: &Db, member_id: i64) -> Result<WithdrawOutcome, sqlx::
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        if done != 1 {
+            return Ok(WithdrawOutcome::NotActive);
+        }
+        let (open,): (i64,) = sqlx::query_as(OPEN_TRADES).bind(member_id).fetch_one(&mut *tx).await?;
+        if open > 0 {
+            // Dropping the transaction rolls the withdrawal back.
+            return Ok(WithdrawOutcome::OpenTrades(open));
+        }
         sqlx::query(
             "UPDATE products SET status = 'deleted', updated_at = $1 \
              WHERE seller_id = $2 AND status IN ('on_sale', 'reserved', 'hidden')",
@@ -151,11 +157,25 @@ pub async fn withdraw(db: &Db, member_id: i64) -> Result<WithdrawOutcome, sqlx::
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok(if done == 1 { WithdrawOutcome::Withdrawn } else { WithdrawOutcome::NotActive })
+        Ok(WithdrawOutcome::Withdrawn)
     })
 }
 
-/// Trades that keep a member from withdrawing: their products that a buyer is paying for or has paid for
-/// (on the way to completion). Purchases join this count when orders exist.
-const OPEN_TRADES: &str = "SELECT COUNT(*) FROM products \
-     WHERE seller_id = $1 AND status IN ('pending_payment', 'awaiting_completion')";
+/// Trades that keep a member from withdrawing: their orders, bought or sold, that are not settled yet
+/// (`OrderStatus::is_open`: being paid, paid and on the way, or waiting for a refund).
+const OPEN_TRADES: &str = "SELECT COUNT(*) FROM orders \
+     WHERE (buyer_id = $1 OR seller_id = $1) \
+       AND status IN ('pending', 'approving', 'paid', 'buyer_confirmed', 'refund_pending')";
+
+#[cfg(test)]
+mod tests {
+    use crate::orders::OrderStatus;
+
+    #[test]
+    fn open_trades_are_the_open_order_statuses() {
+        for status in OrderStatus::ALL {
+            let listed = super::OPEN_TRADES.contains(&format!("'{}'", status.key()));
+            assert_eq!(listed, status.is_open(), "{status:?}");
+        }
+    }
+}

@@ -16,6 +16,9 @@ pub const NO_PHOTO_PATH: &str = "/static/no-photo.png";
 /// The placeholder itself (640×640, the same ratio as every thumbnail).
 pub const NO_PHOTO_PNG: &[u8] = include_bytes!("../../assets/no-photo.png");
 
+/// The label of the Kakao Pay button on the detail view.
+pub const BUY_LABEL: &str = "카카오페이로 구매";
+
 /// Longest product title on a commerce card (Kakao cuts the rest).
 const CARD_TITLE_MAX: usize = 30;
 
@@ -94,9 +97,22 @@ pub fn product_page(
 }
 
 /// The detail view: photos, facts, description, and what the viewer may do.
-pub fn detail(nav: &Nav, urls: &PhotoUrls<'_>, product: &Product, viewer_is_owner: bool) -> SkillResponse {
+///
+/// `buy` is the viewer's own Kakao Pay link, when they may buy the product now. It is the description
+/// card's only button rather than a second one beside "오픈채팅": two buttons stand side by side and
+/// Kakao cuts their labels to eight characters.
+pub fn detail(
+    nav: &Nav,
+    urls: &PhotoUrls<'_>,
+    product: &Product,
+    viewer_is_owner: bool,
+    buy: Option<WebUrl>,
+) -> SkillResponse {
     let facts = facts_card(product, viewer_is_owner);
-    let description = TextCard::titled("상품 설명").description(&product.description);
+    let mut description = TextCard::titled("상품 설명").description(&product.description);
+    if let Some(url) = buy {
+        description = description.button(Button::web_link(BUY_LABEL, url));
+    }
     let mut response = match photo_carousel(urls, product) {
         Some(photos) => SkillResponse::new(photos).output(facts).output(description),
         None => SkillResponse::new(facts).output(description),

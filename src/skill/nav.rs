@@ -31,10 +31,18 @@ pub enum Block {
     ProductStatus,
     Notices,
     NoticeDetail,
+    Purchases,
+    Sales,
+    OrderDetail,
+    OrderTracking,
+    ConfirmPurchase,
+    ConfirmSale,
+    OrderCancel,
+    Deals,
 }
 
 impl Block {
-    pub const ALL: [Block; 17] = [
+    pub const ALL: [Block; 25] = [
         Block::Main,
         Block::Join,
         Block::Profile,
@@ -52,6 +60,14 @@ impl Block {
         Block::ProductStatus,
         Block::Notices,
         Block::NoticeDetail,
+        Block::Purchases,
+        Block::Sales,
+        Block::OrderDetail,
+        Block::OrderTracking,
+        Block::ConfirmPurchase,
+        Block::ConfirmSale,
+        Block::OrderCancel,
+        Block::Deals,
     ];
 
     pub fn key(self) -> &'static str {
@@ -73,6 +89,14 @@ impl Block {
             Self::ProductStatus => "product_status",
             Self::Notices => "notices",
             Self::NoticeDetail => "notice_detail",
+            Self::Purchases => "purchases",
+            Self::Sales => "sales",
+            Self::OrderDetail => "order_detail",
+            Self::OrderTracking => "order_tracking",
+            Self::ConfirmPurchase => "confirm_purchase",
+            Self::ConfirmSale => "confirm_sale",
+            Self::OrderCancel => "order_cancel",
+            Self::Deals => "deals",
         }
     }
 
@@ -96,6 +120,14 @@ impl Block {
             Self::ProductStatus => "상품상태변경",
             Self::Notices => "공지사항",
             Self::NoticeDetail => "공지상세",
+            Self::Purchases => "구매내역",
+            Self::Sales => "판매내역",
+            Self::OrderDetail => "주문상세",
+            Self::OrderTracking => "운송장입력",
+            Self::ConfirmPurchase => "구매확정",
+            Self::ConfirmSale => "판매확정",
+            Self::OrderCancel => "주문취소",
+            Self::Deals => "핫딜",
         }
     }
 }

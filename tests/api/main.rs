@@ -2,8 +2,11 @@
 
 mod helpers;
 
+mod admin_api;
+mod admin_auth;
 mod cache;
 mod catalogue;
+mod deals;
 mod docs;
 mod fake_kakaopay;
 mod guard;
@@ -13,6 +16,9 @@ mod kakao_payload;
 mod kakaopay;
 mod members;
 mod notices;
+mod orders;
+mod pay_world;
+mod payments;
 mod products;
 mod registration;
 mod resilience;

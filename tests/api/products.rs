@@ -621,7 +621,7 @@ async fn withdrawing_takes_listings_down_and_is_refused_during_a_sale(backend: B
     assert_eq!(status_of(db, listed).await, ProductStatus::Deleted);
     assert_eq!(status_of(db, sold).await, ProductStatus::Sold, "history stays");
 
-    seed_product(
+    let paid_for = seed_product(
         db,
         "busy",
         "결제된것",
@@ -629,6 +629,20 @@ async fn withdrawing_takes_listings_down_and_is_refused_during_a_sale(backend: B
         ProductStatus::AwaitingCompletion,
     )
     .await;
+    // What the payment flow leaves behind: a paid order holding the product (tests/api/orders.rs buys for real).
+    join(&app, "buyer", "구매자").await;
+    junggye::dispatch!(db, pool => {
+        sqlx::query(
+            "INSERT INTO orders (reference, link_nonce, product_id, buyer_id, seller_id, item_name, amount, status, \
+                                 hold_expires_at, created_at, updated_at) \
+             SELECT 'ref-1', 'nonce-1', p.id, b.id, p.seller_id, p.name, p.price, 'paid', 0, 0, 0 \
+             FROM products p, members b WHERE p.id = $1 AND b.user_key = 'buyer'",
+        )
+        .bind(paid_for)
+        .execute(pool)
+        .await
+        .unwrap();
+    });
     let refused = app.skill("/skill/members/me/withdraw", &withdraw("busy")).await;
     assert!(refused.contains("진행 중인 거래가 1건"), "{}", refused.text());
     assert!(

@@ -124,3 +124,17 @@ async fn times_are_utc_milliseconds(backend: Backend) {
     assert!((before..=after).contains(&m.joined_at));
     assert!(m.joined_at > 1_700_000_000_000, "milliseconds, not seconds");
 }
+
+/// Two processes starting on a fresh SQLite file migrate at the same moment: both come up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_migrating_a_fresh_sqlite_file_at_once_both_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let url =
+        junggye::config::DatabaseUrl::new(&format!("sqlite://{}", dir.path().join("shared.db").display()));
+    let a = junggye::db::Db::connect(&url, 4).await.unwrap();
+    let b = junggye::db::Db::connect(&url, 4).await.unwrap();
+    let (ra, rb) = tokio::join!(a.migrate(), b.migrate());
+    ra.expect("first migrates");
+    rb.expect("second migrates");
+    a.ping().await.unwrap();
+}

@@ -3,9 +3,10 @@
 
 use super::{PER_PAGE, cursor, extra_id, photo_urls};
 use crate::domain::{Invalid, single_line};
-use crate::kakao::{Carousel, Extra, ListCard, SkillResponse};
+use crate::kakao::{Carousel, Extra, ListCard, SkillResponse, WebUrl};
+use crate::members::Member;
 use crate::products::cards::{self, More};
-use crate::products::model::{Category, ProductStatus};
+use crate::products::model::{Category, Product, ProductStatus};
 use crate::products::store::{self, Listing};
 use crate::skill::{Block, Nav, SkillCall, SkillError, SkillResult};
 
@@ -156,16 +157,23 @@ pub async fn detail(call: SkillCall) -> SkillResult {
             .await
             .map_err(SkillError::from)
     })?;
-    let is_owner = |p: &crate::products::Product| viewer.as_ref().is_some_and(|m| m.id == p.seller_id);
+    let is_owner = |p: &Product| viewer.as_ref().is_some_and(|m| m.id == p.seller_id);
     match product.as_ref() {
         Some(p) if p.status.is_public() || is_owner(p) => {
             let owner = is_owner(p);
-            Ok(cards::detail(call.nav(), &photo_urls(&call), p, owner))
+            let buy = viewer.as_ref().and_then(|member| buy_link(&call, member, p));
+            Ok(cards::detail(call.nav(), &photo_urls(&call), p, owner, buy))
         }
         _ => Err(SkillError::Refused(
             "찾을 수 없는 상품이에요. 삭제되었거나 숨겨진 상품일 수 있어요.".into(),
         )),
     }
+}
+
+/// The member's Kakao Pay link for the product, when payments are on and they may buy it now (on sale, not
+/// their own: `Payments::buy_link` decides).
+fn buy_link(call: &SkillCall, member: &Member, product: &Product) -> Option<WebUrl> {
+    call.state.payments.as_ref()?.buy_link(member.id, product)
 }
 
 /// `/skill/products/mine`: the caller's products, all but deleted, or one status (`clientExtra.status`).

@@ -1,0 +1,61 @@
+# syntax=docker/dockerfile:1
+# 중계나라 server image.
+#
+#   docker build -t junggye .
+#   docker run -p 8080:8080 -v junggye-data:/data --env-file production.env junggye
+#
+# Configuration comes only from the environment (see the README's table); no secret is baked in.
+
+# --- build -------------------------------------------------------------------------------------------
+FROM rust:1.95-bookworm AS build
+WORKDIR /src
+
+# Dependencies first, against an empty crate, so source edits do not rebuild them (layer cache).
+COPY Cargo.toml Cargo.lock rustfmt.toml ./
+RUN mkdir -p src examples \
+ && echo 'fn main() {}' > src/main.rs \
+ && echo '' > src/lib.rs \
+ && echo 'fn main() {}' > examples/ceiling.rs \
+ && echo 'fn main() {}' > examples/pay_bench.rs \
+ && cargo build --release --locked --bin junggye \
+ && rm -rf src examples
+
+# Everything compiled into the binary: code, migrations, the deal sources, the placeholder image.
+COPY src ./src
+COPY migrations ./migrations
+COPY deals ./deals
+COPY assets ./assets
+RUN touch src/main.rs src/lib.rs \
+ && cargo build --release --locked --bin junggye \
+ && cp target/release/junggye /usr/local/bin/junggye
+
+# --- run ---------------------------------------------------------------------------------------------
+FROM debian:bookworm-slim AS run
+# Unpinned on purpose: the suite's current packages carry its security fixes; the base image tag pins the suite.
+# hadolint ignore=DL3008
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin junggye \
+ && mkdir -p /data \
+ && chown junggye:junggye /data
+
+COPY --from=build /usr/local/bin/junggye /usr/local/bin/junggye
+
+# Embedded defaults, pointed at the volume; override any of them (and set the secrets) at run time.
+ENV APP_ENV=production \
+    BIND_ADDR=0.0.0.0:8080 \
+    DATABASE_URL=sqlite:///data/junggye.db \
+    IMAGE_DIR=/data/images \
+    LOG_FORMAT=json
+
+USER 10001:10001
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8080
+
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["curl", "-fsS", "http://127.0.0.1:8080/healthz"]
+
+ENTRYPOINT ["/usr/local/bin/junggye"]
+CMD ["serve"]

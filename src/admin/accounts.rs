@@ -1,0 +1,219 @@
+//! Admin accounts: who may use the admin API, with which role, and their storage.
+//!
+//! Accounts are made only by an operator on the server (`junggye admin create`); the API cannot create
+//! one, and none exists by default. The original system's admin "password" was a member's Kakao key
+//! (fault 3); here it is a password of at least twelve characters, kept only as an argon2id hash.
+
+use serde::{Deserialize, Serialize};
+use sqlx::FromRow;
+use utoipa::ToSchema;
+
+use super::password::{self, Password, PasswordError};
+use crate::db::{Db, dispatch, dispatch_write, now_ms, violates_unique};
+
+/// What an account may do. `Admin` may do everything a `Viewer` may, and change things.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Reads only.
+    Viewer,
+    /// Reads and changes.
+    Admin,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "admin" => Some(Self::Admin),
+            "viewer" => Some(Self::Viewer),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Viewer => "viewer",
+        }
+    }
+
+    /// Whether this role includes `needed` (an admin is also a viewer).
+    pub fn allows(self, needed: Role) -> bool {
+        self >= needed
+    }
+}
+
+/// A login name: 3–32 characters of `a-z 0-9 . _ -`, stored lowercase so `Kim` and `kim` are one account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let name = raw.trim().to_ascii_lowercase();
+        if !(3..=32).contains(&name.len()) {
+            return Err("the username must be 3 to 32 characters");
+        }
+        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
+        if !name.chars().all(allowed) {
+            return Err("the username may contain only a-z, 0-9, '.', '_' and '-'");
+        }
+        Ok(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Username {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An account as stored.
+#[derive(Clone, Debug)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub role: Role,
+    /// The argon2id PHC string.
+    pub password_hash: String,
+    pub disabled_at: Option<i64>,
+}
+
+impl Account {
+    pub fn is_active(&self) -> bool {
+        self.disabled_at.is_none()
+    }
+}
+
+#[derive(FromRow)]
+struct AccountRow {
+    id: i64,
+    username: String,
+    role: String,
+    password_hash: String,
+    disabled_at: Option<i64>,
+}
+
+impl AccountRow {
+    fn into_account(self) -> Result<Account, sqlx::Error> {
+        let role = Role::parse(&self.role)
+            .ok_or_else(|| sqlx::Error::Decode(format!("admin account {}: bad role", self.id).into()))?;
+        Ok(Account {
+            id: self.id,
+            username: self.username,
+            role,
+            password_hash: self.password_hash,
+            disabled_at: self.disabled_at,
+        })
+    }
+}
+
+const SELECT_BY_USERNAME: &str =
+    "SELECT id, username, role, password_hash, disabled_at FROM admin_accounts WHERE username = $1";
+const SELECT_BY_ID: &str =
+    "SELECT id, username, role, password_hash, disabled_at FROM admin_accounts WHERE id = $1";
+
+/// The account named `username`, active or not.
+pub async fn find_by_username(db: &Db, username: &Username) -> Result<Option<Account>, sqlx::Error> {
+    let row: Option<AccountRow> = dispatch!(db, pool => {
+        sqlx::query_as(SELECT_BY_USERNAME).bind(username.as_str()).fetch_optional(pool).await?
+    });
+    row.map(AccountRow::into_account).transpose()
+}
+
+/// The account with this id, active or not.
+pub async fn find(db: &Db, id: i64) -> Result<Option<Account>, sqlx::Error> {
+    let row: Option<AccountRow> = dispatch!(db, pool => {
+        sqlx::query_as(SELECT_BY_ID).bind(id).fetch_optional(pool).await?
+    });
+    row.map(AccountRow::into_account).transpose()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    #[error("an account named `{0}` already exists")]
+    Taken(String),
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// Creates an account (hashing the password off the async workers); the unique index decides races.
+pub async fn create(
+    db: &Db,
+    username: &Username,
+    role: Role,
+    password: &Password,
+) -> Result<Account, CreateError> {
+    let password_hash = password::hash(password).await?;
+    let now = now_ms();
+    let inserted: Result<(i64,), sqlx::Error> = dispatch_write!(db, pool => {
+        sqlx::query_as(
+            "INSERT INTO admin_accounts (username, password_hash, role, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(username.as_str())
+        .bind(&password_hash)
+        .bind(role.as_str())
+        .bind(now)
+        .fetch_one(pool)
+        .await
+    });
+    match inserted {
+        Ok((id,)) => Ok(Account {
+            id,
+            username: username.as_str().to_owned(),
+            role,
+            password_hash,
+            disabled_at: None,
+        }),
+        Err(e) if violates_unique(&e, "admin_accounts_username_key", "admin_accounts.username") => {
+            Err(CreateError::Taken(username.as_str().to_owned()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Disables the account: its access tokens stop working at once (the auth layer reads the account on
+/// every request) and its refresh tokens at their next use. False when it was already disabled.
+pub async fn disable(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    let done = dispatch_write!(db, pool => {
+        sqlx::query(
+            "UPDATE admin_accounts SET disabled_at = $1, updated_at = $1 \
+             WHERE id = $2 AND disabled_at IS NULL",
+        )
+        .bind(now_ms())
+        .bind(id)
+        .execute(pool)
+        .await?
+        .rows_affected()
+    });
+    Ok(done == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_lowercase_names_of_three_to_thirty_two_characters() {
+        assert_eq!(Username::parse(" Kim.Admin ").unwrap().as_str(), "kim.admin");
+        for bad in ["ab", "", "a b c", "관리자님", "x;drop", &"a".repeat(33)] {
+            assert!(Username::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_admin_is_also_a_viewer_but_not_the_reverse() {
+        assert!(Role::Admin.allows(Role::Viewer));
+        assert!(Role::Admin.allows(Role::Admin));
+        assert!(Role::Viewer.allows(Role::Viewer));
+        assert!(!Role::Viewer.allows(Role::Admin));
+        assert_eq!(Role::parse("viewer"), Some(Role::Viewer));
+        assert_eq!(Role::parse("root"), None);
+    }
+}

@@ -1,0 +1,250 @@
+//! The admin REST API under `/admin`: accounts, tokens, the auth layer, roles, one error format, the
+//! audit log and the OpenAPI document.
+//!
+//! # Adding an endpoint
+//!
+//! 1. Write a handler annotated with `#[utoipa::path(...)]` giving its method, its full path
+//!    (`/admin/products/{id}`), `tag`, parameters, request body and every response, with errors as
+//!    `body = Problem, content_type = "application/problem+json"`. The bearer requirement is the
+//!    document's default; only public routes say `security(())`.
+//! 2. Take [`Viewer`] (read) or [`AdminOnly`] (change) as an argument: the role is then part of the
+//!    signature, checked before the handler runs (a viewer calling an `AdminOnly` handler gets 403).
+//!    Take `State<AdminState>` (or `State<AppState>`, via `FromRef`) for the database, and
+//!    [`ApiJson<T>`] rather than `Json<T>` for request bodies, so malformed JSON answers in the same
+//!    problem format.
+//! 3. Return `Result<Json<Dto>, ApiError>`: a DTO made for admins (`Serialize + ToSchema`), never a
+//!    database row — no phone numbers in full, no payment ids or secrets (fault 16). `?` turns a
+//!    `sqlx::Error` into a logged 500; use [`ApiError::NotFound`], [`ApiError::Conflict`],
+//!    [`ApiError::Validation`] for the rest.
+//! 4. Register it with `routes!(handler)` in [`protected()`] (or in a `routes()` of its own module
+//!    merged there); everything in `protected()` is behind [`AdminAuthLayer`]. It then appears in
+//!    `/admin/openapi.json` by itself.
+//! 5. For every change of state, call [`audit::record_in`] inside the write transaction (or
+//!    [`audit::record`] after it) with the caller's claims and an [`audit::Entry`] holding the DTO
+//!    before and after.
+//!
+//! # Authentication
+//!
+//! `POST /admin/auth/login` gives a short-lived access token (JWT, HS256, `JWT_SECRET`,
+//! `ADMIN_ACCESS_TTL_SECS`) and an opaque refresh token (`ADMIN_REFRESH_TTL_SECS`, single use, rotated
+//! by `POST /admin/auth/refresh`; a reused one revokes its whole sign-in). [`AdminAuthLayer`] checks
+//! the access token and reads the account on every request, so a disabled account is shut out at once
+//! and a changed role applies at once. Accounts are created on the server only:
+//! `junggye admin create --username NAME [--role admin|viewer]`.
+//!
+//! Without `JWT_SECRET` the admin API is off: `/admin/openapi.json` is still served, and every other
+//! `/admin` URL answers 503 `application/problem+json` (`urn:junggye:problem:admin-disabled`).
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod deals;
+pub mod error;
+pub mod layer;
+pub mod listing;
+pub mod members;
+pub mod notices;
+pub mod orders;
+pub mod password;
+pub mod products;
+pub mod refresh;
+pub mod throttle;
+pub mod tokens;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{any, get};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use error::{ApiError, ApiJson, ApiPath, ApiQuery, FieldError, PROBLEM_JSON, Problem};
+pub use layer::{AdminAuth, AdminAuthLayer, AdminOnly, Viewer};
+pub use tokens::AdminClaims;
+
+use crate::app::AppState;
+
+/// Where the OpenAPI document is served (public, also while the API is disabled).
+pub const OPENAPI_PATH: &str = "/admin/openapi.json";
+
+/// The state of admin handlers: the application's, and the admin API's own parts.
+#[derive(Clone)]
+pub struct AdminState {
+    pub app: AppState,
+    pub tokens: Arc<tokens::AccessTokens>,
+    pub throttle: throttle::LoginThrottle,
+    pub refresh_ttl: Duration,
+}
+
+impl FromRef<AdminState> for AppState {
+    fn from_ref(state: &AdminState) -> Self {
+        state.app.clone()
+    }
+}
+
+impl AdminState {
+    /// The admin state, or `None` when `JWT_SECRET` is not configured.
+    pub fn new(app: &AppState) -> Option<Self> {
+        let secret = app.config.jwt_secret.as_ref()?;
+        let settings = &app.config.admin;
+        Some(Self {
+            app: app.clone(),
+            tokens: Arc::new(tokens::AccessTokens::new(secret, settings.access_ttl)),
+            throttle: throttle::LoginThrottle::new(app.cache.clone()),
+            refresh_ttl: settings.refresh_ttl,
+        })
+    }
+}
+
+/// Routes anyone may call: they take credentials in their bodies.
+pub fn public() -> OpenApiRouter<AdminState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::refresh))
+        .routes(routes!(auth::logout))
+}
+
+/// Routes that need an access token: [`router`] puts all of them behind [`AdminAuthLayer`].
+/// Register new endpoints here.
+pub fn protected() -> OpenApiRouter<AdminState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::me))
+        .routes(routes!(auth::revoke_all))
+        .merge(members::routes())
+        .merge(products::routes())
+        .merge(orders::routes())
+        .merge(notices::routes())
+        .merge(deals::routes())
+}
+
+/// The admin API, ready to merge into the application's router (`app::assemble` does).
+pub fn router(app: &AppState) -> Router<AppState> {
+    router_with(app, OpenApiRouter::new())
+}
+
+/// [`router`] with `extra` routes protected like [`protected()`]'s (tests add their own endpoints so).
+pub fn router_with(app: &AppState, extra: OpenApiRouter<AdminState>) -> Router<AppState> {
+    let document = openapi_json();
+    let api = match AdminState::new(app) {
+        Some(state) => enabled(state, extra),
+        None => disabled(),
+    };
+    api.route(
+        OPENAPI_PATH,
+        get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
+    )
+}
+
+fn enabled(state: AdminState, extra: OpenApiRouter<AdminState>) -> Router<AppState> {
+    let layer = AdminAuthLayer::new(state.tokens.clone(), state.app.db.clone());
+    let (routes, _) = public()
+        .merge(protected().merge(extra).route_layer(layer))
+        .split_for_parts();
+    routes.with_state(state)
+}
+
+/// Every admin URL answers 503 while the API is off, so a misconfigured deployment is obvious.
+fn disabled() -> Router<AppState> {
+    let off = || async { ApiError::Disabled.into_response() };
+    Router::new()
+        .route("/admin", any(off))
+        .route("/admin/{*rest}", any(off))
+}
+
+/// The OpenAPI document of every admin route, collected from the handlers' annotations.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, document) = OpenApiRouter::<AdminState>::with_openapi(ApiDoc::openapi())
+        .merge(public())
+        .merge(protected())
+        .split_for_parts();
+    document
+}
+
+/// [`openapi`], serialised once.
+fn openapi_json() -> String {
+    serde_json::to_string(&openapi()).expect("the OpenAPI document serialises")
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "중계나라 admin API",
+        description = "Administration of the market. Sign in at /admin/auth/login and send the access \
+                       token as `Authorization: Bearer …`. Errors are RFC 9457 problem details."
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "auth", description = "Sign-in, token refresh, sign-out"),
+        (name = "members", description = "Members: lookup, grades, deactivation"),
+        (name = "products", description = "Products in every status, and their status"),
+        (name = "orders", description = "Orders, their Kakao Pay calls, cancellation with refund"),
+        (name = "notices", description = "Notices shown in the chat"),
+        (name = "deals", description = "Hot-deal sources: health and refresh"),
+    )
+)]
+struct ApiDoc;
+
+/// The `bearer` security scheme every protected operation refers to.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_lists_every_auth_route_with_its_security() {
+        let document = serde_json::to_value(openapi()).unwrap();
+        let paths = &document["paths"];
+        for path in ["/admin/auth/login", "/admin/auth/refresh", "/admin/auth/logout"] {
+            assert_eq!(paths[path]["post"]["security"], serde_json::json!([{}]), "{path}");
+        }
+        assert!(paths["/admin/me"]["get"].is_object());
+        assert!(paths["/admin/auth/revoke-all"]["post"].is_object());
+        assert_eq!(document["security"], serde_json::json!([{"bearer": []}]));
+        let scheme = &document["components"]["securitySchemes"]["bearer"];
+        assert_eq!(
+            (scheme["type"].as_str(), scheme["scheme"].as_str()),
+            (Some("http"), Some("bearer"))
+        );
+        let schemas = &document["components"]["schemas"];
+        for schema in [
+            "Problem",
+            "LoginRequest",
+            "TokenResponse",
+            "RefreshRequest",
+            "MeResponse",
+        ] {
+            assert!(schemas[schema].is_object(), "{schema} missing");
+        }
+        let too_many = &paths["/admin/auth/login"]["post"]["responses"]["429"];
+        assert!(too_many["headers"]["Retry-After"].is_object(), "{too_many}");
+        assert!(
+            too_many["content"]["application/problem+json"].is_object(),
+            "{too_many}"
+        );
+    }
+}

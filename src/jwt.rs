@@ -1,0 +1,19 @@
+//! What the two kinds of JWT this server signs (payment links and admin access tokens) share.
+
+/// Seconds since the Unix epoch, the unit of `exp`, `nbf` and `iat`.
+pub fn unix_now() -> u64 {
+    u64::try_from(crate::db::now_ms() / 1000).unwrap_or(0)
+}
+
+/// `sub` is a string in JWTs; ours holds a numeric id. Use with `#[serde(with = "crate::jwt::id_string")]`.
+pub mod id_string {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(id: &i64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&id.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    }
+}

@@ -1,0 +1,201 @@
+//! How orders look in KakaoTalk: the purchase and sales lists, the order detail, and the "are you sure?"
+//! step before an action that cannot be undone.
+
+use super::actions::{self, OrderAction};
+use super::model::{Order, OrderStatus, Party};
+use crate::kakao::card::LIST_ITEMS_MAX;
+use crate::kakao::{Extra, ItemCard, ItemRow, ListCard, ListItem, SkillResponse, TextCard};
+use crate::present::{date_kst, won};
+use crate::products::model::Page;
+use crate::skill::{Block, Nav};
+
+/// Orders per list page: as many rows as a list card holds, so a page is one card.
+pub const PER_PAGE: usize = LIST_ITEMS_MAX;
+/// `clientExtra` key naming the order, on every order button and quick reply.
+pub const ORDER_ID: &str = "orderId";
+/// `clientExtra` key of the lists' "더보기": the last order id shown.
+pub const CURSOR: &str = "cursor";
+/// `clientExtra` key and value that perform an action after the "are you sure?" step.
+pub const CONFIRM: &str = "confirm";
+pub const CONFIRM_YES: &str = "yes";
+
+/// The list of one side of the member's trades.
+pub fn list_block(party: Party) -> Block {
+    match party {
+        Party::Buyer => Block::Purchases,
+        Party::Seller => Block::Sales,
+    }
+}
+
+/// The label of [`list_block`] (also the list card's header).
+pub fn list_label(party: Party) -> &'static str {
+    match party {
+        Party::Buyer => "구매 내역",
+        Party::Seller => "판매 내역",
+    }
+}
+
+fn other(party: Party) -> Party {
+    match party {
+        Party::Buyer => Party::Seller,
+        Party::Seller => Party::Buyer,
+    }
+}
+
+/// The block that performs `action`.
+pub fn action_block(action: OrderAction) -> Block {
+    match action {
+        OrderAction::Tracking => Block::OrderTracking,
+        OrderAction::ConfirmPurchase => Block::ConfirmPurchase,
+        OrderAction::Cancel => Block::OrderCancel,
+        OrderAction::ConfirmSale => Block::ConfirmSale,
+    }
+}
+
+fn order_extra(order_id: i64) -> Extra {
+    Extra::new().with(ORDER_ID, order_id)
+}
+
+/// One page of purchases or sales as a list card; `paged` when this is not the first page (an empty later
+/// page means the rest disappeared, not that there never were any).
+pub fn order_page(nav: &Nav, party: Party, page: &Page<Order>, paged: bool) -> SkillResponse {
+    let mut rows = page.items.iter().map(|order| row(nav, order));
+    let mut response = match rows.next() {
+        Some(first) => SkillResponse::new(rows.fold(ListCard::new(list_label(party), first), ListCard::item)),
+        None if paged => SkillResponse::text("더 볼 주문이 없어요."),
+        None => return empty(nav, party),
+    };
+    if let Some(cursor) = page.next {
+        let extra = Extra::new().with(CURSOR, cursor);
+        response = response.quick_reply(nav.quick_reply("더보기", list_block(party), extra));
+    }
+    let switch = other(party);
+    response
+        .quick_reply(nav.go(list_label(switch), list_block(switch)))
+        .quick_reply(nav.go("마이페이지", Block::MyPage))
+        .quick_reply(nav.go("처음으로", Block::Main))
+}
+
+/// One row: the item, then amount, status and order date; tapping it opens the order.
+fn row(nav: &Nav, order: &Order) -> ListItem {
+    nav.list_item(&order.item_name, Block::OrderDetail, order_extra(order.id))
+        .description(format!(
+            "{} · {} · {}",
+            won(order.amount),
+            order.status.label(),
+            date_kst(order.created_at)
+        ))
+}
+
+/// No orders at all on this side: say so, and point at where trades start.
+fn empty(nav: &Nav, party: Party) -> SkillResponse {
+    let (text, next) = match party {
+        Party::Buyer => (
+            "아직 구매한 상품이 없어요. 마음에 드는 상품을 찾아 카카오페이로 구매해 보세요.",
+            nav.go("상품 목록", Block::Products),
+        ),
+        Party::Seller => (
+            "아직 카카오페이로 판매된 상품이 없어요.",
+            nav.go("내 상품", Block::MyProducts),
+        ),
+    };
+    let switch = other(party);
+    SkillResponse::text(text)
+        .quick_reply(next)
+        .quick_reply(nav.go(list_label(switch), list_block(switch)))
+        .quick_reply(nav.go("처음으로", Block::Main))
+}
+
+/// The order as `party` sees it, with exactly the actions they may take now.
+pub fn detail(nav: &Nav, order: &Order, party: Party) -> SkillResponse {
+    let mut response = SkillResponse::new(facts(order, party));
+    for action in actions::available(order, party) {
+        response = response.quick_reply(nav.quick_reply(
+            action.label(),
+            action_block(action),
+            order_extra(order.id),
+        ));
+    }
+    response
+        .quick_reply(nav.go(list_label(party), list_block(party)))
+        .quick_reply(nav.go("처음으로", Block::Main))
+}
+
+fn facts(order: &Order, party: Party) -> ItemCard {
+    let counterpart = match party {
+        Party::Buyer => ItemRow::new("판매자", &order.seller_name),
+        Party::Seller => ItemRow::new("구매자", &order.buyer_name),
+    };
+    let mut card = ItemCard::new(ItemRow::new("금액", won(order.amount)))
+        .head(format!("주문 번호 {}", order.id))
+        .title(&order.item_name)
+        .row(ItemRow::new("상태", order.status.label()))
+        .row(counterpart);
+    if let Some(number) = &order.tracking_number {
+        card = card.row(ItemRow::new("운송장 번호", number));
+    }
+    card = card.row(ItemRow::new("주문일", date_kst(order.created_at)));
+    for (label, at) in dates(order) {
+        card = card.row(ItemRow::new(label, date_kst(at)));
+    }
+    if let Some(reason) = order.close_reason {
+        card = card.row(ItemRow::new("사유", reason.label()));
+    }
+    match next_step(order, party) {
+        Some(hint) => card.description(hint),
+        None => card,
+    }
+}
+
+/// The dates the order has reached after it was placed.
+fn dates(order: &Order) -> impl Iterator<Item = (&'static str, i64)> {
+    // A completed order's closing date is its completion date; shown once.
+    let closed = order.closed_at.filter(|_| order.status != OrderStatus::Completed);
+    [
+        ("결제일", order.paid_at),
+        ("발송일", order.shipped_at),
+        ("구매확정일", order.buyer_confirmed_at),
+        ("거래완료일", order.completed_at),
+        ("종료일", closed),
+    ]
+    .into_iter()
+    .filter_map(|(label, at)| at.map(|at| (label, at)))
+}
+
+/// What happens next, from `party`'s side, while it is up to someone.
+fn next_step(order: &Order, party: Party) -> Option<&'static str> {
+    let shipped = order.tracking_number.is_some();
+    Some(match (order.status, party) {
+        (OrderStatus::Paid, Party::Buyer) if shipped => "상품을 받으셨다면 구매확정해 주세요.",
+        (OrderStatus::Paid, Party::Buyer) => "판매자가 상품을 보내면 운송장 번호가 표시돼요.",
+        (OrderStatus::Paid, Party::Seller) if shipped => "구매자의 구매확정을 기다리고 있어요.",
+        (OrderStatus::Paid, Party::Seller) => "상품을 보낸 뒤 운송장 번호를 입력해 주세요.",
+        (OrderStatus::BuyerConfirmed, Party::Buyer) => "판매자의 판매확정을 기다리고 있어요.",
+        (OrderStatus::BuyerConfirmed, Party::Seller) => "구매자가 구매확정했어요. 판매확정해 주세요.",
+        (OrderStatus::RefundPending, _) => "카카오페이 환불을 처리하고 있어요.",
+        _ => return None,
+    })
+}
+
+/// The "are you sure?" step: the action's label repeats it with `confirm = yes`; "아니요" goes back to the
+/// order.
+pub fn ask(
+    nav: &Nav,
+    action: OrderAction,
+    order: &Order,
+    question: &str,
+    consequence: &str,
+) -> SkillResponse {
+    let yes = order_extra(order.id).with(CONFIRM, CONFIRM_YES);
+    SkillResponse::new(TextCard::titled(question).description(consequence))
+        .quick_reply(nav.quick_reply(action.label(), action_block(action), yes))
+        .quick_reply(nav.quick_reply("아니요", Block::OrderDetail, order_extra(order.id)))
+}
+
+/// After an action: what happened, and the way to the order and the list.
+pub fn done(nav: &Nav, message: impl AsRef<str>, order_id: i64, party: Party) -> SkillResponse {
+    SkillResponse::text(message)
+        .quick_reply(nav.quick_reply("주문 보기", Block::OrderDetail, order_extra(order_id)))
+        .quick_reply(nav.go(list_label(party), list_block(party)))
+        .quick_reply(nav.go("처음으로", Block::Main))
+}

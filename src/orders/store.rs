@@ -1,0 +1,634 @@
+//! Orders and payment events in the database.
+//!
+//! Every change is a conditional update on the status the caller expects, and every change that also
+//! moves the product does both in one write transaction, so an order and its product never disagree:
+//! the product is `pending_payment` exactly while its order is `pending`/`approving`, and
+//! `awaiting_completion` while it is `paid`/`buyer_confirmed`.
+
+use sqlx::FromRow;
+
+use super::model::{CloseReason, Order, OrderStatus, PaymentEvent};
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms, violates_unique};
+use crate::products::model::Page;
+
+macro_rules! select_orders {
+    ($tail:literal) => {
+        concat!(
+            "SELECT o.id, o.reference, o.product_id, o.buyer_id, b.name AS buyer_name, o.seller_id, \
+                    s.name AS seller_name, o.item_name, o.amount, o.status, o.close_reason, o.tid, o.aid, \
+                    o.payment_method, o.tracking_number, o.hold_expires_at, o.created_at, o.updated_at, \
+                    o.paid_at, o.shipped_at, o.buyer_confirmed_at, o.completed_at, o.closed_at \
+             FROM orders o \
+             JOIN members b ON b.id = o.buyer_id \
+             JOIN members s ON s.id = o.seller_id ",
+            $tail
+        )
+    };
+}
+
+#[derive(FromRow)]
+struct OrderRow {
+    id: i64,
+    reference: String,
+    product_id: i64,
+    buyer_id: i64,
+    buyer_name: String,
+    seller_id: i64,
+    seller_name: String,
+    item_name: String,
+    amount: i64,
+    status: String,
+    close_reason: Option<String>,
+    tid: Option<String>,
+    aid: Option<String>,
+    payment_method: Option<String>,
+    tracking_number: Option<String>,
+    hold_expires_at: i64,
+    created_at: i64,
+    updated_at: i64,
+    paid_at: Option<i64>,
+    shipped_at: Option<i64>,
+    buyer_confirmed_at: Option<i64>,
+    completed_at: Option<i64>,
+    closed_at: Option<i64>,
+}
+
+impl TryFrom<OrderRow> for Order {
+    type Error = sqlx::Error;
+
+    fn try_from(row: OrderRow) -> Result<Self, sqlx::Error> {
+        let corrupt = |what: &str| sqlx::Error::Decode(format!("order {}: bad {what}", row.id).into());
+        Ok(Order {
+            status: OrderStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
+            close_reason: match row.close_reason.as_deref() {
+                Some(key) => Some(CloseReason::parse(key).ok_or_else(|| corrupt("close_reason"))?),
+                None => None,
+            },
+            id: row.id,
+            reference: row.reference,
+            product_id: row.product_id,
+            buyer_id: row.buyer_id,
+            buyer_name: row.buyer_name,
+            seller_id: row.seller_id,
+            seller_name: row.seller_name,
+            item_name: row.item_name,
+            amount: row.amount,
+            tid: row.tid,
+            aid: row.aid,
+            payment_method: row.payment_method,
+            tracking_number: row.tracking_number,
+            hold_expires_at: row.hold_expires_at,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            paid_at: row.paid_at,
+            shipped_at: row.shipped_at,
+            buyer_confirmed_at: row.buyer_confirmed_at,
+            completed_at: row.completed_at,
+            closed_at: row.closed_at,
+        })
+    }
+}
+
+fn orders(rows: Vec<OrderRow>) -> Result<Vec<Order>, sqlx::Error> {
+    rows.into_iter().map(Order::try_from).collect()
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Order>, sqlx::Error> {
+    let row: Option<OrderRow> = dispatch!(db, pool => {
+        sqlx::query_as(select_orders!("WHERE o.id = $1")).bind(id).fetch_optional(pool).await?
+    });
+    row.map(Order::try_from).transpose()
+}
+
+pub async fn by_reference(db: &Db, reference: &str) -> Result<Option<Order>, sqlx::Error> {
+    let row: Option<OrderRow> = dispatch!(db, pool => {
+        sqlx::query_as(select_orders!("WHERE o.reference = $1"))
+            .bind(reference)
+            .fetch_optional(pool)
+            .await?
+    });
+    row.map(Order::try_from).transpose()
+}
+
+/// Whose orders a list shows.
+#[derive(Clone, Copy, Debug)]
+pub enum OrderList {
+    /// What the member bought or tried to buy (abandoned attempts left out).
+    Purchases(i64),
+    /// What was paid for the member's products (attempts still being paid left out).
+    Sales(i64),
+}
+
+/// One page of a member's orders, newest first, after `cursor` (the last id of the previous page).
+pub async fn list(
+    db: &Db,
+    which: OrderList,
+    cursor: Option<i64>,
+    per_page: usize,
+) -> Result<Page<Order>, sqlx::Error> {
+    let (sql, member_id) = match which {
+        OrderList::Purchases(id) => (
+            select_orders!(
+                "WHERE o.id < $1 AND o.buyer_id = $3 AND o.status <> 'abandoned' ORDER BY o.id DESC LIMIT $2"
+            ),
+            id,
+        ),
+        OrderList::Sales(id) => (
+            select_orders!(
+                "WHERE o.id < $1 AND o.seller_id = $3 \
+                   AND o.status NOT IN ('pending', 'approving', 'abandoned') ORDER BY o.id DESC LIMIT $2"
+            ),
+            id,
+        ),
+    };
+    let fetch = i64::try_from(per_page + 1).unwrap_or(i64::MAX);
+    let rows: Vec<OrderRow> = dispatch!(db, pool => {
+        sqlx::query_as(sql)
+            .bind(cursor.unwrap_or(i64::MAX))
+            .bind(fetch)
+            .bind(member_id)
+            .fetch_all(pool)
+            .await?
+    });
+    let mut items = orders(rows)?;
+    let next = (items.len() > per_page).then(|| {
+        items.truncate(per_page);
+        items.last().map(|o| o.id)
+    });
+    Ok(Page {
+        items,
+        next: next.flatten(),
+    })
+}
+
+/// An order to open, with the product's hold.
+#[derive(Clone, Debug)]
+pub struct NewOrder<'a> {
+    pub reference: &'a str,
+    pub link_nonce: &'a str,
+    pub product_id: i64,
+    pub buyer_id: i64,
+    pub seller_id: i64,
+    pub item_name: &'a str,
+    pub amount: i64,
+    pub hold_expires_at: i64,
+}
+
+/// What [`open`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Opened {
+    /// The product is held and the order exists (its id).
+    Created(i64),
+    /// The product is not on sale at that price any more (someone else is buying it, or it changed).
+    Unavailable,
+    /// This payment link already made an order.
+    LinkUsed,
+    /// The buyer or the seller is no longer a member.
+    MemberGone,
+}
+
+/// Holds the product (on sale → payment pending) and creates the order, in one write transaction.
+///
+/// The members' rows are touched first: on PostgreSQL that locks them, so a withdrawal running at the
+/// same moment either sees this order (and refuses) or makes this fail; SQLite has one writer anyway.
+pub async fn open(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
+    let now = now_ms();
+    dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let members = sqlx::query(
+            "UPDATE members SET updated_at = $1 WHERE id IN ($2, $3) AND deleted_at IS NULL",
+        )
+        .bind(now)
+        .bind(new.buyer_id)
+        .bind(new.seller_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if members != 2 {
+            return Ok(Opened::MemberGone);
+        }
+        let held = sqlx::query(
+            "UPDATE products SET status = 'pending_payment', updated_at = $1 \
+             WHERE id = $2 AND seller_id = $3 AND price = $4 AND status = 'on_sale'",
+        )
+        .bind(now)
+        .bind(new.product_id)
+        .bind(new.seller_id)
+        .bind(new.amount)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if held != 1 {
+            return Ok(Opened::Unavailable);
+        }
+        let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
+            "INSERT INTO orders (reference, link_nonce, product_id, buyer_id, seller_id, item_name, amount, \
+                                 status, hold_expires_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9) RETURNING id",
+        )
+        .bind(new.reference)
+        .bind(new.link_nonce)
+        .bind(new.product_id)
+        .bind(new.buyer_id)
+        .bind(new.seller_id)
+        .bind(new.item_name)
+        .bind(new.amount)
+        .bind(new.hold_expires_at)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await;
+        match inserted {
+            Ok((id,)) => {
+                tx.commit().await?;
+                Ok(Opened::Created(id))
+            }
+            Err(e) if violates_unique(&e, "orders_link_nonce_key", "orders.link_nonce") => Ok(Opened::LinkUsed),
+            Err(e) if violates_unique(&e, "orders_one_holder_per_product", "orders.product_id") => {
+                Ok(Opened::Unavailable)
+            }
+            Err(e) => Err(e),
+        }
+    })
+}
+
+/// Runs one conditional `UPDATE orders … WHERE id = $1 AND <condition>` (the condition in the SQL) and
+/// says whether it applied.
+async fn update_order(db: &Db, sql: &'static str, id: i64, bind: &[Bound<'_>]) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let changed = dispatch_write!(db, pool => {
+        let mut query = sqlx::query(sql).bind(id).bind(now);
+        for value in bind {
+            query = match value {
+                Bound::Text(t) => query.bind(t.to_owned()),
+                Bound::Int(i) => query.bind(*i),
+            };
+        }
+        query.execute(pool).await?.rows_affected()
+    });
+    Ok(changed == 1)
+}
+
+/// A value bound after `$1` (id) and `$2` (now) in [`update_order`].
+enum Bound<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// Stores Kakao Pay's `tid` on a pending order that has none yet.
+pub async fn set_tid(db: &Db, id: i64, tid: &str) -> Result<bool, sqlx::Error> {
+    update_order(
+        db,
+        "UPDATE orders SET tid = $3, updated_at = $2 WHERE id = $1 AND status = 'pending' AND tid IS NULL",
+        id,
+        &[Bound::Text(tid)],
+    )
+    .await
+}
+
+/// Claims the one approve call of a pending order (pending → approving). Only the winner may call approve.
+pub async fn begin_approve(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    update_order(
+        db,
+        "UPDATE orders SET status = 'approving', updated_at = $2 \
+         WHERE id = $1 AND status = 'pending' AND tid IS NOT NULL",
+        id,
+        &[],
+    )
+    .await
+}
+
+/// Kakao Pay says the payment is still open after a failed approve: the buyer may try again.
+pub async fn back_to_pending(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    update_order(
+        db,
+        "UPDATE orders SET status = 'pending', updated_at = $2 WHERE id = $1 AND status = 'approving'",
+        id,
+        &[],
+    )
+    .await
+}
+
+/// Refreshes `updated_at` if nobody else did since `seen`: a lease, so of several reconcilers (one per
+/// instance) only one works on an order at a time.
+pub async fn claim(db: &Db, id: i64, status: OrderStatus, seen_updated_at: i64) -> Result<bool, sqlx::Error> {
+    update_order(
+        db,
+        "UPDATE orders SET updated_at = $2 WHERE id = $1 AND status = $3 AND updated_at = $4",
+        id,
+        &[Bound::Text(status.key()), Bound::Int(seen_updated_at)],
+    )
+    .await
+}
+
+/// Gives up a payment that took no money (`from` is pending or approving) and puts the product back on sale.
+pub async fn abandon(db: &Db, id: i64, from: OrderStatus, reason: CloseReason) -> Result<bool, sqlx::Error> {
+    debug_assert!(matches!(from, OrderStatus::Pending | OrderStatus::Approving));
+    let now = now_ms();
+    dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE orders SET status = 'abandoned', close_reason = $1, closed_at = $2, updated_at = $2 \
+             WHERE id = $3 AND status = $4",
+        )
+        .bind(reason.key())
+        .bind(now)
+        .bind(id)
+        .bind(from.key())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Ok(false);
+        }
+        release_product(&mut tx, id, "pending_payment", now).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+/// Puts the order's product back on sale if it is still in `held_as`.
+async fn release_product<'c, DB>(
+    tx: &mut sqlx::Transaction<'c, DB>,
+    order_id: i64,
+    held_as: &'static str,
+    now: i64,
+) -> Result<(), sqlx::Error>
+where
+    DB: sqlx::Database,
+    for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
+    for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
+    i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'static str: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(
+        "UPDATE products SET status = 'on_sale', updated_at = $1 \
+         WHERE id = (SELECT product_id FROM orders WHERE id = $2) AND status = $3",
+    )
+    .bind(now)
+    .bind(order_id)
+    .bind(held_as)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// What [`mark_paid`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PaidOutcome {
+    /// The order is paid and the product awaits completion.
+    Paid,
+    /// Paid, but the product is no longer this order's to sell: the order is now `refund_pending`.
+    MustRefund,
+    /// The order was no longer in the expected status (someone else settled it).
+    NotInState,
+}
+
+/// Records Kakao Pay's approval of an order in `from` (approving; pending or abandoned when the
+/// reconciler learns of a payment we never saw approved) and takes the product for the buyer.
+///
+/// A holder's product is `pending_payment`; an abandoned order's product may have been put back on sale,
+/// and is taken back only if it is still on sale. Otherwise the order goes to `refund_pending`.
+pub async fn mark_paid(
+    db: &Db,
+    id: i64,
+    from: OrderStatus,
+    aid: Option<&str>,
+    method: Option<&str>,
+) -> Result<PaidOutcome, sqlx::Error> {
+    let held_as = if from == OrderStatus::Abandoned {
+        "on_sale"
+    } else {
+        "pending_payment"
+    };
+    let now = now_ms();
+    dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let taken = sqlx::query(
+            "UPDATE products SET status = 'awaiting_completion', updated_at = $1 \
+             WHERE id = (SELECT product_id FROM orders WHERE id = $2 AND status = $3) AND status = $4",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(from.key())
+        .bind(held_as)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let (to, reason) = if taken == 1 {
+            ("paid", None)
+        } else {
+            ("refund_pending", Some(CloseReason::Unavailable.key()))
+        };
+        let done = sqlx::query(
+            "UPDATE orders SET status = $1, close_reason = $2, aid = COALESCE($3, aid), \
+                    payment_method = COALESCE($4, payment_method), paid_at = $5, updated_at = $5 \
+             WHERE id = $6 AND status = $7",
+        )
+        .bind(to)
+        .bind(reason)
+        .bind(aid)
+        .bind(method)
+        .bind(now)
+        .bind(id)
+        .bind(from.key())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Ok(PaidOutcome::NotInState);
+        }
+        tx.commit().await?;
+        Ok(if taken == 1 { PaidOutcome::Paid } else { PaidOutcome::MustRefund })
+    })
+}
+
+/// Who asks for a refund, which decides when it is allowed.
+#[derive(Clone, Copy, Debug)]
+pub enum Refunder {
+    /// The buyer, before a tracking number exists.
+    Buyer(i64),
+    /// The operator (an administrator, or the system on a mismatch), any time before completion.
+    Operator(CloseReason),
+}
+
+/// Starts a refund of a paid order: the order becomes `refund_pending` (kept until Kakao Pay confirms)
+/// and the product goes back on sale, in one transaction. False when the rules do not allow it now.
+pub async fn begin_refund(db: &Db, id: i64, by: Refunder) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let done = match by {
+            Refunder::Buyer(buyer_id) => sqlx::query(
+                "UPDATE orders SET status = 'refund_pending', close_reason = $1, updated_at = $2 \
+                 WHERE id = $3 AND status = 'paid' AND tracking_number IS NULL AND buyer_id = $4",
+            )
+            .bind(CloseReason::BuyerCancelled.key())
+            .bind(now)
+            .bind(id)
+            .bind(buyer_id),
+            Refunder::Operator(reason) => sqlx::query(
+                "UPDATE orders SET status = 'refund_pending', close_reason = $1, updated_at = $2 \
+                 WHERE id = $3 AND status IN ('paid', 'buyer_confirmed')",
+            )
+            .bind(reason.key())
+            .bind(now)
+            .bind(id),
+        }
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Ok(false);
+        }
+        release_product(&mut tx, id, "awaiting_completion", now).await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+/// Kakao Pay confirmed the refund.
+pub async fn finish_refund(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    update_order(
+        db,
+        "UPDATE orders SET status = 'refunded', closed_at = $2, updated_at = $2 \
+         WHERE id = $1 AND status = 'refund_pending'",
+        id,
+        &[],
+    )
+    .await
+}
+
+/// The seller enters or changes the tracking number, until the buyer confirms.
+pub async fn set_tracking(db: &Db, id: i64, seller_id: i64, number: &str) -> Result<bool, sqlx::Error> {
+    update_order(
+        db,
+        "UPDATE orders SET tracking_number = $3, shipped_at = $2, updated_at = $2 \
+         WHERE id = $1 AND seller_id = $4 AND status = 'paid'",
+        id,
+        &[Bound::Text(number), Bound::Int(seller_id)],
+    )
+    .await
+}
+
+/// The buyer confirms receipt, once a tracking number exists.
+pub async fn confirm_purchase(db: &Db, id: i64, buyer_id: i64) -> Result<bool, sqlx::Error> {
+    update_order(
+        db,
+        "UPDATE orders SET status = 'buyer_confirmed', buyer_confirmed_at = $2, updated_at = $2 \
+         WHERE id = $1 AND buyer_id = $3 AND status = 'paid' AND tracking_number IS NOT NULL",
+        id,
+        &[Bound::Int(buyer_id)],
+    )
+    .await
+}
+
+/// The seller confirms after the buyer did: the order completes and the product is sold.
+pub async fn confirm_sale(db: &Db, id: i64, seller_id: i64) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE orders SET status = 'completed', completed_at = $1, closed_at = $1, updated_at = $1 \
+             WHERE id = $2 AND seller_id = $3 AND status = 'buyer_confirmed'",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(seller_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE products SET status = 'sold', updated_at = $1 \
+             WHERE id = (SELECT product_id FROM orders WHERE id = $2) AND status = 'awaiting_completion'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+/// Orders the reconciler must look at: pending past their hold, and approving or refund-pending orders
+/// untouched since `stale_before` (so an in-flight call is not raced).
+pub async fn unsettled(db: &Db, now: i64, stale_before: i64, limit: i64) -> Result<Vec<Order>, sqlx::Error> {
+    let rows: Vec<OrderRow> = dispatch!(db, pool => {
+        sqlx::query_as(select_orders!(
+            "WHERE (o.status = 'pending' AND o.hold_expires_at <= $1) \
+                OR (o.status IN ('approving', 'refund_pending') AND o.updated_at <= $2) \
+             ORDER BY o.id LIMIT $3"
+        ))
+        .bind(now)
+        .bind(stale_before)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?
+    });
+    orders(rows)
+}
+
+/// Records one Kakao Pay call and its outcome.
+pub async fn record_event(
+    db: &Db,
+    order_id: i64,
+    call: &str,
+    outcome: &str,
+    detail: &str,
+    elapsed_ms: i64,
+) -> Result<(), sqlx::Error> {
+    dispatch_write!(db, pool => {
+        sqlx::query(
+            "INSERT INTO payment_events (order_id, call, outcome, detail, elapsed_ms, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(order_id)
+        .bind(call)
+        .bind(outcome)
+        .bind(detail)
+        .bind(elapsed_ms)
+        .bind(now_ms())
+        .execute(pool)
+        .await?;
+    });
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct EventRow {
+    id: i64,
+    order_id: i64,
+    call: String,
+    outcome: String,
+    detail: String,
+    elapsed_ms: i64,
+    created_at: i64,
+}
+
+/// An order's Kakao Pay calls, oldest first.
+pub async fn events(db: &Db, order_id: i64) -> Result<Vec<PaymentEvent>, sqlx::Error> {
+    let rows: Vec<EventRow> = dispatch!(db, pool => {
+        sqlx::query_as(
+            "SELECT id, order_id, call, outcome, detail, elapsed_ms, created_at \
+             FROM payment_events WHERE order_id = $1 ORDER BY id",
+        )
+        .bind(order_id)
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|r| PaymentEvent {
+            id: r.id,
+            order_id: r.order_id,
+            call: r.call,
+            outcome: r.outcome,
+            detail: r.detail,
+            elapsed_ms: r.elapsed_ms,
+            created_at: r.created_at,
+        })
+        .collect())
+}
