@@ -54,7 +54,7 @@ start_server() { # redis url or empty
     redis-cli -u "$1" --scan --pattern 'deals:v1:*' | xargs -r redis-cli -u "$1" del >/dev/null
     redis=(REDIS_URL="$1")
   fi
-  env "${redis[@]}" DATABASE_URL="sqlite://$WORK/bench.db" BIND_ADDR=127.0.0.1:$PORT APP_ENV=test \
+  env "${redis[@]}" DATABASE_URL="sqlite://$WORK/bench.db" BIND_ADDR=127.0.0.1:$PORT APP_ENV=test METRICS_ADDR=off \
     DEALS_SOURCES_FILE="$WORK/sources.toml" "$TARGET/junggye" serve >"$WORK/server.log" 2>&1 &
   SERVER=$!
   wait_up "http://127.0.0.1:$PORT/healthz"

@@ -43,7 +43,7 @@ CEILING=$!
 wait_up "http://127.0.0.1:$CEILING_PORT/"
 
 start_server() { # database url
-  DATABASE_URL=$1 BIND_ADDR=127.0.0.1:$PORT APP_ENV=test "$TARGET/junggye" serve >"$WORK/server.log" 2>&1 &
+  DATABASE_URL=$1 BIND_ADDR=127.0.0.1:$PORT APP_ENV=test METRICS_ADDR=off "$TARGET/junggye" serve >"$WORK/server.log" 2>&1 &
   SERVER=$!
   wait_up "http://127.0.0.1:$PORT/healthz"
 }

@@ -128,6 +128,7 @@ pub fn assemble(state: AppState, skills: Router<AppState>) -> Router {
         state.clone(),
         guard::require_skill_secret,
     ));
+    let trusted_proxies = Arc::new(state.config.trusted_proxies.clone());
     let stack = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
         .layer(
@@ -137,6 +138,11 @@ pub fn assemble(state: AppState, skills: Router<AppState>) -> Router {
                 .on_response(log_response),
         )
         .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(middleware::from_fn(count_request))
+        .layer(middleware::from_fn_with_state(
+            trusted_proxies,
+            crate::client_addr::layer,
+        ))
         .layer(CatchPanicLayer::new())
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
     let mut router = Router::new()
@@ -183,6 +189,19 @@ fn request_span(request: &Request) -> Span {
         outcome = tracing::field::Empty,
         skill_ms = tracing::field::Empty,
     )
+}
+
+/// Counts every request by route template, method and status (outside the panic catcher, so a panic
+/// counts as the 500 it became).
+async fn count_request(request: Request, next: middleware::Next) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    crate::metrics::global().http_request(&route, method.as_str(), response.status().as_u16());
+    response
 }
 
 fn log_response<B>(response: &axum::http::Response<B>, latency: Duration, _span: &Span) {

@@ -207,6 +207,16 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "How long an unused admin refresh token stays exchangeable (14 days); each is single-use.",
     },
     Variable {
+        name: "METRICS_ADDR",
+        default: "127.0.0.1:9464",
+        meaning: "Address of the Prometheus listener serving `/metrics` (kept off the public port); `off` turns it off.",
+    },
+    Variable {
+        name: "TRUSTED_PROXIES",
+        default: "(unset: the client is the TCP peer)",
+        meaning: "Comma-separated addresses or networks (`127.0.0.1`, `10.0.0.0/8`) of reverse proxies whose `X-Real-IP` / `X-Forwarded-For` are believed.",
+    },
+    Variable {
         name: "LOG_FORMAT",
         default: "text",
         meaning: "`text` or `json`.",
@@ -258,6 +268,9 @@ pub struct Config {
     /// Kakao Pay, when configured.
     pub payments: Option<PaymentSettings>,
     pub deals: crate::deals::DealSettings,
+    /// Where `/metrics` is served; `None` when turned off.
+    pub metrics_addr: Option<SocketAddr>,
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
 }
 
 /// Lifetimes of the admin API's tokens.
@@ -457,6 +470,20 @@ impl Config {
         let images = image_settings(&mut errors, &get);
         let payments = payment_settings(&mut errors, &get, env);
         let deals = deal_settings(&mut errors, &get);
+        let metrics_addr = match get("METRICS_ADDR") {
+            Some(off) if off.eq_ignore_ascii_case("off") => None,
+            value => Some(parse_or(
+                &mut errors,
+                "METRICS_ADDR",
+                value,
+                SocketAddr::from(([127, 0, 0, 1], 9464)),
+            )),
+        };
+        let trusted_proxies = crate::client_addr::TrustedProxies::parse(get("TRUSTED_PROXIES").unwrap_or(""))
+            .unwrap_or_else(|e| {
+                errors.push(format!("TRUSTED_PROXIES: {e}"));
+                Default::default()
+            });
         let log_format = match get("LOG_FORMAT").unwrap_or("text") {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -503,6 +530,8 @@ impl Config {
             images,
             payments,
             deals,
+            metrics_addr,
+            trusted_proxies,
         })
     }
 
@@ -806,6 +835,11 @@ impl fmt::Display for Config {
         writeln!(f, "JWT_SECRET={}", set(&self.jwt_secret))?;
         writeln!(f, "ADMIN_ACCESS_TTL_SECS={}", self.admin.access_ttl.as_secs())?;
         writeln!(f, "ADMIN_REFRESH_TTL_SECS={}", self.admin.refresh_ttl.as_secs())?;
+        match self.metrics_addr {
+            Some(addr) => writeln!(f, "METRICS_ADDR={addr}")?,
+            None => writeln!(f, "METRICS_ADDR=off")?,
+        }
+        writeln!(f, "TRUSTED_PROXIES={}", self.trusted_proxies)?;
         write!(f, "LOG_FORMAT={:?}", self.log_format)
     }
 }

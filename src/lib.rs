@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod app;
 pub mod cache;
+pub mod client_addr;
 pub mod config;
 pub mod db;
 pub mod deals;
@@ -14,6 +15,7 @@ pub mod jwt;
 pub mod kakao;
 pub mod kakaopay;
 pub mod members;
+pub mod metrics;
 pub mod notices;
 pub mod ops;
 pub mod orders;

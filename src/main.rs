@@ -105,6 +105,20 @@ async fn admin_create(
     Ok(())
 }
 
+/// Serves `/metrics` on its own listener, away from the public port, until the process ends.
+async fn serve_metrics(addr: std::net::SocketAddr, db: Db) -> Result<(), Box<dyn std::error::Error>> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("METRICS_ADDR {addr}: {e} (set another address, or `off`)"))?;
+    tracing::info!(addr = %listener.local_addr()?, "serving metrics");
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, junggye::metrics::router(db)).await {
+            tracing::error!(error = %e, "metrics listener stopped");
+        }
+    });
+    Ok(())
+}
+
 async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let _logs = telemetry::init(config.log_format);
     let db = Db::connect(&config.database_url, 1).await?;
@@ -132,6 +146,9 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let refreshers = state.deals.spawn_refreshers();
     if !refreshers.is_empty() {
         tracing::info!(sources = refreshers.len(), "hot-deal refreshers started");
+    }
+    if let Some(addr) = state.config.metrics_addr {
+        serve_metrics(addr, state.db.clone()).await?;
     }
     let shutdown = app::shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(bind_addr).await?;

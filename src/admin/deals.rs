@@ -64,7 +64,8 @@ pub struct RefreshRequest {
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct RefreshResult {
     pub source: String,
-    /// `refreshed`, `failed`, `already_running`, `locked_elsewhere`, `fresh` or `breaker_open`.
+    /// `refreshed`, `failed`, `already_running`, `locked_elsewhere`, `fresh`, `breaker_open` or
+    /// `disabled` (`DEALS_ENABLED=false`).
     #[schema(example = "refreshed")]
     pub outcome: String,
     /// Deals now served, after `refreshed`.
@@ -75,17 +76,15 @@ pub struct RefreshResult {
 
 impl RefreshResult {
     fn new(source: String, outcome: RefreshOutcome) -> Self {
-        let (name, deals, error) = match outcome {
-            RefreshOutcome::Refreshed { deals } => ("refreshed", i64::try_from(deals).ok(), None),
-            RefreshOutcome::Failed(why) => ("failed", None, Some(why)),
-            RefreshOutcome::AlreadyRunning => ("already_running", None, None),
-            RefreshOutcome::LockedElsewhere => ("locked_elsewhere", None, None),
-            RefreshOutcome::Fresh => ("fresh", None, None),
-            RefreshOutcome::BreakerOpen { .. } => ("breaker_open", None, None),
+        let name = outcome.label().to_owned();
+        let (deals, error) = match outcome {
+            RefreshOutcome::Refreshed { deals } => (i64::try_from(deals).ok(), None),
+            RefreshOutcome::Failed(why) => (None, Some(why)),
+            _ => (None, None),
         };
         Self {
             source,
-            outcome: name.into(),
+            outcome: name,
             deals,
             error,
         }

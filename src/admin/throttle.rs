@@ -4,15 +4,16 @@
 //!
 //! An attempt is counted *before* its password is checked, atomically, so a burst of parallel guesses
 //! cannot all pass a check made before any of them is counted; a successful login takes its count back.
-//! The client address is the TCP peer (axum's `ConnectInfo`). Behind a reverse proxy that is the proxy,
-//! so the per-address limit then counts all clients together, and the per-username limit still holds.
+//! The client address is [`crate::client_addr::ClientAddr`]: the TCP peer, or the address a trusted
+//! reverse proxy (`TRUSTED_PROXIES`) forwarded for. Behind a proxy that is not listed there, the
+//! per-address limit counts all clients together, and the per-username limit still holds.
 //! A cache outage lets logins through (logged): argon2's cost still bounds guessing, and the admins are
 //! not locked out because Redis is down.
 
-use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 
@@ -38,8 +39,8 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         Ok(Self(
             parts
                 .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
+                .get::<crate::client_addr::ClientAddr>()
+                .map(|addr| addr.0),
         ))
     }
 }

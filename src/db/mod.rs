@@ -157,6 +157,15 @@ impl Db {
         dispatch!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))
     }
 
+    /// The pool's open connections, how many of them are idle, and its maximum (for the metrics).
+    pub fn pool_usage(&self) -> (u32, u32, u32) {
+        dispatch!(self, pool => (
+            pool.size(),
+            u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            pool.options().get_max_connections(),
+        ))
+    }
+
     pub fn backend(&self) -> &'static str {
         match self {
             Self::Sqlite(..) => "sqlite",

@@ -107,6 +107,23 @@ pub enum RefreshOutcome {
     Fresh,
     /// The source failed repeatedly; it is left alone for this long.
     BreakerOpen { retry_in: Duration },
+    /// Hot deals are switched off (`DEALS_ENABLED=false`): no board is read, not even on request.
+    Disabled,
+}
+
+impl RefreshOutcome {
+    /// The outcome's name in the metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Refreshed { .. } => "refreshed",
+            Self::Failed(_) => "failed",
+            Self::AlreadyRunning => "already_running",
+            Self::LockedElsewhere => "locked_elsewhere",
+            Self::Fresh => "fresh",
+            Self::BreakerOpen { .. } => "breaker_open",
+            Self::Disabled => "disabled",
+        }
+    }
 }
 
 /// One source's health for operators.
@@ -420,6 +437,16 @@ impl Deals {
     }
 
     async fn refresh_at(&self, index: usize, force: bool) -> RefreshOutcome {
+        let outcome = if self.inner.enabled {
+            self.refresh_unmetered(index, force).await
+        } else {
+            RefreshOutcome::Disabled
+        };
+        crate::metrics::global().deal_refresh(&self.inner.sources[index].source.key, outcome.label());
+        outcome
+    }
+
+    async fn refresh_unmetered(&self, index: usize, force: bool) -> RefreshOutcome {
         let state = &self.inner.sources[index];
         let Some(_flight) = Flight::take(&state.in_flight) else {
             return RefreshOutcome::AlreadyRunning;

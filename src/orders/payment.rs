@@ -438,6 +438,7 @@ impl Payments {
             Err(e @ PayError::Ambiguous(_)) => ("ambiguous", e.to_string()),
             Err(e @ PayError::InvalidRequest(_)) => ("invalid", e.to_string()),
         };
+        crate::metrics::global().kakaopay_call(call, outcome);
         if let Err(e) = store::record_event(self.db(), order_id, call, outcome, &detail, elapsed_ms).await {
             tracing::error!(order = order_id, call, error = %e, "could not record a payment event");
         }

@@ -96,7 +96,9 @@ pub fn spawn(payments: Payments, every: Duration) -> tokio::task::JoinHandle<()>
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            if let Err(e) = payments.reconcile().await {
+            let result = payments.reconcile().await;
+            crate::metrics::global().job_run("payment_reconcile", result.is_ok());
+            if let Err(e) = result {
                 tracing::warn!(error = %e, "payment reconciliation failed");
             }
         }

@@ -41,12 +41,15 @@ struct Entry<T> {
 }
 
 struct Shelf<K, T> {
+    /// The shelf's name in the hit/miss metrics.
+    name: &'static str,
     entries: Mutex<HashMap<K, Entry<T>>>,
 }
 
 impl<K: Hash + Eq, T> Shelf<K, T> {
-    fn new() -> Self {
+    fn new(name: &'static str) -> Self {
         Self {
+            name,
             entries: Mutex::new(HashMap::new()),
         }
     }
@@ -92,9 +95,17 @@ impl<K: Hash + Eq, T> Shelf<K, T> {
             return Ok(Arc::new(load().await?));
         }
         let slot = self.slot(key, version, ttl);
-        slot.get_or_try_init(|| async { load().await.map(Arc::new) })
+        let mut loaded = false;
+        let value = slot
+            .get_or_try_init(|| {
+                loaded = true;
+                async { load().await.map(Arc::new) }
+            })
             .await
-            .cloned()
+            .cloned();
+        // A caller that waited for another's load counts as a hit: it did not reach the database.
+        crate::metrics::global().cache_lookup(self.name, !loaded);
+        value
     }
 }
 
@@ -112,8 +123,8 @@ impl Catalog {
         Self {
             ttl,
             version: AtomicU64::new(0),
-            pages: Shelf::new(),
-            products: Shelf::new(),
+            pages: Shelf::new("catalog_pages"),
+            products: Shelf::new("catalog_products"),
         }
     }
 
@@ -182,7 +193,7 @@ mod tests {
 
     #[tokio::test]
     async fn concurrent_readers_of_one_key_share_one_load() {
-        let shelf = Arc::new(Shelf::new());
+        let shelf = Arc::new(Shelf::new("test"));
         let loads = Arc::new(AtomicUsize::new(0));
         let readers: Vec<_> = (0..32)
             .map(|_| {
@@ -198,7 +209,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_change_or_expiry_makes_the_next_reader_load_again() {
-        let shelf = Shelf::new();
+        let shelf = Shelf::new("test");
         let loads = AtomicUsize::new(0);
         assert_eq!(load_counting(&shelf, 0, Duration::from_secs(5), &loads).await, 1);
         assert_eq!(
@@ -220,7 +231,7 @@ mod tests {
 
     #[test]
     fn the_shelf_starts_over_when_full() {
-        let shelf: Shelf<usize, usize> = Shelf::new();
+        let shelf: Shelf<usize, usize> = Shelf::new("test");
         for i in 0..=MAX_ENTRIES {
             shelf.slot(i, 0, Duration::from_secs(5));
         }

@@ -19,7 +19,7 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{MatchedPath, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
@@ -109,10 +109,15 @@ where
     F: Fn(SkillCall) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = SkillResult> + Send + 'static,
 {
-    post(move |State(state): State<AppState>, body: Bytes| run(state, body, handler.clone()))
+    post(
+        move |State(state): State<AppState>, route: Option<MatchedPath>, body: Bytes| {
+            let route = route.map_or_else(|| "unmatched".to_owned(), |r| r.as_str().to_owned());
+            run(state, route, body, handler.clone())
+        },
+    )
 }
 
-async fn run<F, Fut>(state: AppState, body: Bytes, handler: F) -> Response
+async fn run<F, Fut>(state: AppState, route: String, body: Bytes, handler: F) -> Response
 where
     F: Fn(SkillCall) -> Fut,
     Fut: Future<Output = SkillResult> + Send + 'static,
@@ -157,8 +162,10 @@ where
             (replies::slow(&nav), "deadline")
         }
     };
+    let latency = started.elapsed();
     span.record("outcome", outcome);
-    span.record("skill_ms", started.elapsed().as_millis() as u64);
+    span.record("skill_ms", latency.as_millis() as u64);
+    crate::metrics::global().skill_call(&route, outcome, latency);
     Json(reply).into_response()
 }
 

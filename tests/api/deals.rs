@@ -299,7 +299,10 @@ fn refreshed(outcome: &RefreshOutcome) -> bool {
 async fn both_shipped_boards_are_read_with_links_to_each_post_and_its_shop() {
     let site = FakeSite::with_both_boards().await;
     let deals = deals(&site);
+    let refreshed = [("source", "quasarzone"), ("result", "refreshed")];
+    let before = crate::metrics::sample("junggye_deal_refreshes_total", &refreshed);
     let outcomes = deals.refresh_now(None).await.unwrap();
+    assert!(crate::metrics::sample("junggye_deal_refreshes_total", &refreshed) >= before + 1.0);
     assert_eq!(
         outcomes,
         [
@@ -469,6 +472,25 @@ async fn hot_deals_switched_off_say_so() {
     let app = TestApp::new(Backend::Sqlite).await;
     let reply = app.skill(DEALS, &payload("u1").build()).await;
     assert!(reply.contains("지금은 핫딜을 볼 수 없어요"), "{}", reply.text());
+}
+
+#[tokio::test]
+async fn switched_off_no_board_is_read_even_when_an_operator_asks() {
+    let site = FakeSite::with_both_boards().await;
+    let settings = DealSettings {
+        enabled: false,
+        sources_file: None,
+        sources: sources(&site),
+        user_agent: "junggye-test".into(),
+    };
+    let deals = Deals::new(&settings, "http://127.0.0.1:8080", Cache::memory(), options()).unwrap();
+    let outcomes = deals.refresh_now(None).await.unwrap();
+    assert!(
+        outcomes.iter().all(|(_, o)| *o == RefreshOutcome::Disabled),
+        "{outcomes:?}"
+    );
+    assert!(deals.spawn_refreshers().is_empty());
+    assert_eq!(site.hits(Q_LIST), 0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ mod kakao_limits;
 mod kakao_payload;
 mod kakaopay;
 mod members;
+mod metrics;
 mod notices;
 mod orders;
 mod pay_world;

@@ -93,7 +93,10 @@ async fn a_link_leads_to_kakao_pay_and_approval_marks_the_order_paid(backend: Ba
     );
     assert!(sent.fail_url.ends_with(&format!("/pay/fail/{}", order.reference)));
 
+    let approved = [("call", "approve"), ("outcome", "ok")];
+    let approvals = crate::metrics::sample("junggye_kakaopay_calls_total", &approved);
     let page = market.pay_and_return(&tid).await;
+    assert!(crate::metrics::sample("junggye_kakaopay_calls_total", &approved) >= approvals + 1.0);
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("결제가 완료되었어요"), "{}", page.body);
     let order = market.order(order.id).await;

@@ -63,8 +63,10 @@ async fn the_server_answers_over_http_and_drains_on_shutdown() {
 
 fn binary() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_junggye"));
+    // Tests run servers side by side: each metrics listener takes a free port.
     cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("METRICS_ADDR", "127.0.0.1:0");
     cmd.current_dir(tempfile::tempdir().unwrap().keep());
     cmd
 }
@@ -120,21 +122,17 @@ fn migrate_creates_the_sqlite_database_on_the_embedded_default() {
     assert!(dir.path().join("data/junggye.db").exists());
 }
 
-#[test]
-fn serve_drains_and_exits_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+/// A port that was free a moment ago.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
-    let mut child = binary()
-        .current_dir(dir.path())
-        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
-        .env("RUST_LOG", "warn")
-        .arg("serve")
-        .spawn()
-        .unwrap();
+        .port()
+}
+
+/// Waits until something accepts connections on `port`.
+fn wait_for_port(port: u16) {
     let started = std::time::Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -143,6 +141,20 @@ fn serve_drains_and_exits_cleanly_on_sigterm() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+#[test]
+fn serve_drains_and_exits_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = binary()
+        .current_dir(dir.path())
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .arg("serve")
+        .spawn()
+        .unwrap();
+    wait_for_port(port);
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -160,4 +172,68 @@ fn serve_drains_and_exits_cleanly_on_sigterm() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     assert!(status.success(), "{status:?}");
+}
+
+#[tokio::test]
+async fn metrics_are_served_on_their_own_listener_and_not_on_the_public_port() {
+    let dir = tempfile::tempdir().unwrap();
+    let (port, metrics_port) = (free_port(), free_port());
+    let mut child = binary()
+        .current_dir(dir.path())
+        .env("BIND_ADDR", format!("127.0.0.1:{port}"))
+        .env("METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
+        .env("RUST_LOG", "warn")
+        .arg("serve")
+        .spawn()
+        .unwrap();
+    tokio::task::spawn_blocking(move || wait_for_port(port))
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    let skill = client
+        .post(format!("http://127.0.0.1:{port}/skill/members/me"))
+        .json(&payload("metrics-user").build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(skill.status(), 200);
+
+    let public = client
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status(), 404);
+    let scraped = client
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraped.status(), 200);
+    let content_type = scraped.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
+    let text = scraped.text().await.unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for series in [
+        "junggye_skill_request_duration_seconds_count{route=\"/skill/members/me\",outcome=\"not_member\"} 1",
+        "junggye_http_requests_total{route=\"/skill/members/me\",method=\"POST\",status=\"200\"} 1",
+        "junggye_db_pool_max_connections 16",
+    ] {
+        assert!(text.contains(series), "missing `{series}` in:\n{text}");
+    }
+}
+
+#[test]
+fn a_taken_metrics_address_stops_the_server_with_a_clear_message() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let out = binary()
+        .env("BIND_ADDR", format!("127.0.0.1:{}", free_port()))
+        .env("METRICS_ADDR", taken.local_addr().unwrap().to_string())
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("METRICS_ADDR"), "{err}");
 }
