@@ -28,8 +28,8 @@ const RULIWEB_LIST: &str = include_str!("../fixtures/deals/ruliweb_list.html");
 const RULIWEB_DETAIL: &str = include_str!("../fixtures/deals/ruliweb_detail.html");
 const CHANGED: &str = include_str!("../fixtures/deals/changed_layout.html");
 
-const Q_LIST: &str = "/q/list";
-const R_LIST: &str = "/r/list";
+pub(crate) const Q_LIST: &str = "/q/list";
+pub(crate) const R_LIST: &str = "/r/list";
 /// Links of the quasarzone fixture, on the fake site's host (see [`FakeSite::quasar_list`]).
 const Q_DETAILS: [&str; 5] = [
     "/bbs/qb_saleinfo/views/1571001",
@@ -101,7 +101,7 @@ struct Script {
     hits: Mutex<HashMap<String, usize>>,
 }
 
-struct FakeSite {
+pub(crate) struct FakeSite {
     addr: SocketAddr,
     script: Arc<Script>,
 }
@@ -117,7 +117,7 @@ impl FakeSite {
     }
 
     /// A site serving both boards' list and deal pages.
-    async fn with_both_boards() -> Self {
+    pub(crate) async fn with_both_boards() -> Self {
         let site = Self::start().await;
         site.script(Q_LIST, vec![Answer::page(&site.quasar_list())]);
         site.script(R_LIST, vec![Answer::page(RULIWEB_LIST)]);
@@ -135,11 +135,11 @@ impl FakeSite {
         all.insert(path.to_owned(), answers.into());
     }
 
-    fn hits(&self, path: &str) -> usize {
+    pub(crate) fn hits(&self, path: &str) -> usize {
         self.script.hits.lock().unwrap().get(path).copied().unwrap_or(0)
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 

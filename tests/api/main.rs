@@ -16,6 +16,7 @@ mod kakao_payload;
 mod kakaopay;
 mod members;
 mod metrics;
+mod nginx;
 mod notices;
 mod orders;
 mod pay_world;
