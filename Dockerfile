@@ -47,12 +47,14 @@ ENV APP_ENV=production \
     BIND_ADDR=0.0.0.0:8080 \
     DATABASE_URL=sqlite:///data/junggye.db \
     IMAGE_DIR=/data/images \
+    METRICS_ADDR=0.0.0.0:9464 \
     LOG_FORMAT=json
 
 USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
-EXPOSE 8080
+# 8080: the app (put nginx in front). 9464: /metrics, for the monitoring network only; never publish it.
+EXPOSE 8080 9464
 
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["curl", "-fsS", "http://127.0.0.1:8080/healthz"]
