@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Skill benchmarks. For each backend: start the release server on a fresh database, seed members through
-# the join skill, then drive each scenario with wrk (1 thread, 64 connections) REPEAT times, each run
+# the join skill, then drive each scenario with wrk (1 thread) at each concurrency in CONNECTIONS (16, 64
+# and 256 connections) REPEAT times, each run
 # next to a run of the bare-handler ceiling (examples/ceiling.rs), because this machine's speed drifts
 # from minute to minute and a figure is only meaningful beside the ceiling measured at the same time.
 #
 #   benches/run.sh                         # SQLite and PostgreSQL, 3 rounds of 10 s, every scenario
-#   BACKENDS=sqlite REPEAT=1 SCENARIOS="list search" benches/run.sh
+#   BACKENDS=sqlite REPEAT=1 SCENARIOS="list search" CONNECTIONS=64 benches/run.sh
 #
 # Scenarios: profile, join (members); list, detail, search (10,000 products, PRODUCTS to change).
 #
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 BACKENDS=${BACKENDS:-"sqlite postgres"}
 DURATION=${DURATION:-10s}
 REPEAT=${REPEAT:-3}
-CONNECTIONS=${CONNECTIONS:-64}
+CONNECTIONS=${CONNECTIONS:-"16 64 256"}
 MEMBERS=${MEMBERS:-10000}
 PRODUCTS=${PRODUCTS:-10000}
 SCENARIOS=${SCENARIOS:-"profile join list detail search"}
@@ -50,23 +51,25 @@ start_server() { # database url
 
 peak_rss_mb() { awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
-wrk_json() { # port, script
-  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "benches/lua/$2" "http://127.0.0.1:$1" | sed -n 's/^RESULT //p'
+wrk_json() { # port, script, connections
+  wrk -t1 -c"$3" -d"$DURATION" --latency -s "benches/lua/$2" "http://127.0.0.1:$1" | sed -n 's/^RESULT //p'
 }
 
 field() { sed -n "s/.*\"$2\":\([0-9.]*\).*/\1/p" <<<"$1"; }
 
 RESULTS=$WORK/results.tsv
 run_scenario() { # label, script
-  for round in $(seq 1 "$REPEAT"); do
-    local ceiling result
-    ceiling=$(wrk_json "$CEILING_PORT" ceiling.lua)
-    result=$(wrk_json "$PORT" "$2")
-    local rps c_rps
-    rps=$(field "$result" rps); c_rps=$(field "$ceiling" rps)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$BACKEND" "$1" "$rps" "$(field "$result" p50_ms)" \
-      "$(field "$result" p99_ms)" "$(field "$result" p999_ms)" "$c_rps" "$(field "$result" non200)" \
-      "$(peak_rss_mb "$SERVER")" | tee -a "$RESULTS"
+  for connections in $CONNECTIONS; do
+    for round in $(seq 1 "$REPEAT"); do
+      local ceiling result
+      ceiling=$(wrk_json "$CEILING_PORT" ceiling.lua "$connections")
+      result=$(wrk_json "$PORT" "$2" "$connections")
+      local rps c_rps
+      rps=$(field "$result" rps); c_rps=$(field "$ceiling" rps)
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$BACKEND" "$1" "$connections" "$rps" \
+        "$(field "$result" p50_ms)" "$(field "$result" p99_ms)" "$(field "$result" p999_ms)" "$c_rps" \
+        "$(field "$result" non200)" "$(peak_rss_mb "$SERVER")" | tee -a "$RESULTS"
+    done
   done
 }
 
@@ -77,7 +80,7 @@ seed() { # members s-1-1..N, created through the join skill itself
   kill $loader; wait $loader 2>/dev/null || true
 }
 
-echo -e "backend\tscenario\treq/s\tp50_ms\tp99_ms\tp99.9_ms\tceiling_req/s\tnon200\tpeak_rss_mb"
+echo -e "backend\tscenario\tconnections\treq/s\tp50_ms\tp99_ms\tp99.9_ms\tceiling_req/s\tnon200\tpeak_rss_mb"
 for BACKEND in $BACKENDS; do
   case $BACKEND in
     sqlite)
@@ -108,20 +111,20 @@ for BACKEND in $BACKENDS; do
 done
 
 echo
-echo "Medians of $REPEAT runs ($DURATION each, wrk -t1 -c$CONNECTIONS):"
-echo "| backend | scenario | req/s | p50 ms | p99 ms | p99.9 ms | ceiling req/s | share of ceiling | peak RSS MB |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "Medians of $REPEAT runs ($DURATION each, wrk -t1, connections $CONNECTIONS):"
+echo "| backend | scenario | connections | req/s | p50 ms | p99 ms | p99.9 ms | ceiling req/s | share of ceiling | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 python3 - "$RESULTS" <<'PY'
 import statistics, sys
 from collections import defaultdict
 rows = defaultdict(list)
 for line in open(sys.argv[1]):
-    b, s, rps, p50, p99, p999, ceil, bad, rss = line.split("\t")
-    rows[(b, s)].append((float(rps), float(p50), float(p99), float(p999), float(ceil), int(bad), float(rss)))
-for (b, s), runs in rows.items():
+    b, s, c, rps, p50, p99, p999, ceil, bad, rss = line.split("\t")
+    rows[(b, s, c)].append((float(rps), float(p50), float(p99), float(p999), float(ceil), int(bad), float(rss)))
+for (b, s, c), runs in rows.items():
     med = lambda i: statistics.median(r[i] for r in runs)
     share = statistics.median(r[0] / r[4] for r in runs)
     bad = sum(r[5] for r in runs)
     note = "" if bad == 0 else f" ({bad} non-200!)"
-    print(f"| {b} | {s}{note} | {med(0):,.0f} | {med(1):.2f} | {med(2):.2f} | {med(3):.2f} | {med(4):,.0f} | {share:.0%} | {max(r[6] for r in runs):.1f} |")
+    print(f"| {b} | {s}{note} | {c} | {med(0):,.0f} | {med(1):.2f} | {med(2):.2f} | {med(3):.2f} | {med(4):,.0f} | {share:.0%} | {max(r[6] for r in runs):.1f} |")
 PY
