@@ -4,9 +4,12 @@
 //! A handler is an `async fn(SkillCall) -> SkillResult`. [`skill`] turns it into an axum route that
 //! 1. parses the body as a [`SkillPayload`] (a body that is not one gets HTTP 400 — it is not from Kakao),
 //! 2. checks the bot id when one is configured (HTTP 403),
-//! 3. runs the handler in its own task under the skill deadline, and
+//! 3. runs the handler in its own task under the skill deadline,
 //! 4. turns every failure — a [`SkillError`], a panic, the deadline — into a short Korean answer with a
-//!    way back to the main menu, with HTTP 200, because Kakao shows its own generic error for anything else.
+//!    way back to the main menu, with HTTP 200, because Kakao shows its own generic error for anything else,
+//!    and
+//! 5. records the call (route template, block, hashed user, outcome, latency) in the skill request log,
+//!    [`crate::skill_log`], without waiting.
 //!
 //! The shared-secret header is checked before any of this by [`guard`], a middleware on all `/skill` routes.
 
@@ -19,7 +22,7 @@ use std::time::Instant;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{MatchedPath, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
@@ -109,10 +112,14 @@ where
     F: Fn(SkillCall) -> Fut + Clone + Send + Sync + 'static,
     Fut: Future<Output = SkillResult> + Send + 'static,
 {
-    post(move |State(state): State<AppState>, body: Bytes| run(state, body, handler.clone()))
+    post(
+        move |State(state): State<AppState>, route: Option<MatchedPath>, body: Bytes| {
+            run(state, route, body, handler.clone())
+        },
+    )
 }
 
-async fn run<F, Fut>(state: AppState, body: Bytes, handler: F) -> Response
+async fn run<F, Fut>(state: AppState, route: Option<MatchedPath>, body: Bytes, handler: F) -> Response
 where
     F: Fn(SkillCall) -> Fut,
     Fut: Future<Output = SkillResult> + Send + 'static,
@@ -132,6 +139,7 @@ where
     let started = Instant::now();
     let nav = state.nav.clone();
     let deadline = state.config.skill_deadline;
+    let log_entry = state.skill_log.entry(route.as_ref(), &payload);
     // The handler runs in its own task: a panic stays inside it, and at the deadline we answer without
     // cancelling it, so a write that is under way still finishes (or rolls back) as one unit.
     let task = tokio::spawn(handler(SkillCall { state, payload }).instrument(span.clone()));
@@ -157,6 +165,7 @@ where
             (replies::slow(&nav), "deadline")
         }
     };
+    log_entry.record(outcome, started.elapsed());
     span.record("outcome", outcome);
     span.record("skill_ms", started.elapsed().as_millis() as u64);
     Json(reply).into_response()

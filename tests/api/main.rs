@@ -23,5 +23,6 @@ mod products;
 mod registration;
 mod resilience;
 mod server;
+mod skill_log;
 mod store_contract;
 mod validation;
