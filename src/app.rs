@@ -39,6 +39,8 @@ pub struct AppState {
     pub payments: Option<Payments>,
     /// Hot deals: this process's copy of the cached boards, and their refreshers.
     pub deals: crate::deals::Deals,
+    /// The skill request log (its writer and purge run in the background).
+    pub skill_log: crate::skill_log::SkillLog,
 }
 
 /// Why the application could not start.
@@ -76,7 +78,8 @@ impl AppState {
         Self::from_parts(config, db, cache, nav)
     }
 
-    /// Assembles the state from connected parts (tests bring their own database and cache).
+    /// Assembles the state from connected parts (tests bring their own database and cache). Call it inside
+    /// a tokio runtime: it starts the skill request log's writer and purge there.
     pub fn from_parts(config: Config, db: Db, cache: Cache, nav: Nav) -> Result<Self, StartError> {
         let images = Images::new(&config.images, &config.public_url)?;
         let catalog = Arc::new(Catalog::new(config.catalog_cache));
@@ -90,6 +93,7 @@ impl AppState {
             None => None,
         };
         let deals = crate::deals::Deals::from_config(&config, cache.clone())?;
+        let skill_log = crate::skill_log::SkillLog::start(&db, &config.skill_log, config.jwt_secret.as_ref());
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -99,6 +103,7 @@ impl AppState {
             catalog,
             payments,
             deals,
+            skill_log,
         })
     }
 }

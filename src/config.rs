@@ -77,6 +77,21 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "Time a skill may take before a polite fallback answer is sent (Kakao gives up at 5000).",
     },
     Variable {
+        name: "SKILL_LOG_RETENTION_DAYS",
+        default: "30",
+        meaning: "Days the skill request log (`skill_calls`: hashed user, route, block, outcome, latency) is kept; older rows are purged at start and hourly. `0` or `off` records nothing and deletes what earlier runs recorded.",
+    },
+    Variable {
+        name: "SKILL_LOG_HASH_KEY",
+        default: "(unset: derived from `JWT_SECRET`, else a random key per start)",
+        meaning: "Key (≥ 32 bytes) of the HMAC that turns Kakao user keys into the log's pseudonyms; the same on every instance. Never stored.",
+    },
+    Variable {
+        name: "SKILL_LOG_QUEUE",
+        default: "10000",
+        meaning: "Skill log records waiting to be written at most; beyond that records are dropped and counted, never a skill call slowed.",
+    },
+    Variable {
         name: "CATALOG_CACHE_MS",
         default: "2000",
         meaning: "How long browse pages and product details are reused before being read again (0: never). Changes made through this instance show at once.",
@@ -271,6 +286,7 @@ pub struct Config {
     /// Where `/metrics` is served; `None` when turned off.
     pub metrics_addr: Option<SocketAddr>,
     pub trusted_proxies: crate::client_addr::TrustedProxies,
+    pub skill_log: crate::skill_log::SkillLogSettings,
 }
 
 /// Lifetimes of the admin API's tokens.
@@ -484,6 +500,7 @@ impl Config {
                 errors.push(format!("TRUSTED_PROXIES: {e}"));
                 Default::default()
             });
+        let skill_log = skill_log_settings(&mut errors, &get);
         let log_format = match get("LOG_FORMAT").unwrap_or("text") {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -532,6 +549,7 @@ impl Config {
             deals,
             metrics_addr,
             trusted_proxies,
+            skill_log,
         })
     }
 
@@ -565,6 +583,41 @@ fn admin_settings<'a>(errors: &mut Vec<String>, get: &impl Fn(&str) -> Option<&'
         access_ttl: secs("ADMIN_ACCESS_TTL_SECS", 900, 60..=3_600),
         refresh_ttl: secs("ADMIN_REFRESH_TTL_SECS", 14 * 86_400, 3_600..=90 * 86_400),
     }
+}
+
+/// Longest retention anyone may configure (ten years); the log is for operations, not an archive.
+const SKILL_LOG_RETENTION_CEILING_DAYS: u64 = 3_650;
+
+/// The skill request log: retention (`0`/`off`: off), the hash key, the queue's size.
+fn skill_log_settings<'a>(
+    errors: &mut Vec<String>,
+    get: &impl Fn(&str) -> Option<&'a str>,
+) -> crate::skill_log::SkillLogSettings {
+    let retention = match get("SKILL_LOG_RETENTION_DAYS").unwrap_or("30") {
+        "off" | "0" => None,
+        text => match text.parse::<u64>() {
+            Ok(days) if days <= SKILL_LOG_RETENTION_CEILING_DAYS => Some(Duration::from_secs(days * 86_400)),
+            _ => {
+                errors.push(format!(
+                    "SKILL_LOG_RETENTION_DAYS: `{text}` is not `off` or 0 to {SKILL_LOG_RETENTION_CEILING_DAYS}"
+                ));
+                None
+            }
+        },
+    };
+    let hash_key = get("SKILL_LOG_HASH_KEY").map(|k| SecretString::from(k.to_owned()));
+    if let Some(key) = &hash_key
+        && key.expose_secret().len() < JWT_SECRET_MIN_BYTES
+    {
+        errors.push(format!(
+            "SKILL_LOG_HASH_KEY: must be at least {JWT_SECRET_MIN_BYTES} bytes"
+        ));
+    }
+    let queue: usize = parse_or(errors, "SKILL_LOG_QUEUE", get("SKILL_LOG_QUEUE"), 10_000);
+    if !(1..=1_000_000).contains(&queue) {
+        errors.push("SKILL_LOG_QUEUE: must be between 1 and 1000000".into());
+    }
+    crate::skill_log::SkillLogSettings::new(retention, hash_key, queue)
 }
 
 /// Kakao Pay's settings, or `None` when no secret key is configured (payments off).
@@ -781,6 +834,18 @@ impl fmt::Display for Config {
         let blocks = self.blocks_file.as_ref().map(|p| p.display().to_string());
         writeln!(f, "KAKAO_BLOCKS_FILE={}", blocks.as_deref().unwrap_or("(unset)"))?;
         writeln!(f, "SKILL_DEADLINE_MS={}", self.skill_deadline.as_millis())?;
+        let retention = self
+            .skill_log
+            .retention
+            .map(|r| (r.as_secs() / 86_400).to_string());
+        writeln!(
+            f,
+            "SKILL_LOG_RETENTION_DAYS={}",
+            retention.as_deref().unwrap_or("off")
+        )?;
+        let key = crate::skill_log::HashKey::source(&self.skill_log, self.jwt_secret.as_ref());
+        writeln!(f, "SKILL_LOG_HASH_KEY={}", key.describe())?;
+        writeln!(f, "SKILL_LOG_QUEUE={}", self.skill_log.queue_capacity)?;
         writeln!(f, "CATALOG_CACHE_MS={}", self.catalog_cache.as_millis())?;
         writeln!(f, "IMAGE_HOSTS={}", self.images.allowed_hosts.join(","))?;
         writeln!(f, "IMAGE_MAX_BYTES={}", self.images.max_bytes)?;
@@ -959,6 +1024,47 @@ mod tests {
     }
 
     #[test]
+    fn the_skill_log_is_kept_30_days_unless_turned_off_and_its_key_must_be_long() {
+        let c = Config::from_vars(&HashMap::new()).unwrap();
+        assert_eq!(c.skill_log.retention, Some(Duration::from_secs(30 * 86_400)));
+        assert_eq!(c.skill_log.queue_capacity, 10_000);
+        assert!(c.skill_log.hash_key.is_none());
+        assert!(
+            c.to_string()
+                .contains("SKILL_LOG_HASH_KEY=(unset: a random key per start)")
+        );
+        for off in ["off", "0"] {
+            let c = Config::from_vars(&vars(&[("SKILL_LOG_RETENTION_DAYS", off)])).unwrap();
+            assert_eq!(c.skill_log.retention, None, "{off}");
+            assert!(c.to_string().contains("SKILL_LOG_RETENTION_DAYS=off"));
+        }
+        let c = Config::from_vars(&vars(&[
+            ("SKILL_LOG_RETENTION_DAYS", "7"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ]))
+        .unwrap();
+        assert_eq!(c.skill_log.retention, Some(Duration::from_secs(7 * 86_400)));
+        assert!(
+            c.to_string()
+                .contains("SKILL_LOG_HASH_KEY=(unset: derived from JWT_SECRET)")
+        );
+        let err = Config::from_vars(&vars(&[
+            ("SKILL_LOG_RETENTION_DAYS", "forever"),
+            ("SKILL_LOG_HASH_KEY", "short"),
+            ("SKILL_LOG_QUEUE", "0"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        for name in [
+            "SKILL_LOG_RETENTION_DAYS",
+            "SKILL_LOG_HASH_KEY",
+            "SKILL_LOG_QUEUE",
+        ] {
+            assert!(err.contains(name), "{err}");
+        }
+    }
+
+    #[test]
     fn image_hosts_are_a_list_of_names_not_a_wildcard() {
         let c = Config::from_vars(&vars(&[("IMAGE_HOSTS", " *.kakaocdn.net, 127.0.0.1:9999 ")])).unwrap();
         assert_eq!(c.images.allowed_hosts, ["*.kakaocdn.net", "127.0.0.1:9999"]);
@@ -972,6 +1078,7 @@ mod tests {
             ("JWT_SECRET", "hunter2-jwt-0123456789abcdef0123456789"),
             ("DATABASE_URL", "postgres://app:hunter2-db@db/market"),
             ("REDIS_URL", "redis://:hunter2-redis@cache:6379"),
+            ("SKILL_LOG_HASH_KEY", "hunter2-log-0123456789abcdef0123456789"),
         ]))
         .unwrap();
         for shown in [format!("{c:?}"), c.to_string()] {

@@ -22,5 +22,6 @@ pub mod orders;
 pub mod present;
 pub mod products;
 pub mod skill;
+pub mod skill_log;
 pub mod telemetry;
 pub mod validation;

@@ -11,6 +11,8 @@ use junggye::telemetry;
 
 /// Photo downloads still pending this long after they started belonged to a process that stopped.
 const PHOTO_DOWNLOAD_GRACE_MS: i64 = 10 * 60 * 1000;
+/// How long a stopping server waits for the skill request log to write what it still holds.
+const SKILL_LOG_FLUSH_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[derive(Parser)]
 #[command(name = "junggye", version, about = "중계나라 KakaoTalk market chatbot server")]
@@ -159,7 +161,9 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         "serving"
     );
     let db = state.db.clone();
+    let skill_log = state.skill_log.clone();
     app::serve(listener, app::router(state), shutdown).await?;
+    skill_log.shutdown(SKILL_LOG_FLUSH_GRACE).await;
     db.close().await;
     Ok(())
 }

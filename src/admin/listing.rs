@@ -1,5 +1,5 @@
-//! What the admin lists share: page/per_page pagination with a total, and `WHERE` clauses built from
-//! optional filters.
+//! What the admin lists share: page/per_page pagination with a total, `WHERE` clauses built from
+//! optional filters, and instants given as Unix milliseconds or RFC 3339.
 //!
 //! Admin lists page by offset, unlike the chat's keyset pages: an operator jumps to page 7 of a
 //! filtered table and wants the total, and admin tables are small enough that the offset costs nothing.
@@ -7,6 +7,8 @@
 //! their values bound in the same order, so no filter value is ever spliced into the SQL text.
 
 use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 use super::error::{ApiError, FieldError};
@@ -75,6 +77,16 @@ pub fn refuse_if_any(errors: Vec<FieldError>) -> Result<(), ApiError> {
     } else {
         Err(ApiError::Validation(errors))
     }
+}
+
+/// Unix milliseconds from milliseconds or an RFC 3339 date-time (the time filters of every admin list).
+pub fn parse_instant(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(ms) = text.parse::<i64>() {
+        return Some(ms);
+    }
+    let at = OffsetDateTime::parse(text, &Rfc3339).ok()?;
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 /// A value to bind to a placeholder.
@@ -195,6 +207,14 @@ mod tests {
         };
         assert_eq!(filter.limit(paging), " LIMIT $3 OFFSET $4");
         assert!(matches!(filter.args[3], Arg::Int(20)));
+    }
+
+    #[test]
+    fn instants_are_milliseconds_or_rfc_3339() {
+        assert_eq!(parse_instant("1700000000000"), Some(1_700_000_000_000));
+        assert_eq!(parse_instant("1970-01-01T00:00:01Z"), Some(1000));
+        assert_eq!(parse_instant("1970-01-01T09:00:00+09:00"), Some(0));
+        assert_eq!(parse_instant("yesterday"), None);
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub mod orders;
 pub mod password;
 pub mod products;
 pub mod refresh;
+pub mod skill_calls;
 pub mod throttle;
 pub mod tokens;
 
@@ -122,6 +123,7 @@ pub fn protected() -> OpenApiRouter<AdminState> {
         .merge(orders::routes())
         .merge(notices::routes())
         .merge(deals::routes())
+        .merge(skill_calls::routes())
 }
 
 /// The admin API, ready to merge into the application's router (`app::assemble` does).
@@ -189,6 +191,7 @@ fn openapi_json() -> String {
         (name = "orders", description = "Orders, their Kakao Pay calls, cancellation with refund"),
         (name = "notices", description = "Notices shown in the chat"),
         (name = "deals", description = "Hot-deal sources: health and refresh"),
+        (name = "skill-calls", description = "The skill request log: calls and latency per skill"),
     )
 )]
 struct ApiDoc;

@@ -8,14 +8,12 @@
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::audit::{self, Entry};
-use super::listing::{self, Arg, Filter, Paged, Paging, refuse_if_any};
+use super::listing::{self, Arg, Filter, Paged, Paging, parse_instant, refuse_if_any};
 use super::{AdminOnly, AdminState, ApiError, ApiPath, ApiQuery, FieldError, Problem, Viewer};
 use crate::db::Db;
 use crate::orders::model::PaymentEvent;
@@ -149,16 +147,6 @@ pub struct OrderFilter {
     pub page: Option<i64>,
     /// 1 to 100 (default 20).
     pub per_page: Option<i64>,
-}
-
-/// Unix milliseconds from milliseconds or an RFC 3339 date-time.
-fn parse_instant(text: &str) -> Option<i64> {
-    let text = text.trim();
-    if let Ok(ms) = text.parse::<i64>() {
-        return Some(ms);
-    }
-    let at = OffsetDateTime::parse(text, &Rfc3339).ok()?;
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 fn order_filter(query: &OrderFilter) -> Result<(Filter, Paging), ApiError> {
@@ -301,17 +289,4 @@ pub async fn cancel(
     audit::record(db, &claims, &entry).await?;
     refunded?;
     Ok(Json(after))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_instant;
-
-    #[test]
-    fn instants_are_milliseconds_or_rfc_3339() {
-        assert_eq!(parse_instant("1700000000000"), Some(1_700_000_000_000));
-        assert_eq!(parse_instant("1970-01-01T00:00:01Z"), Some(1000));
-        assert_eq!(parse_instant("1970-01-01T09:00:00+09:00"), Some(0));
-        assert_eq!(parse_instant("yesterday"), None);
-    }
 }

@@ -4,9 +4,12 @@
 //! A handler is an `async fn(SkillCall) -> SkillResult`. [`skill`] turns it into an axum route that
 //! 1. parses the body as a [`SkillPayload`] (a body that is not one gets HTTP 400 — it is not from Kakao),
 //! 2. checks the bot id when one is configured (HTTP 403),
-//! 3. runs the handler in its own task under the skill deadline, and
+//! 3. runs the handler in its own task under the skill deadline,
 //! 4. turns every failure — a [`SkillError`], a panic, the deadline — into a short Korean answer with a
-//!    way back to the main menu, with HTTP 200, because Kakao shows its own generic error for anything else.
+//!    way back to the main menu, with HTTP 200, because Kakao shows its own generic error for anything else,
+//!    and
+//! 5. records the call (route template, block, hashed user, outcome, latency) in the skill request log,
+//!    [`crate::skill_log`], without waiting, and in the Prometheus metrics ([`crate::metrics`]).
 //!
 //! The shared-secret header is checked before any of this by [`guard`], a middleware on all `/skill` routes.
 
@@ -111,13 +114,12 @@ where
 {
     post(
         move |State(state): State<AppState>, route: Option<MatchedPath>, body: Bytes| {
-            let route = route.map_or_else(|| "unmatched".to_owned(), |r| r.as_str().to_owned());
             run(state, route, body, handler.clone())
         },
     )
 }
 
-async fn run<F, Fut>(state: AppState, route: String, body: Bytes, handler: F) -> Response
+async fn run<F, Fut>(state: AppState, route: Option<MatchedPath>, body: Bytes, handler: F) -> Response
 where
     F: Fn(SkillCall) -> Fut,
     Fut: Future<Output = SkillResult> + Send + 'static,
@@ -137,6 +139,7 @@ where
     let started = Instant::now();
     let nav = state.nav.clone();
     let deadline = state.config.skill_deadline;
+    let log_entry = state.skill_log.entry(route.as_ref(), &payload);
     // The handler runs in its own task: a panic stays inside it, and at the deadline we answer without
     // cancelling it, so a write that is under way still finishes (or rolls back) as one unit.
     let task = tokio::spawn(handler(SkillCall { state, payload }).instrument(span.clone()));
@@ -163,9 +166,11 @@ where
         }
     };
     let latency = started.elapsed();
+    log_entry.record(outcome, latency);
     span.record("outcome", outcome);
     span.record("skill_ms", latency.as_millis() as u64);
-    crate::metrics::global().skill_call(&route, outcome, latency);
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    crate::metrics::global().skill_call(route, outcome, latency);
     Json(reply).into_response()
 }
 

@@ -25,5 +25,6 @@ mod products;
 mod registration;
 mod resilience;
 mod server;
+mod skill_log;
 mod store_contract;
 mod validation;
