@@ -119,12 +119,29 @@ fn write_sources(dir: &Path, site: &FakeSite) {
 }
 
 /// A new database on the PostgreSQL test server (both instances share it); dropped by [`drop_database`].
+/// Databases left by runs that failed more than an hour ago are dropped first.
 async fn fresh_database() -> (String, String) {
     let base = postgres_url();
     let admin = sqlx::PgPool::connect(&base)
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL at {base} is required: {e}"));
-    let name = format!("nginx_{}_{}", junggye::db::now_ms(), std::process::id());
+    let now = junggye::db::now_ms();
+    let left: Vec<(String,)> = sqlx::query_as(
+        "SELECT datname::text FROM pg_database WHERE datname LIKE 'nginx\\_%' \
+         AND split_part(datname, '_', 2) ~ '^[0-9]+$' AND split_part(datname, '_', 2)::bigint < $1",
+    )
+    .bind(now - 3_600_000)
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    for (name,) in left {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&admin)
+        .await;
+    }
+    let name = format!("nginx_{now}_{}", std::process::id());
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&admin)
         .await
