@@ -331,3 +331,32 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// A port that was free a moment ago, for a server a test starts as a process.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Waits (blocking, up to 30 s) until something accepts connections on `port`.
+pub fn wait_for_port(port: u16, what: &str) {
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{what} did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// [`wait_for_port`] from async code.
+pub async fn wait_for_port_async(port: u16, what: &str) {
+    let what = what.to_owned();
+    tokio::task::spawn_blocking(move || wait_for_port(port, &what))
+        .await
+        .unwrap();
+}

@@ -16,31 +16,11 @@ use junggye::products::{Category, ProductStatus};
 use serde_json::Value;
 
 use crate::deals::{FakeSite, Q_LIST, R_LIST};
-use crate::helpers::{assert_valid, payload, postgres_url};
+use crate::helpers::{assert_valid, free_port, payload, postgres_url, wait_for_port_async};
 use crate::products::seed_product;
 
 const SECRET: &str = "nginx-test-skill-secret";
 const REDIS_DB: u8 = 13;
-
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn wait_for_port(port: u16, what: &str) {
-    let started = Instant::now();
-    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{what} did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 fn require(tool: &str) -> PathBuf {
     let found = std::env::var_os("PATH")
@@ -315,11 +295,11 @@ async fn two_instances_behind_real_nginx_share_the_market_and_survive_losing_one
     let nginx_ports = (free_port(), free_port());
     let public_url = format!("https://127.0.0.1:{}", nginx_ports.1);
     let a = start_instance(dir, "a", &database_url, &redis_url, &public_url);
-    wait_for_port(a.port, "instance a").await;
+    wait_for_port_async(a.port, "instance a").await;
     let b = start_instance(dir, "b", &database_url, &redis_url, &public_url);
-    wait_for_port(b.port, "instance b").await;
+    wait_for_port_async(b.port, "instance b").await;
     let nginx = start_nginx(dir, &[a.port, b.port], nginx_ports);
-    wait_for_port(nginx.https_port, "nginx").await;
+    wait_for_port_async(nginx.https_port, "nginx").await;
     let client = client();
     let front = format!("https://127.0.0.1:{}", nginx.https_port);
     let (direct_a, direct_b) = (

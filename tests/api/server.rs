@@ -8,7 +8,7 @@ use junggye::config::Config;
 use junggye::skill::Nav;
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestDb, assert_valid, payload};
+use crate::helpers::{Backend, TestDb, assert_valid, free_port, payload, wait_for_port};
 
 #[tokio::test]
 async fn the_server_answers_over_http_and_drains_on_shutdown() {
@@ -122,27 +122,6 @@ fn migrate_creates_the_sqlite_database_on_the_embedded_default() {
     assert!(dir.path().join("data/junggye.db").exists());
 }
 
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Waits until something accepts connections on `port`.
-fn wait_for_port(port: u16) {
-    let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(20),
-            "server did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn serve_drains_and_exits_cleanly_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
@@ -154,7 +133,7 @@ fn serve_drains_and_exits_cleanly_on_sigterm() {
         .arg("serve")
         .spawn()
         .unwrap();
-    wait_for_port(port);
+    wait_for_port(port, "server");
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -186,9 +165,7 @@ async fn metrics_are_served_on_their_own_listener_and_not_on_the_public_port() {
         .arg("serve")
         .spawn()
         .unwrap();
-    tokio::task::spawn_blocking(move || wait_for_port(port))
-        .await
-        .unwrap();
+    crate::helpers::wait_for_port_async(port, "server").await;
     let client = reqwest::Client::new();
     let skill = client
         .post(format!("http://127.0.0.1:{port}/skill/members/me"))
