@@ -70,6 +70,35 @@ impl<T> Paged<T> {
     }
 }
 
+/// Declares a named page type for one DTO, convertible from [`Paged`]. Each list needs its own: utoipa
+/// names every `Paged<T>` plain `Paged`, so a type alias would give all lists one item schema in the
+/// OpenAPI document.
+macro_rules! page_of {
+    ($(#[$doc:meta])* $page:ident, $dto:ty) => {
+        $(#[$doc])*
+        #[derive(serde::Serialize, utoipa::ToSchema)]
+        pub struct $page {
+            pub items: Vec<$dto>,
+            pub page: i64,
+            pub per_page: i64,
+            /// Items matching the filters, on every page.
+            pub total: i64,
+        }
+
+        impl From<$crate::admin::listing::Paged<$dto>> for $page {
+            fn from(p: $crate::admin::listing::Paged<$dto>) -> Self {
+                Self {
+                    items: p.items,
+                    page: p.page,
+                    per_page: p.per_page,
+                    total: p.total,
+                }
+            }
+        }
+    };
+}
+pub(crate) use page_of;
+
 /// Turns collected field errors into a 422, or lets the request go on.
 pub fn refuse_if_any(errors: Vec<FieldError>) -> Result<(), ApiError> {
     if errors.is_empty() {

@@ -52,25 +52,11 @@ pub struct MemberDto {
     pub withdrawn_at: Option<i64>,
 }
 
-/// A page of members.
-#[derive(Serialize, ToSchema)]
-pub struct MemberPage {
-    pub items: Vec<MemberDto>,
-    pub page: i64,
-    pub per_page: i64,
-    pub total: i64,
-}
-
-impl From<Paged<MemberDto>> for MemberPage {
-    fn from(p: Paged<MemberDto>) -> Self {
-        Self {
-            items: p.items,
-            page: p.page,
-            per_page: p.per_page,
-            total: p.total,
-        }
-    }
-}
+listing::page_of!(
+    /// A page of members.
+    MemberPage,
+    MemberDto
+);
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -65,14 +65,11 @@ impl From<&Notice> for NoticeDto {
     }
 }
 
-/// A page of notices.
-#[derive(Serialize, ToSchema)]
-pub struct NoticePage {
-    pub items: Vec<NoticeDto>,
-    pub page: i64,
-    pub per_page: i64,
-    pub total: i64,
-}
+listing::page_of!(
+    /// A page of notices.
+    NoticePage,
+    NoticeDto
+);
 
 /// A notice's content. The title is 1 to 50 characters on one line, the body 1 to 1,000; an image
 /// notice needs an http(s) `image_url` and a text notice takes none; the link button needs both a
@@ -239,13 +236,7 @@ pub async fn list(
             items.push(NoticeDto::from(&notice));
         }
     }
-    let page = Paged::new(items, paging, total);
-    Ok(Json(NoticePage {
-        items: page.items,
-        page: page.page,
-        per_page: page.per_page,
-        total: page.total,
-    }))
+    Ok(Json(Paged::new(items, paging, total).into()))
 }
 
 /// Creates a notice, hidden until published.

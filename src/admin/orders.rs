@@ -125,14 +125,11 @@ pub struct OrderDetail {
     pub events: Vec<PaymentEventDto>,
 }
 
-/// A page of orders.
-#[derive(Serialize, ToSchema)]
-pub struct OrderPage {
-    pub items: Vec<OrderDto>,
-    pub page: i64,
-    pub per_page: i64,
-    pub total: i64,
-}
+listing::page_of!(
+    /// A page of orders.
+    OrderPage,
+    OrderDto
+);
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -203,13 +200,7 @@ pub async fn list(
             items.push(OrderDto::from(&order));
         }
     }
-    let page = Paged::new(items, paging, total);
-    Ok(Json(OrderPage {
-        items: page.items,
-        page: page.page,
-        per_page: page.per_page,
-        total: page.total,
-    }))
+    Ok(Json(Paged::new(items, paging, total).into()))
 }
 
 async fn find(db: &Db, id: i64) -> Result<Order, ApiError> {

@@ -67,14 +67,11 @@ impl From<&Product> for ProductDto {
     }
 }
 
-/// A page of products.
-#[derive(Serialize, ToSchema)]
-pub struct ProductPage {
-    pub items: Vec<ProductDto>,
-    pub page: i64,
-    pub per_page: i64,
-    pub total: i64,
-}
+listing::page_of!(
+    /// A page of products.
+    ProductPage,
+    ProductDto
+);
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -153,13 +150,7 @@ pub async fn list(
             items.push(ProductDto::from(&product));
         }
     }
-    let page = Paged::new(items, paging, total);
-    Ok(Json(ProductPage {
-        items: page.items,
-        page: page.page,
-        per_page: page.per_page,
-        total: page.total,
-    }))
+    Ok(Json(Paged::new(items, paging, total).into()))
 }
 
 async fn find(db: &Db, id: i64) -> Result<Product, ApiError> {
