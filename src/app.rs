@@ -7,7 +7,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{MatchedPath, Request};
 use axum::middleware;
-use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -41,6 +40,8 @@ pub struct AppState {
     pub deals: crate::deals::Deals,
     /// The skill request log (its writer and purge run in the background).
     pub skill_log: crate::skill_log::SkillLog,
+    /// Whether the database still accepts writes, for the readiness check.
+    pub write_probe: crate::db::WriteProbe,
 }
 
 /// Why the application could not start.
@@ -104,6 +105,7 @@ impl AppState {
             payments,
             deals,
             skill_log,
+            write_probe: crate::db::WriteProbe::default(),
         })
     }
 }
@@ -217,18 +219,7 @@ fn log_response<B>(response: &axum::http::Response<B>, latency: Duration, _span:
     );
 }
 
-/// Serves `router` on `listener` until `shutdown` resolves, then drains requests in flight.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    // The peer address is the client address the admin login throttle counts by.
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await
-}
+pub use crate::http_server::serve;
 
 /// A future that resolves on SIGTERM or ctrl-c (SIGINT).
 ///

@@ -10,6 +10,7 @@ pub mod config;
 pub mod db;
 pub mod deals;
 pub mod domain;
+pub mod http_server;
 pub mod images;
 pub mod jwt;
 pub mod kakao;

@@ -386,13 +386,46 @@ async fn write_loop(
                 }
             }
         }
-        let written = insert(&db, &batch).await;
-        crate::metrics::global().job_run("skill_log_write", written.is_ok());
-        if let Err(err) = written {
-            counters.lost.fetch_add(batch.len() as u64, Ordering::Relaxed);
-            tracing::warn!(error = %err, records = batch.len(), "skill request log batch not written; dropped");
-        }
+        let lost = write_batch(&db, &batch).await;
+        crate::metrics::global().job_run("skill_log_write", lost == 0);
+        counters.lost.fetch_add(lost, Ordering::Relaxed);
         batch.clear();
+    }
+}
+
+/// Writes one batch; returns how many of its records were lost.
+///
+/// A batch is one transaction, so one record the database refuses (a value it cannot store) would cost
+/// every other record with it. When the database refused the data rather than failed, the records are
+/// tried again one by one, and only those it still refuses are lost.
+async fn write_batch(db: &Db, batch: &[SkillCallRecord]) -> u64 {
+    let Err(err) = insert(db, batch).await else {
+        return 0;
+    };
+    if !refuses_data(&err) {
+        tracing::warn!(error = %err, records = batch.len(), "skill request log batch not written; dropped");
+        return batch.len() as u64;
+    }
+    let mut lost = 0;
+    for record in batch {
+        if let Err(err) = insert(db, std::slice::from_ref(record)).await {
+            lost += 1;
+            tracing::warn!(error = %err, route = %record.route, "skill request log record refused; dropped");
+        }
+    }
+    lost
+}
+
+/// True when the database answered but refused the values (PostgreSQL's SQLSTATE classes 22, data
+/// exception, and 23, integrity; SQLite's constraint and mismatch codes), as opposed to being
+/// unreachable or out of space, where retrying row by row would only repeat the failure.
+fn refuses_data(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Encode(_) => true,
+        sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+            code.starts_with("22") || code.starts_with("23") || code == "19" || code == "20"
+        }),
+        _ => false,
     }
 }
 

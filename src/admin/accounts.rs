@@ -9,7 +9,7 @@ use sqlx::FromRow;
 use utoipa::ToSchema;
 
 use super::password::{self, Password, PasswordError};
-use crate::db::{Db, dispatch, dispatch_write, now_ms, violates_unique};
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms, violates_unique};
 
 /// What an account may do. `Admin` may do everything a `Viewer` may, and change things.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
@@ -151,8 +151,9 @@ pub async fn create(
 ) -> Result<Account, CreateError> {
     let password_hash = password::hash(password).await?;
     let now = now_ms();
-    let inserted: Result<(i64,), sqlx::Error> = dispatch_write!(db, pool => {
-        sqlx::query_as(
+    let inserted: Result<(i64,), sqlx::Error> = dispatch_write!(db, pool => async {
+        let mut tx = pool.begin_write().await?;
+        let row = sqlx::query_as(
             "INSERT INTO admin_accounts (username, password_hash, role, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $4) RETURNING id",
         )
@@ -160,9 +161,12 @@ pub async fn create(
         .bind(&password_hash)
         .bind(role.as_str())
         .bind(now)
-        .fetch_one(pool)
-        .await
-    });
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+    .await);
     match inserted {
         Ok((id,)) => Ok(Account {
             id,

@@ -39,6 +39,44 @@ impl WriteGate {
     }
 }
 
+/// How often readiness checks may write to learn whether the database accepts writes.
+pub const WRITE_PROBE_INTERVAL: Duration = Duration::from_secs(5);
+/// A probe write that takes longer than this counts as failed (a readiness check must answer quickly).
+const WRITE_PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The last outcome of [`Db::probe_write`], refreshed at most once per [`WRITE_PROBE_INTERVAL`], so that
+/// frequent readiness probes do not each write. Concurrent checks share one probe write.
+#[derive(Clone, Debug, Default)]
+pub struct WriteProbe(std::sync::Arc<tokio::sync::Mutex<Option<ProbeOutcome>>>);
+
+#[derive(Debug)]
+struct ProbeOutcome {
+    at: std::time::Instant,
+    result: Result<(), String>,
+}
+
+impl WriteProbe {
+    /// Whether the database accepted a write within the last interval; the reason when it did not.
+    pub async fn check(&self, db: &Db) -> Result<(), String> {
+        let mut last = self.0.lock().await;
+        if let Some(outcome) = last.as_ref()
+            && outcome.at.elapsed() < WRITE_PROBE_INTERVAL
+        {
+            return outcome.result.clone();
+        }
+        let result = match tokio::time::timeout(WRITE_PROBE_TIMEOUT, db.probe_write()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("no write within {WRITE_PROBE_TIMEOUT:?}")),
+        };
+        *last = Some(ProbeOutcome {
+            at: std::time::Instant::now(),
+            result: result.clone(),
+        });
+        result
+    }
+}
+
 /// Runs `$body` with `$pool` bound to the configured backend's pool.
 ///
 /// The body is compiled twice (once per backend), so it may use anything generic over sqlx's
@@ -107,6 +145,7 @@ impl Db {
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_release(|conn, _| Box::pin(release_outside_transaction(conn)))
             .connect_with(options)
             .await?;
         Ok(Self::Sqlite(pool, WriteGate::default()))
@@ -157,6 +196,23 @@ impl Db {
         dispatch!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(drop))
     }
 
+    /// A small real write in its own transaction, committed: the only sure way to learn that the database
+    /// still accepts writes (a full disk or a read-only file still answers every read). Called through a
+    /// [`WriteProbe`], which spaces the writes out.
+    pub async fn probe_write(&self) -> Result<(), sqlx::Error> {
+        dispatch_write!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO write_probe (id, at_ms) VALUES (1, $1) \
+                 ON CONFLICT (id) DO UPDATE SET at_ms = excluded.at_ms",
+            )
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        })
+    }
+
     /// The pool's open connections, how many of them are idle, and its maximum (for the metrics).
     pub fn pool_usage(&self) -> (u32, u32, u32) {
         dispatch!(self, pool => (
@@ -176,6 +232,27 @@ impl Db {
     pub async fn close(&self) {
         dispatch!(self, pool => pool.close().await)
     }
+}
+
+/// Keeps a SQLite connection out of the pool while it still counts itself inside a transaction.
+///
+/// A dropped transaction queues its `ROLLBACK`; the ping waits for it. When the disk is full or the file
+/// unwritable, SQLite may already have rolled the transaction back itself, so that `ROLLBACK` fails and
+/// sqlx keeps the connection's transaction depth at one: every later `BEGIN` on it would fail ("begin_with
+/// at non-zero transaction depth") and the pool would hand out a dead connection long after the fault
+/// cleared. Such a connection is closed instead (`Ok(false)`), and the pool opens a fresh one. The happy
+/// path (committed or never in a transaction) costs nothing.
+async fn release_outside_transaction(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::Connection;
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    conn.ping().await?;
+    let clean = !conn.is_in_transaction();
+    if !clean {
+        tracing::warn!("closing a SQLite connection whose transaction could not be rolled back");
+    }
+    Ok(clean)
 }
 
 /// Starting a transaction that will write.

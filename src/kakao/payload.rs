@@ -130,7 +130,7 @@ pub struct ContextParam {
 impl SkillPayload {
     /// Parses a request body. Errors mean the body is not a skill call at all.
     pub fn from_slice(body: &[u8]) -> Result<Self, PayloadError> {
-        let payload: Self = serde_json::from_slice(body).map_err(PayloadError::Json)?;
+        let payload: Self = parse_without_nul(body)?;
         let id = payload.user_request.user.id.trim();
         if id.is_empty() {
             return Err(PayloadError::MissingUser);
@@ -220,7 +220,7 @@ pub struct ValidationValue {
 
 impl ValidationPayload {
     pub fn from_slice(body: &[u8]) -> Result<Self, PayloadError> {
-        serde_json::from_slice(body).map_err(PayloadError::Json)
+        parse_without_nul(body)
     }
 
     /// What the user typed: the raw origin (resolution may have dropped characters we want to judge).
@@ -230,6 +230,37 @@ impl ValidationPayload {
             .map(|s| s.trim())
             .find(|s| !s.is_empty())
             .unwrap_or("")
+    }
+}
+
+/// Parses `body` as `T` with every NUL character dropped from its strings (keys included).
+///
+/// In JSON a NUL can only be written as the escape `\u0000` (a raw NUL byte is not valid inside a
+/// string), so a body without that text parses directly; only a body that has it takes the slower path
+/// through a `Value`.
+fn parse_without_nul<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, PayloadError> {
+    const ESCAPE: &[u8] = b"\\u0000";
+    if !body.windows(ESCAPE.len()).any(|w| w.eq_ignore_ascii_case(ESCAPE)) {
+        return serde_json::from_slice(body).map_err(PayloadError::Json);
+    }
+    let mut value: Value = serde_json::from_slice(body).map_err(PayloadError::Json)?;
+    drop_nul(&mut value);
+    serde_json::from_value(value).map_err(PayloadError::Json)
+}
+
+fn drop_nul(value: &mut Value) {
+    match value {
+        Value::String(s) => s.retain(|c| c != '\0'),
+        Value::Array(items) => items.iter_mut().for_each(drop_nul),
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (mut key, mut item) in entries {
+                key.retain(|c| c != '\0');
+                drop_nul(&mut item);
+                map.insert(key, item);
+            }
+        }
+        _ => {}
     }
 }
 

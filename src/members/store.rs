@@ -65,8 +65,9 @@ pub enum JoinError {
 /// Creates the member. The unique indexes decide races: of two joins with one name, one gets `NameTaken`.
 pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
     let now = now_ms();
-    let result: Result<(i64,), sqlx::Error> = dispatch_write!(db, pool => {
-        sqlx::query_as(
+    let result: Result<(i64,), sqlx::Error> = dispatch_write!(db, pool => async {
+        let mut tx = pool.begin_write().await?;
+        let row = sqlx::query_as(
             "INSERT INTO members (user_key, plusfriend_key, name, phone, grade, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, 'bronze', $5, $5) RETURNING id",
         )
@@ -75,9 +76,12 @@ pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
         .bind(new.name.as_str())
         .bind(new.phone.as_str())
         .bind(now)
-        .fetch_one(pool)
-        .await
-    });
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+    .await);
     match result {
         Ok((id,)) => Ok(Member {
             id,

@@ -14,7 +14,7 @@ use std::fmt;
 use sqlx::FromRow;
 
 use super::model::{NewNotice, Notice, NoticeInput, NoticeKind, NoticeStatus};
-use crate::db::{Db, dispatch, dispatch_write, now_ms};
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms};
 
 #[derive(FromRow)]
 struct NoticeRow {
@@ -219,15 +219,18 @@ macro_rules! bind_content {
 pub async fn create(db: &Db, new: &NewNotice, status: NoticeStatus) -> Result<Notice, sqlx::Error> {
     let now = now_ms();
     let (id,): (i64,) = dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
         let insert = sqlx::query_as(
             "INSERT INTO notices (kind, title, body, image_url, link_label, link_url, status, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
         );
-        bind_content!(insert, new)
+        let row = bind_content!(insert, new)
         .bind(status.as_str())
         .bind(now)
-        .fetch_one(pool)
-        .await?
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        row
     });
     Ok(Notice {
         id,
@@ -242,11 +245,14 @@ pub async fn create(db: &Db, new: &NewNotice, status: NoticeStatus) -> Result<No
 /// when there is no such notice, or it is deleted.
 pub async fn update(db: &Db, id: i64, new: &NewNotice) -> Result<Option<Notice>, sqlx::Error> {
     let row: Option<NoticeRow> = dispatch_write!(db, pool => {
-        bind_content!(sqlx::query_as(UPDATE), new)
+        let mut tx = pool.begin_write().await?;
+        let row = bind_content!(sqlx::query_as(UPDATE), new)
         .bind(now_ms())
         .bind(id)
-        .fetch_optional(pool)
-        .await?
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        row
     });
     row.map(NoticeRow::into_notice).transpose()
 }

@@ -277,6 +277,7 @@ pub async fn create_draft(
     photo_set_id: Option<i64>,
 ) -> Result<i64, sqlx::Error> {
     dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
         let insert = sqlx::query_as(
             "INSERT INTO product_drafts \
              (member_id, name, price, description, category, location, open_chat_url, photo_set_id, created_at) \
@@ -286,8 +287,9 @@ pub async fn create_draft(
         let (id,): (i64,) = bind_fields!(insert, fields)
         .bind(photo_set_id)
         .bind(now_ms())
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(id)
     })
 }
@@ -365,6 +367,7 @@ pub async fn register(
 pub async fn create_photo_set(db: &Db, owner_id: i64, requested: usize) -> Result<i64, sqlx::Error> {
     let now = now_ms();
     dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO photo_sets (owner_id, state, requested, created_at, updated_at) \
              VALUES ($1, 'pending', $2, $3, $3) RETURNING id",
@@ -372,8 +375,9 @@ pub async fn create_photo_set(db: &Db, owner_id: i64, requested: usize) -> Resul
         .bind(owner_id)
         .bind(i64::try_from(requested).unwrap_or(i64::MAX))
         .bind(now)
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(id)
     })
 }

@@ -26,5 +26,6 @@ mod registration;
 mod resilience;
 mod server;
 mod skill_log;
+mod storage_faults;
 mod store_contract;
 mod validation;

@@ -24,8 +24,8 @@ on_both_backends!(
 );
 
 /// A fake Kakao CDN: `/dna/photo.jpg` (a real JPEG), `/dna/slow.jpg` (answers after 2 s), `/dna/text.jpg`.
-struct FakeCdn {
-    addr: SocketAddr,
+pub struct FakeCdn {
+    pub addr: SocketAddr,
     hits: Arc<AtomicUsize>,
 }
 
@@ -40,7 +40,7 @@ fn jpeg(width: u32, height: u32) -> Vec<u8> {
     out.into_inner()
 }
 
-async fn fake_cdn() -> FakeCdn {
+pub async fn fake_cdn() -> FakeCdn {
     let hits = Arc::new(AtomicUsize::new(0));
     let photo: &'static [u8] = jpeg(800, 600).leak();
     let counter = hits.clone();
@@ -73,7 +73,7 @@ async fn fake_cdn() -> FakeCdn {
 }
 
 impl FakeCdn {
-    fn secure_images(&self, paths: &[&str]) -> String {
+    pub fn secure_images(&self, paths: &[&str]) -> String {
         let urls: Vec<String> = paths
             .iter()
             .map(|p| format!("http://{}/dna/{p}", self.addr))

@@ -214,3 +214,86 @@ fn a_taken_metrics_address_stops_the_server_with_a_clear_message() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("METRICS_ADDR"), "{err}");
 }
+
+/// Sends `head` and then `drip` one byte a second, until the server closes the connection; returns how
+/// long that took (or panics after `give_up`) and whatever the server answered.
+async fn drip_until_closed(
+    addr: std::net::SocketAddr,
+    head: String,
+    give_up: std::time::Duration,
+) -> (std::time::Duration, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let started = std::time::Instant::now();
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    loop {
+        assert!(
+            started.elapsed() < give_up,
+            "connection still open after {give_up:?}"
+        );
+        tokio::select! {
+            read = stream.read(&mut buf) => match read {
+                Ok(0) | Err(_) => return (started.elapsed(), String::from_utf8_lossy(&answer).into_owned()),
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            },
+            () = tokio::time::sleep(std::time::Duration::from_secs(1)) => {
+                // A write to a connection the server closed may fail; the next read tells.
+                let _ = stream.write_all(b"a").await;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn clients_that_send_headers_or_bodies_a_byte_at_a_time_are_cut_off() {
+    use junggye::http_server::{BODY_READ_DEADLINE, HEADER_READ_TIMEOUT};
+    let t = TestDb::new(Backend::Sqlite).await;
+    let state = AppState::from_parts(
+        Config::for_tests("sqlite://unused.db"),
+        t.db.clone(),
+        Cache::memory(),
+        Nav::default(),
+    )
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(app::serve(listener, app::router(state), std::future::pending()));
+
+    let give_up = HEADER_READ_TIMEOUT.max(BODY_READ_DEADLINE) + std::time::Duration::from_secs(5);
+    let slow_head = "POST /skill/members/join HTTP/1.1\r\nHost: bot\r\nX-Slow: ".to_owned();
+    let slow_body = "POST /skill/members/join HTTP/1.1\r\nHost: bot\r\nContent-Type: application/json\r\n\
+                     Content-Length: 100000\r\n\r\n{\"a\":\""
+        .to_owned();
+    let mut clients = Vec::new();
+    for i in 0..100 {
+        let head = if i % 2 == 0 {
+            slow_head.clone()
+        } else {
+            slow_body.clone()
+        };
+        clients.push(tokio::spawn(drip_until_closed(addr, head, give_up)));
+    }
+    for (i, client) in clients.into_iter().enumerate() {
+        let (took, answer) = client.await.unwrap();
+        let limit = if i % 2 == 0 {
+            HEADER_READ_TIMEOUT
+        } else {
+            BODY_READ_DEADLINE
+        };
+        assert!(
+            took >= limit - std::time::Duration::from_secs(1),
+            "closed early ({took:?}): {answer}"
+        );
+        if i % 2 == 1 {
+            assert!(
+                answer.starts_with("HTTP/1.1 4"),
+                "a slow body is refused, not served: {answer}"
+            );
+        }
+    }
+    // The server still serves a client that sends at a normal pace.
+    let health = reqwest::get(format!("http://{addr}/healthz")).await.unwrap();
+    assert_eq!(health.status(), 200);
+}
