@@ -10,6 +10,8 @@
 //! or is guarded by a unique index, and callers look at the rows affected.
 
 use std::str::FromStr;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicI64, AtomicU64};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -29,13 +31,146 @@ pub enum Db {
 /// sleeps in growing steps (up to 100 ms) and so turns contention into long tail latency. Queuing our own
 /// writers here instead hands the write lock over as soon as it is free, in arrival order.
 /// (PostgreSQL needs no gate: it locks rows, not the database.)
+///
+/// The wait is bounded by [`GATE_TIMEOUT`]: when the disk is full every write fails slowly, and an
+/// unbounded queue grows faster than it drains, so that long after the fault clears writes still wait
+/// behind failures that nobody is waiting for (seen: 100 s). A writer that cannot get its turn in time gives
+/// up with [`sqlx::Error::PoolTimedOut`], and its caller answers the apology while it still can.
+///
+/// The gate also remembers how the last writes ended ([`WriteHealth`]), so readiness can tell a database
+/// that stopped accepting writes without writing itself while real writes are succeeding.
 #[derive(Clone, Debug, Default)]
-pub struct WriteGate(std::sync::Arc<tokio::sync::Mutex<()>>);
+pub struct WriteGate {
+    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+    health: std::sync::Arc<WriteHealth>,
+}
+
+/// Longest a writer waits for its turn at the [`WriteGate`] (well inside a skill's deadline).
+pub const GATE_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl WriteGate {
-    /// Waits for this process's turn to write.
-    pub async fn turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.0.lock().await
+    /// Waits for this process's turn to write, at most [`GATE_TIMEOUT`]. The turn ends when the returned
+    /// [`WriteTurn`] is dropped; unless it was told how the write went, it counts as a failed write.
+    pub async fn turn(&self) -> Result<WriteTurn<'_>, sqlx::Error> {
+        match tokio::time::timeout(GATE_TIMEOUT, self.turn.lock()).await {
+            Ok(guard) => Ok(WriteTurn {
+                _guard: guard,
+                health: &self.health,
+                outcome: None,
+            }),
+            Err(_) => {
+                self.health.failed();
+                Err(sqlx::Error::PoolTimedOut)
+            }
+        }
+    }
+
+    /// The outcome of recent writes, if it settles whether the database accepts writes.
+    fn recent_outcome(&self, within: Duration) -> Option<Result<(), String>> {
+        self.health.recent(within)
+    }
+}
+
+/// One writer's turn at the [`WriteGate`]. A write that left early (an error passed up with `?`) never
+/// says how it went, and is counted as failed: at worst that costs one probe write (see [`WriteProbe`]).
+pub struct WriteTurn<'a> {
+    _guard: tokio::sync::MutexGuard<'a, ()>,
+    health: &'a WriteHealth,
+    outcome: Option<bool>,
+}
+
+impl WriteTurn<'_> {
+    /// Notes how the write ended: `value` is what the gated code produced.
+    pub fn finished<T: WriteOutcome>(&mut self, value: &T) {
+        self.outcome = Some(value.succeeded());
+    }
+}
+
+impl Drop for WriteTurn<'_> {
+    fn drop(&mut self) {
+        match self.outcome {
+            Some(true) => self.health.succeeded(),
+            Some(false) | None => self.health.failed(),
+        }
+    }
+}
+
+/// What a gated write produced, read as "the storage took the write" or not.
+pub trait WriteOutcome {
+    fn succeeded(&self) -> bool;
+}
+
+impl<T> WriteOutcome for Result<T, sqlx::Error> {
+    fn succeeded(&self) -> bool {
+        self.as_ref().map_or_else(|err| !is_storage_failure(err), |_| true)
+    }
+}
+
+/// Plain values (rows affected, a flag) come from writes that returned normally.
+macro_rules! plain_write_outcome {
+    ($($t:ty),*) => {
+        $(impl WriteOutcome for $t {
+            fn succeeded(&self) -> bool {
+                true
+            }
+        })*
+    };
+}
+plain_write_outcome!((), bool, u64, i64, (i64,));
+
+impl<T> WriteOutcome for Option<T> {
+    fn succeeded(&self) -> bool {
+        true
+    }
+}
+
+/// When gated writes last succeeded and last failed for a reason of the storage (not of the data).
+/// Events are numbered in the order they are recorded, so "which came last" never depends on two
+/// events falling in different milliseconds.
+#[derive(Debug, Default)]
+pub struct WriteHealth {
+    events: AtomicU64,
+    last_ok: AtomicU64,
+    last_failure: AtomicU64,
+    last_ok_ms: AtomicI64,
+}
+
+impl WriteHealth {
+    fn succeeded(&self) {
+        self.last_ok_ms.fetch_max(now_ms(), Relaxed);
+        self.last_ok.fetch_max(self.next_event(), Relaxed);
+    }
+
+    fn failed(&self) {
+        self.last_failure.fetch_max(self.next_event(), Relaxed);
+    }
+
+    fn next_event(&self) -> u64 {
+        self.events.fetch_add(1, Relaxed) + 1
+    }
+
+    /// `Some(Ok)` when a write succeeded within `within` and none has failed since; `None` when the
+    /// latest news is a failure or too old to tell (a probe write must then decide).
+    fn recent(&self, within: Duration) -> Option<Result<(), String>> {
+        let fresh = now_ms() - self.last_ok_ms.load(Relaxed)
+            < i64::try_from(within.as_millis()).unwrap_or(i64::MAX);
+        (fresh && self.last_ok.load(Relaxed) > self.last_failure.load(Relaxed)).then_some(Ok(()))
+    }
+}
+
+/// Whether a failed write says something about the storage (full, unwritable, unreachable, too slow)
+/// rather than about the data (a constraint, a missing row), which is an ordinary answer.
+fn is_storage_failure(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::RowNotFound => false,
+        sqlx::Error::Database(db_err) => !matches!(
+            db_err.kind(),
+            sqlx::error::ErrorKind::UniqueViolation
+                | sqlx::error::ErrorKind::ForeignKeyViolation
+                | sqlx::error::ErrorKind::NotNullViolation
+                | sqlx::error::ErrorKind::CheckViolation
+        ),
+        _ => true,
     }
 }
 
@@ -58,6 +193,11 @@ struct ProbeOutcome {
 impl WriteProbe {
     /// Whether the database accepted a write within the last interval; the reason when it did not.
     pub async fn check(&self, db: &Db) -> Result<(), String> {
+        if let Db::Sqlite(_, gate) = db
+            && let Some(outcome) = gate.recent_outcome(WRITE_PROBE_INTERVAL)
+        {
+            return outcome;
+        }
         let mut last = self.0.lock().await;
         if let Some(outcome) = last.as_ref()
             && outcome.at.elapsed() < WRITE_PROBE_INTERVAL
@@ -92,15 +232,18 @@ macro_rules! dispatch {
 }
 pub use dispatch;
 
-/// Like [`dispatch!`], for code that writes: on SQLite it first waits for the [`WriteGate`].
-/// Never nest it (the gate is not re-entrant).
+/// Like [`dispatch!`], for code that writes: on SQLite it first waits for the [`WriteGate`] (failing with
+/// [`sqlx::Error::PoolTimedOut`] when its turn does not come in time) and records how the write ended
+/// (the body's value implements [`WriteOutcome`]). Never nest it (the gate is not re-entrant).
 #[macro_export]
 macro_rules! dispatch_write {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite($pool, gate) => {
-                let _turn = gate.turn().await;
-                $body
+                let mut turn = gate.turn().await?;
+                let result = $body;
+                turn.finished(&result);
+                result
             }
             $crate::db::Db::Postgres($pool) => $body,
         }
@@ -295,4 +438,54 @@ pub fn violates_unique(err: &sqlx::Error, index: &str, sqlite_column: &str) -> b
 pub fn now_ms() -> i64 {
     let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn io_failure() -> sqlx::Error {
+        sqlx::Error::Io(std::io::Error::other("disk full"))
+    }
+
+    #[tokio::test]
+    async fn a_writer_that_cannot_get_its_turn_gives_up_and_counts_as_a_failure() {
+        let gate = WriteGate::default();
+        let mut first = gate.turn().await.unwrap();
+        first.finished(&Ok::<(), sqlx::Error>(()));
+        let waited = std::time::Instant::now();
+        let second = gate.turn().await;
+        assert!(matches!(second, Err(sqlx::Error::PoolTimedOut)));
+        assert!(waited.elapsed() >= GATE_TIMEOUT);
+        drop(first);
+        // The success was recorded when `first` ended, after the timeout: the latest news is good.
+        assert_eq!(gate.recent_outcome(WRITE_PROBE_INTERVAL), Some(Ok(())));
+    }
+
+    #[tokio::test]
+    async fn recent_writes_settle_readiness_only_while_the_latest_one_succeeded() {
+        let gate = WriteGate::default();
+        assert_eq!(gate.recent_outcome(WRITE_PROBE_INTERVAL), None, "no news yet");
+
+        gate.turn().await.unwrap().finished(&Ok::<u64, sqlx::Error>(1));
+        assert_eq!(gate.recent_outcome(WRITE_PROBE_INTERVAL), Some(Ok(())));
+
+        gate.turn().await.unwrap().finished(&Err::<u64, _>(io_failure()));
+        assert_eq!(gate.recent_outcome(WRITE_PROBE_INTERVAL), None, "a storage failure is newer");
+
+        gate.turn().await.unwrap().finished(&Err::<u64, _>(sqlx::Error::RowNotFound));
+        assert_eq!(
+            gate.recent_outcome(WRITE_PROBE_INTERVAL),
+            Some(Ok(())),
+            "a missing row is an answer, not a storage failure"
+        );
+
+        drop(gate.turn().await.unwrap());
+        assert_eq!(
+            gate.recent_outcome(WRITE_PROBE_INTERVAL),
+            None,
+            "a write that left early (`?`) counts as failed"
+        );
+        assert_eq!(gate.recent_outcome(Duration::ZERO), None, "old news settles nothing");
+    }
 }

@@ -224,7 +224,7 @@ pub async fn create(db: &Db, new: &NewNotice, status: NoticeStatus) -> Result<No
             "INSERT INTO notices (kind, title, body, image_url, link_label, link_url, status, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
         );
-        let row = bind_content!(insert, new)
+        let row: (i64,) = bind_content!(insert, new)
         .bind(status.as_str())
         .bind(now)
         .fetch_one(&mut *tx)
@@ -246,7 +246,7 @@ pub async fn create(db: &Db, new: &NewNotice, status: NoticeStatus) -> Result<No
 pub async fn update(db: &Db, id: i64, new: &NewNotice) -> Result<Option<Notice>, sqlx::Error> {
     let row: Option<NoticeRow> = dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        let row = bind_content!(sqlx::query_as(UPDATE), new)
+        let row: Option<NoticeRow> = bind_content!(sqlx::query_as(UPDATE), new)
         .bind(now_ms())
         .bind(id)
         .fetch_optional(&mut *tx)

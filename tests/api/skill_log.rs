@@ -161,13 +161,13 @@ async fn skill_calls_are_logged_with_a_pseudonym_and_none_of_the_users_words(bac
 /// Keeps the log's writer from writing: SQLite's write gate, or a lock on the table in PostgreSQL (reads
 /// still pass).
 enum Held<'a> {
-    Gate(tokio::sync::MutexGuard<'a, ()>),
+    Gate(junggye::db::WriteTurn<'a>),
     Lock(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
 async fn hold_writer(db: &Db) -> Held<'_> {
     match db {
-        Db::Sqlite(_, gate) => Held::Gate(gate.turn().await),
+        Db::Sqlite(_, gate) => Held::Gate(gate.turn().await.unwrap()),
         Db::Postgres(pool) => {
             let mut tx = pool.begin().await.unwrap();
             sqlx::query("LOCK TABLE skill_calls IN EXCLUSIVE MODE")

@@ -121,6 +121,7 @@ impl Server {
         loop {
             let (got, body) = self.ready().await;
             if got == status {
+                println!("/readyz answered {status} after {:?}", started.elapsed());
                 return body;
             }
             assert!(
