@@ -50,6 +50,11 @@ pub struct OrderDto {
     /// once it has; absent when there is no refund.
     #[schema(example = "confirmed")]
     pub refund: Option<String>,
+    /// `watching` while the reconciler still asks Kakao Pay whether an approve whose answer was lost went
+    /// through after all (a payment completed after the order closed is refunded); `given_up` when it
+    /// stopped asking without a final status: check the payment with Kakao Pay. Absent otherwise.
+    #[schema(example = "watching")]
+    pub approval_watch: Option<String>,
     pub payment_method: Option<String>,
     pub tracking_number: Option<String>,
     /// Unix milliseconds (UTC), like every time below.
@@ -80,6 +85,7 @@ impl From<&Order> for OrderDto {
                 OrderStatus::Refunded => Some("confirmed".into()),
                 _ => None,
             },
+            approval_watch: o.approval_watch.map(|w| w.key().to_owned()),
             payment_method: o.payment_method.clone(),
             tracking_number: o.tracking_number.clone(),
             created_at: o.created_at,

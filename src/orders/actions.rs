@@ -103,10 +103,11 @@ pub fn available(order: &Order, party: Party) -> impl Iterator<Item = OrderActio
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn order(status: OrderStatus, tracking: Option<&str>) -> Order {
+    /// An order between member 10 (buyer) and 20 (seller), for tests of what is shown and allowed.
+    pub(in crate::orders) fn order(status: OrderStatus, tracking: Option<&str>) -> Order {
         Order {
             id: 1,
             reference: "r".into(),
@@ -131,6 +132,7 @@ mod tests {
             buyer_confirmed_at: None,
             completed_at: None,
             closed_at: None,
+            approval_watch: None,
         }
     }
 

@@ -2,7 +2,7 @@
 //! step before an action that cannot be undone.
 
 use super::actions::{self, OrderAction};
-use super::model::{Order, OrderStatus, Party};
+use super::model::{ApprovalWatch, CloseReason, Order, OrderStatus, Party};
 use crate::kakao::card::LIST_ITEMS_MAX;
 use crate::kakao::{Extra, ItemCard, ItemRow, ListCard, ListItem, SkillResponse, TextCard};
 use crate::present::{date_kst, won};
@@ -82,9 +82,22 @@ fn row(nav: &Nav, order: &Order) -> ListItem {
         .description(format!(
             "{} · {} · {}",
             won(order.amount),
-            order.status.label(),
+            status_text(order),
             date_kst(order.created_at)
         ))
+}
+
+/// The status as users see it. Two cases need more than the status's label: a closed order whose payment
+/// is still being checked with Kakao Pay (the buyer may have paid), and the refund of a payment Kakao Pay
+/// completed after the hold ended (not a cancel anyone asked for).
+fn status_text(order: &Order) -> &'static str {
+    let late = order.close_reason == Some(CloseReason::LateApproval);
+    match order.status {
+        OrderStatus::Abandoned if order.approval_watch.is_some() => "결제 취소(확인 중)",
+        OrderStatus::RefundPending if late => "시간 초과 결제(환불 중)",
+        OrderStatus::Refunded if late => "시간 초과 결제(환불완료)",
+        status => status.label(),
+    }
 }
 
 /// No orders at all on this side: say so, and point at where trades start.
@@ -129,7 +142,7 @@ fn facts(order: &Order, party: Party) -> ItemCard {
     let mut card = ItemCard::new(ItemRow::new("금액", won(order.amount)))
         .head(format!("주문 번호 {}", order.id))
         .title(&order.item_name)
-        .row(ItemRow::new("상태", order.status.label()))
+        .row(ItemRow::new("상태", status_text(order)))
         .row(counterpart);
     if let Some(number) = &order.tracking_number {
         card = card.row(ItemRow::new("운송장 번호", number));
@@ -165,7 +178,19 @@ fn dates(order: &Order) -> impl Iterator<Item = (&'static str, i64)> {
 /// What happens next, from `party`'s side, while it is up to someone.
 fn next_step(order: &Order, party: Party) -> Option<&'static str> {
     let shipped = order.tracking_number.is_some();
+    let late = order.close_reason == Some(CloseReason::LateApproval);
     Some(match (order.status, party) {
+        // The status and the reason rows already say the hold ran out; this says what becomes of the money.
+        (OrderStatus::Abandoned, Party::Buyer) => match order.approval_watch? {
+            ApprovalWatch::Watching => "결제가 뒤늦게 완료되면 결제한 금액은 자동으로 전액 환불돼요.",
+            ApprovalWatch::GivenUp => {
+                "관리자가 결제 결과를 확인하고 있어요. 결제되었다면 전액 환불해 드려요."
+            }
+        },
+        (OrderStatus::RefundPending, Party::Buyer) if late => {
+            "결제한 금액을 카카오페이로 전액 환불하고 있어요."
+        }
+        (OrderStatus::Refunded, Party::Buyer) if late => "결제한 금액을 카카오페이로 전액 환불했어요.",
         (OrderStatus::Paid, Party::Buyer) if shipped => "상품을 받으셨다면 구매확정해 주세요.",
         (OrderStatus::Paid, Party::Buyer) => "판매자가 상품을 보내면 운송장 번호가 표시돼요.",
         (OrderStatus::Paid, Party::Seller) if shipped => "구매자의 구매확정을 기다리고 있어요.",
@@ -198,4 +223,43 @@ pub fn done(nav: &Nav, message: impl AsRef<str>, order_id: i64, party: Party) ->
         .quick_reply(nav.quick_reply("주문 보기", Block::OrderDetail, order_extra(order_id)))
         .quick_reply(nav.go(list_label(party), list_block(party)))
         .quick_reply(nav.go("처음으로", Block::Main))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orders::actions::tests::order;
+
+    /// An item card's description holds 50 characters; a longer hint would be cut mid-sentence.
+    #[test]
+    fn every_hint_fits_the_item_card() {
+        let reasons = [None, Some(CloseReason::LateApproval), Some(CloseReason::Expired)];
+        let watches = [None, Some(ApprovalWatch::Watching), Some(ApprovalWatch::GivenUp)];
+        for status in OrderStatus::ALL {
+            for (reason, watch) in reasons.into_iter().flat_map(|r| watches.map(|w| (r, w))) {
+                for tracking in [None, Some("123456789")] {
+                    let mut order = order(status, tracking);
+                    order.close_reason = reason;
+                    order.approval_watch = watch;
+                    for party in [Party::Buyer, Party::Seller] {
+                        if let Some(hint) = next_step(&order, party) {
+                            assert!(hint.chars().count() <= 50, "{hint}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_late_payment_and_a_closed_order_still_checked_say_so_in_the_status() {
+        let mut refunded = order(OrderStatus::Refunded, None);
+        assert_eq!(status_text(&refunded), "주문취소(환불완료)");
+        refunded.close_reason = Some(CloseReason::LateApproval);
+        assert_eq!(status_text(&refunded), "시간 초과 결제(환불완료)");
+        let mut closed = order(OrderStatus::Abandoned, None);
+        assert_eq!(status_text(&closed), "결제 취소");
+        closed.approval_watch = Some(ApprovalWatch::Watching);
+        assert_eq!(status_text(&closed), "결제 취소(확인 중)");
+    }
 }

@@ -19,5 +19,5 @@ pub mod routes;
 pub mod skills;
 pub mod store;
 
-pub use model::{CloseReason, Order, OrderStatus, Party};
+pub use model::{ApprovalWatch, CloseReason, Order, OrderStatus, Party};
 pub use payment::Payments;

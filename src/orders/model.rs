@@ -8,10 +8,13 @@ use std::fmt;
 /// pending ──approve sent──▶ approving ──Kakao: paid──▶ paid ──buyer──▶ buyer_confirmed ──seller──▶ completed
 ///    │                         │                        │
 ///    └── quit / failed / hold expired / ready failed ──▶ abandoned      └─ buyer cancels (no tracking yet)
-///                                                                           ▶ refund_pending ──▶ refunded
+///                                                          │                ▶ refund_pending ──▶ refunded
+///                                                          └─ watched, Kakao: paid late ──▶ refund_pending
 /// ```
 ///
 /// `pending`, `approving`, `paid` and `buyer_confirmed` hold the product (see [`OrderStatus::holds_product`]).
+/// An abandoned order whose approve went unanswered stays watched ([`ApprovalWatch`]): the payment may
+/// still complete, and is then refunded.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OrderStatus {
     /// Created with its hold; the buyer is on Kakao Pay's page.
@@ -118,10 +121,13 @@ pub enum CloseReason {
     Unavailable,
     /// Kakao Pay approved an amount other than the order's.
     AmountMismatch,
+    /// Kakao Pay completed the payment after the order was closed (its hold had run out while Kakao Pay
+    /// still said the buyer was paying).
+    LateApproval,
 }
 
 impl CloseReason {
-    pub const ALL: [CloseReason; 8] = [
+    pub const ALL: [CloseReason; 9] = [
         Self::ReadyFailed,
         Self::Quit,
         Self::Failed,
@@ -130,6 +136,7 @@ impl CloseReason {
         Self::AdminCancelled,
         Self::Unavailable,
         Self::AmountMismatch,
+        Self::LateApproval,
     ];
 
     pub fn key(self) -> &'static str {
@@ -142,6 +149,7 @@ impl CloseReason {
             Self::AdminCancelled => "admin_cancelled",
             Self::Unavailable => "unavailable",
             Self::AmountMismatch => "amount_mismatch",
+            Self::LateApproval => "late_approval",
         }
     }
 
@@ -156,11 +164,41 @@ impl CloseReason {
             Self::AdminCancelled => "관리자가 주문을 취소했어요",
             Self::Unavailable => "상품을 더 이상 판매할 수 없어요",
             Self::AmountMismatch => "결제 금액이 주문과 달랐어요",
+            Self::LateApproval => "결제 시간이 지난 뒤에 결제가 완료됐어요",
         }
     }
 
     pub fn parse(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.key() == key.trim())
+    }
+}
+
+/// Whether an approve of the order is still unaccounted for.
+///
+/// An approve whose answer was lost may still complete at Kakao Pay after the order was closed. Such an
+/// order is watched until Kakao Pay reports a final status, so a payment taken late is found and refunded
+/// rather than kept for an order that no longer exists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ApprovalWatch {
+    /// Kakao Pay has not reported a final status yet; the reconciler keeps asking.
+    Watching,
+    /// Kakao Pay gave no final status for days; the reconciler stopped asking and an administrator must
+    /// check the payment.
+    GivenUp,
+}
+
+impl ApprovalWatch {
+    pub const ALL: [ApprovalWatch; 2] = [Self::Watching, Self::GivenUp];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Watching => "watching",
+            Self::GivenUp => "given_up",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.key() == key.trim())
     }
 }
 
@@ -191,6 +229,8 @@ pub struct Order {
     pub buyer_confirmed_at: Option<i64>,
     pub completed_at: Option<i64>,
     pub closed_at: Option<i64>,
+    /// Set while an approve's outcome is unknown (see [`ApprovalWatch`]).
+    pub approval_watch: Option<ApprovalWatch>,
 }
 
 impl Order {
@@ -239,7 +279,16 @@ mod tests {
         for reason in CloseReason::ALL {
             assert_eq!(CloseReason::parse(reason.key()), Some(reason));
         }
+        for watch in ApprovalWatch::ALL {
+            assert_eq!(ApprovalWatch::parse(watch.key()), Some(watch));
+        }
         assert_eq!(OrderStatus::parse("sold"), None);
+        for sql in [
+            include_str!("../../migrations/sqlite/0009_watch_unsettled_approvals.sql"),
+            include_str!("../../migrations/postgres/0009_watch_unsettled_approvals.sql"),
+        ] {
+            assert!(sql.contains("CHECK (approval_watch IN ('watching', 'given_up'))"));
+        }
     }
 
     #[test]

@@ -43,6 +43,8 @@ pub enum PayPage {
     Abandoned {
         reason: Option<CloseReason>,
     },
+    /// Closed while an approve was still unanswered: Kakao Pay may yet take the money, which then goes back.
+    ClosedWhileChecking,
 }
 
 impl PayPage {
@@ -64,6 +66,7 @@ impl PayPage {
                 item,
                 reason: order.close_reason,
             },
+            OrderStatus::Abandoned if order.approval_watch.is_some() => Self::ClosedWhileChecking,
             OrderStatus::Abandoned => Self::Abandoned {
                 reason: order.close_reason,
             },
@@ -84,7 +87,8 @@ impl PayPage {
             | Self::Paid { .. }
             | Self::Refunding { .. }
             | Self::Refunded { .. }
-            | Self::Abandoned { .. } => StatusCode::OK,
+            | Self::Abandoned { .. }
+            | Self::ClosedWhileChecking => StatusCode::OK,
         }
     }
 
@@ -131,6 +135,12 @@ impl PayPage {
             Self::Abandoned { reason } => (
                 "결제가 취소되었어요",
                 format!("{}. 결제는 이루어지지 않았어요.", reason_text(*reason)),
+            ),
+            Self::ClosedWhileChecking => (
+                "결제 시간이 지나 주문이 취소되었어요",
+                "카카오페이에서 결제가 뒤늦게 완료되면 결제한 금액은 전액 환불돼요. \
+                 챗봇의 '구매 내역'에서 확인할 수 있어요."
+                    .into(),
             ),
         }
     }

@@ -14,8 +14,11 @@
 //!
 //! An answer that does not prove what happened (a timeout, a 5xx from approve or cancel) is never
 //! guessed at: the order stays `approving` / `refund_pending`, Kakao Pay's `order` status is asked, and
-//! the [reconciler](super::reconcile) asks again later until it is settled. Every call and its outcome is
-//! a row in `payment_events`.
+//! the [reconciler](super::reconcile) asks again later until it is settled. An approve left unanswered
+//! also marks the order watched ([`ApprovalWatch`](super::model::ApprovalWatch)): if the hold ends while
+//! Kakao Pay still says the buyer is paying, the order is closed and the product released, but Kakao Pay
+//! is asked until it reports a final status, and a payment it completes after all is refunded. Every call
+//! and its outcome is a row in `payment_events`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +26,8 @@ use std::time::{Duration, Instant};
 use super::link::{LinkError, PayLinks};
 use super::model::{CloseReason, Order, OrderStatus};
 use super::pages::PayPage;
-use super::store::{self, NewOrder, Opened, PaidOutcome};
+use super::reconcile::first_look;
+use super::store::{self, NewOrder, Opened, PaidOutcome, Watch};
 use crate::config::PaymentSettings;
 use crate::db::{Db, now_ms};
 use crate::kakao::WebUrl;
@@ -160,8 +164,13 @@ impl Payments {
             Ok(_) => Ok(Start::Page(PayPage::Unavailable)),
             // Whatever went wrong, no buyer was sent to a tid, so nobody can pay it: give the product back.
             Err(_) => {
-                self.abandon(order_id, OrderStatus::Pending, CloseReason::ReadyFailed)
-                    .await?;
+                self.abandon(
+                    order_id,
+                    OrderStatus::Pending,
+                    CloseReason::ReadyFailed,
+                    Watch::End,
+                )
+                .await?;
                 Ok(Start::Page(PayPage::PayUnavailable))
             }
         }
@@ -255,7 +264,7 @@ impl Payments {
                 Ok(())
             }
             // Refused, unreachable or unknown: Kakao Pay's order status decides.
-            Err(_) => self.settle_approving(order).await,
+            Err(e) => self.settle_approving(order, e.is_ambiguous()).await,
         }
     }
 
@@ -274,8 +283,15 @@ impl Payments {
     }
 
     /// After an approve whose answer did not say "approved": ask Kakao Pay and act on its status.
-    pub(super) async fn settle_approving(&self, order: &Order) -> Result<(), sqlx::Error> {
+    ///
+    /// `unanswered` when the approve may have gone through all the same (its answer was lost): Kakao Pay
+    /// may still be working on it even when `order` says the buyer is paying, so the order is watched
+    /// from now on — closed or not — until Kakao Pay reports a final status.
+    pub(super) async fn settle_approving(&self, order: &Order, unanswered: bool) -> Result<(), sqlx::Error> {
         let from = OrderStatus::Approving;
+        if unanswered {
+            store::approve_unsettled(self.db(), order.id).await?;
+        }
         match self.ask(order).await {
             Some(state) if state.is_paid() => {
                 let outcome = store::mark_paid(self.db(), order.id, from, None, None).await?;
@@ -284,9 +300,12 @@ impl Payments {
             Some(state) if state.is_in_progress() && !self.hold_expired(order) => {
                 store::back_to_pending(self.db(), order.id).await.map(drop)
             }
-            Some(state) if state.is_in_progress() => self.abandon(order.id, from, CloseReason::Expired).await,
+            Some(state) if state.is_in_progress() => {
+                let watch = Watch::AskAgainAt(first_look(now_ms()));
+                self.abandon(order.id, from, CloseReason::Expired, watch).await
+            }
             Some(state) if state.is_abandoned() || state.is_cancelled() => {
-                self.abandon(order.id, from, reason_for(&state)).await
+                self.abandon(order.id, from, reason_for(&state), Watch::End).await
             }
             // Unknown status or no answer: leave it `approving` for the reconciler.
             _ => Ok(()),
@@ -320,7 +339,7 @@ impl Payments {
         }
         match self.ask(&order).await {
             Some(state) if state.is_abandoned() || state.is_cancelled() => {
-                self.abandon(order.id, OrderStatus::Pending, reason_for(&state))
+                self.abandon(order.id, OrderStatus::Pending, reason_for(&state), Watch::End)
                     .await?;
             }
             Some(state) if state.is_in_progress() => return Ok(PayPage::StillOpen),
@@ -397,8 +416,9 @@ impl Payments {
         id: i64,
         from: OrderStatus,
         reason: CloseReason,
+        watch: Watch,
     ) -> Result<(), sqlx::Error> {
-        if store::abandon(self.db(), id, from, reason).await? {
+        if store::abandon(self.db(), id, from, reason, watch).await? {
             self.inner.catalog.changed();
             tracing::info!(order = id, reason = reason.key(), "order abandoned");
         }

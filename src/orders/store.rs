@@ -7,7 +7,7 @@
 
 use sqlx::FromRow;
 
-use super::model::{CloseReason, Order, OrderStatus, PaymentEvent};
+use super::model::{ApprovalWatch, CloseReason, Order, OrderStatus, PaymentEvent};
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms, violates_unique};
 use crate::products::model::Page;
 
@@ -17,7 +17,8 @@ macro_rules! select_orders {
             "SELECT o.id, o.reference, o.product_id, o.buyer_id, b.name AS buyer_name, o.seller_id, \
                     s.name AS seller_name, o.item_name, o.amount, o.status, o.close_reason, o.tid, o.aid, \
                     o.payment_method, o.tracking_number, o.hold_expires_at, o.created_at, o.updated_at, \
-                    o.paid_at, o.shipped_at, o.buyer_confirmed_at, o.completed_at, o.closed_at \
+                    o.paid_at, o.shipped_at, o.buyer_confirmed_at, o.completed_at, o.closed_at, \
+                    o.approval_watch \
              FROM orders o \
              JOIN members b ON b.id = o.buyer_id \
              JOIN members s ON s.id = o.seller_id ",
@@ -51,6 +52,7 @@ struct OrderRow {
     buyer_confirmed_at: Option<i64>,
     completed_at: Option<i64>,
     closed_at: Option<i64>,
+    approval_watch: Option<String>,
 }
 
 impl TryFrom<OrderRow> for Order {
@@ -62,6 +64,10 @@ impl TryFrom<OrderRow> for Order {
             status: OrderStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
             close_reason: match row.close_reason.as_deref() {
                 Some(key) => Some(CloseReason::parse(key).ok_or_else(|| corrupt("close_reason"))?),
+                None => None,
+            },
+            approval_watch: match row.approval_watch.as_deref() {
+                Some(key) => Some(ApprovalWatch::parse(key).ok_or_else(|| corrupt("approval_watch"))?),
                 None => None,
             },
             id: row.id,
@@ -113,9 +119,11 @@ pub async fn by_reference(db: &Db, reference: &str) -> Result<Option<Order>, sql
 /// Whose orders a list shows.
 #[derive(Clone, Copy, Debug)]
 pub enum OrderList {
-    /// What the member bought or tried to buy (abandoned attempts left out).
+    /// What the member bought or tried to buy (abandoned attempts left out, unless an approve of theirs
+    /// is unaccounted for: the buyer may have paid).
     Purchases(i64),
-    /// What was paid for the member's products (attempts still being paid left out).
+    /// What was paid for the member's products (attempts still being paid left out, and payments Kakao Pay
+    /// completed after the hold ended: the product had gone back on sale, there never was a sale).
     Sales(i64),
 }
 
@@ -129,14 +137,16 @@ pub async fn list(
     let (sql, member_id) = match which {
         OrderList::Purchases(id) => (
             select_orders!(
-                "WHERE o.id < $1 AND o.buyer_id = $3 AND o.status <> 'abandoned' ORDER BY o.id DESC LIMIT $2"
+                "WHERE o.id < $1 AND o.buyer_id = $3 \
+                   AND (o.status <> 'abandoned' OR o.approval_watch IS NOT NULL) ORDER BY o.id DESC LIMIT $2"
             ),
             id,
         ),
         OrderList::Sales(id) => (
             select_orders!(
                 "WHERE o.id < $1 AND o.seller_id = $3 \
-                   AND o.status NOT IN ('pending', 'approving', 'abandoned') ORDER BY o.id DESC LIMIT $2"
+                   AND o.status NOT IN ('pending', 'approving', 'abandoned') \
+                   AND COALESCE(o.close_reason, '') <> 'late_approval' ORDER BY o.id DESC LIMIT $2"
             ),
             id,
         ),
@@ -308,6 +318,18 @@ pub async fn back_to_pending(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
     .await
 }
 
+/// The approve of an `approving` order went unanswered: until Kakao Pay reports a final status, the order
+/// is watched (see [`ApprovalWatch`]), whatever becomes of it meanwhile.
+pub async fn approve_unsettled(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    update_order(
+        db,
+        "UPDATE orders SET approval_watch = 'watching', updated_at = $2 WHERE id = $1 AND status = 'approving'",
+        id,
+        &[],
+    )
+    .await
+}
+
 /// Refreshes `updated_at` if nobody else did since `seen`: a lease, so of several reconcilers (one per
 /// instance) only one works on an order at a time.
 pub async fn claim(db: &Db, id: i64, status: OrderStatus, seen_updated_at: i64) -> Result<bool, sqlx::Error> {
@@ -320,20 +342,45 @@ pub async fn claim(db: &Db, id: i64, status: OrderStatus, seen_updated_at: i64) 
     .await
 }
 
-/// Gives up a payment that took no money (`from` is pending or approving) and puts the product back on sale.
-pub async fn abandon(db: &Db, id: i64, from: OrderStatus, reason: CloseReason) -> Result<bool, sqlx::Error> {
+/// What closing an order does to the watch on an unanswered approve.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Watch {
+    /// Kakao Pay reported a final status (or no approve was ever sent): nothing is left to watch.
+    End,
+    /// Kakao Pay's status is not final: an order with an unanswered approve stays watched, and is asked
+    /// about again at this time (Unix ms).
+    AskAgainAt(i64),
+}
+
+/// Gives up a payment that took no money so far (`from` is pending or approving) and puts the product
+/// back on sale. An unanswered approve stays watched unless `watch` ends it.
+pub async fn abandon(
+    db: &Db,
+    id: i64,
+    from: OrderStatus,
+    reason: CloseReason,
+    watch: Watch,
+) -> Result<bool, sqlx::Error> {
     debug_assert!(matches!(from, OrderStatus::Pending | OrderStatus::Approving));
+    let ask_again_at = match watch {
+        Watch::End => None,
+        Watch::AskAgainAt(at) => Some(at),
+    };
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
+        // Both CASEs read the row as it was: a watch is kept (with its next look) only if there was one.
         let done = sqlx::query(
-            "UPDATE orders SET status = 'abandoned', close_reason = $1, closed_at = $2, updated_at = $2 \
+            "UPDATE orders SET status = 'abandoned', close_reason = $1, closed_at = $2, updated_at = $2, \
+                    approval_watch = CASE WHEN $5 IS NULL THEN NULL ELSE approval_watch END, \
+                    approval_watch_next_at = CASE WHEN approval_watch = 'watching' THEN $5 END \
              WHERE id = $3 AND status = $4",
         )
         .bind(reason.key())
         .bind(now)
         .bind(id)
         .bind(from.key())
+        .bind(ask_again_at)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -383,11 +430,12 @@ pub enum PaidOutcome {
     NotInState,
 }
 
-/// Records Kakao Pay's approval of an order in `from` (approving; pending or abandoned when the
-/// reconciler learns of a payment we never saw approved) and takes the product for the buyer.
+/// Records Kakao Pay's approval of an order in `from` (approving, or pending when the reconciler learns of
+/// a payment we never saw approved) and takes the held product for the buyer; a product that is somehow
+/// not held any more sends the order to `refund_pending`. Kakao Pay's answer is final: any watch ends.
 ///
-/// A holder's product is `pending_payment`; an abandoned order's product may have been put back on sale,
-/// and is taken back only if it is still on sale. Otherwise the order goes to `refund_pending`.
+/// An order already closed is never revived: a payment completed after that is refunded
+/// ([`begin_late_refund`]).
 pub async fn mark_paid(
     db: &Db,
     id: i64,
@@ -395,22 +443,18 @@ pub async fn mark_paid(
     aid: Option<&str>,
     method: Option<&str>,
 ) -> Result<PaidOutcome, sqlx::Error> {
-    let held_as = if from == OrderStatus::Abandoned {
-        "on_sale"
-    } else {
-        "pending_payment"
-    };
+    debug_assert!(matches!(from, OrderStatus::Pending | OrderStatus::Approving));
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let taken = sqlx::query(
             "UPDATE products SET status = 'awaiting_completion', updated_at = $1 \
-             WHERE id = (SELECT product_id FROM orders WHERE id = $2 AND status = $3) AND status = $4",
+             WHERE id = (SELECT product_id FROM orders WHERE id = $2 AND status = $3) \
+               AND status = 'pending_payment'",
         )
         .bind(now)
         .bind(id)
         .bind(from.key())
-        .bind(held_as)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -421,7 +465,8 @@ pub async fn mark_paid(
         };
         let done = sqlx::query(
             "UPDATE orders SET status = $1, close_reason = $2, aid = COALESCE($3, aid), \
-                    payment_method = COALESCE($4, payment_method), paid_at = $5, updated_at = $5 \
+                    payment_method = COALESCE($4, payment_method), paid_at = $5, updated_at = $5, \
+                    approval_watch = NULL, approval_watch_next_at = NULL \
              WHERE id = $6 AND status = $7",
         )
         .bind(to)
@@ -484,6 +529,61 @@ pub async fn begin_refund(db: &Db, id: i64, by: Refunder) -> Result<bool, sqlx::
         tx.commit().await?;
         Ok(true)
     })
+}
+
+/// Kakao Pay completed a watched order's payment after the order was closed: the money must go back
+/// (`refund_pending`, [`CloseReason::LateApproval`]). The product is not touched — it went back on sale
+/// when the order closed. Kakao Pay's answer is final, so the watch ends; only one caller wins.
+pub async fn begin_late_refund(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    update_order(
+        db,
+        "UPDATE orders SET status = 'refund_pending', close_reason = $3, paid_at = $2, updated_at = $2, \
+                approval_watch = NULL, approval_watch_next_at = NULL \
+         WHERE id = $1 AND status = 'abandoned' AND approval_watch = 'watching'",
+        id,
+        &[Bound::Text(CloseReason::LateApproval.key())],
+    )
+    .await
+}
+
+/// Claims a watched, closed order for one look at Kakao Pay, and schedules the next look in the same
+/// update: of several reconcilers, only the one that saw `seen_updated_at` wins, and the others do not
+/// even list the order again before `next_at`.
+pub async fn claim_watch(db: &Db, id: i64, seen_updated_at: i64, next_at: i64) -> Result<bool, sqlx::Error> {
+    update_order(
+        db,
+        "UPDATE orders SET approval_watch_next_at = $4, updated_at = $2 \
+         WHERE id = $1 AND status = 'abandoned' AND approval_watch = 'watching' AND updated_at = $3",
+        id,
+        &[Bound::Int(seen_updated_at), Bound::Int(next_at)],
+    )
+    .await
+}
+
+/// Kakao Pay reported a final status without money taken for a closed, watched order: nothing is left to
+/// watch.
+pub async fn end_watch(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    update_order(
+        db,
+        "UPDATE orders SET approval_watch = NULL, approval_watch_next_at = NULL, updated_at = $2 \
+         WHERE id = $1 AND status = 'abandoned' AND approval_watch = 'watching'",
+        id,
+        &[],
+    )
+    .await
+}
+
+/// Stops asking Kakao Pay about a closed order that never got a final status, and leaves it marked for an
+/// administrator.
+pub async fn give_up_watch(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+    update_order(
+        db,
+        "UPDATE orders SET approval_watch = 'given_up', approval_watch_next_at = NULL, updated_at = $2 \
+         WHERE id = $1 AND status = 'abandoned' AND approval_watch = 'watching'",
+        id,
+        &[],
+    )
+    .await
 }
 
 /// Kakao Pay confirmed the refund.
@@ -553,13 +653,15 @@ pub async fn confirm_sale(db: &Db, id: i64, seller_id: i64) -> Result<bool, sqlx
     })
 }
 
-/// Orders the reconciler must look at: pending past their hold, and approving or refund-pending orders
-/// untouched since `stale_before` (so an in-flight call is not raced).
+/// Orders the reconciler must look at: pending past their hold, approving or refund-pending orders
+/// untouched since `stale_before` (so an in-flight call is not raced), and closed orders whose watch is
+/// due to ask Kakao Pay again.
 pub async fn unsettled(db: &Db, now: i64, stale_before: i64, limit: i64) -> Result<Vec<Order>, sqlx::Error> {
     let rows: Vec<OrderRow> = dispatch!(db, pool => {
         sqlx::query_as(select_orders!(
             "WHERE (o.status = 'pending' AND o.hold_expires_at <= $1) \
                 OR (o.status IN ('approving', 'refund_pending') AND o.updated_at <= $2) \
+                OR (o.status = 'abandoned' AND o.approval_watch = 'watching' AND o.approval_watch_next_at <= $1) \
              ORDER BY o.id LIMIT $3"
         ))
         .bind(now)

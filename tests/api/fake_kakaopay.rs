@@ -10,6 +10,8 @@
 //! pay.approve(&approve_request(pg_token)).await?;
 //! assert_eq!(fake.state(&ready.tid), Some(PaymentState::SuccessPayment));
 //! fake.fail_next("approve", 1, FailMode::Slow(Duration::from_secs(5)));   // the next approve times out
+//! fake.fail_next("approve", 1, FailMode::Deferred);  // the next approve hangs, its work not done yet …
+//! fake.complete_deferred("approve");                  // … until now: the payment completes late
 //! assert_eq!(fake.calls("ready"), 1);
 //! ```
 //!
@@ -41,6 +43,7 @@ use axum::routing::post;
 use junggye::kakaopay::{KakaoPay, KakaoPaySettings, PaymentState, TEST_CID};
 use secrecy::SecretString;
 use serde_json::{Map, Value, json};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// The four endpoints, as named in [`FakeKakaoPay::calls`] and [`FakeKakaoPay::fail_next`].
@@ -90,7 +93,15 @@ pub enum FailMode {
     Slow(Duration),
     /// Do the work, then answer HTTP 200 with a body that is not JSON.
     Garbled,
+    /// Do nothing yet and keep the caller waiting (it times out): the work is done only when
+    /// [`FakeKakaoPay::complete_deferred`] is called, so `order` keeps reporting the old status in the
+    /// meantime — Kakao Pay still busy with an approve we gave up on, completing it later.
+    Deferred,
 }
+
+/// How long a [`FailMode::Deferred`] caller is kept waiting at most before it is answered HTTP 500 (the
+/// work is still done if [`FakeKakaoPay::complete_deferred`] is called later).
+const DEFERRED_PATIENCE: Duration = Duration::from_secs(60);
 
 /// One payment as the fake holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,7 +134,16 @@ struct Inner {
     payments: HashMap<String, FakePayment>,
     calls: HashMap<&'static str, usize>,
     faults: HashMap<&'static str, VecDeque<FailMode>>,
+    deferred: Vec<Parked>,
     seq: u64,
+}
+
+/// A [`FailMode::Deferred`] call: the request as it came, and the way to its waiting caller.
+struct Parked {
+    endpoint: &'static str,
+    headers: HeaderMap,
+    body: Bytes,
+    answer: oneshot::Sender<Response>,
 }
 
 struct Shared {
@@ -147,6 +167,8 @@ pub struct FakeKakaoPay {
 impl Drop for FakeKakaoPay {
     fn drop(&mut self) {
         self.server.abort();
+        // Wakes any parked caller (answered 500) instead of leaving it waiting on this fake.
+        self.shared.lock().deferred.clear();
     }
 }
 
@@ -227,6 +249,27 @@ impl FakeKakaoPay {
         let mut inner = self.shared.lock();
         let queue = inner.faults.entry(name).or_default();
         queue.extend(std::iter::repeat_n(mode, n));
+    }
+
+    /// Does the work of every parked [`FailMode::Deferred`] call of `endpoint`, in arrival order, and sends
+    /// each answer to its caller if it still waits. Returns how many calls it completed.
+    pub fn complete_deferred(&self, endpoint: &str) -> usize {
+        let name = endpoint_name(endpoint);
+        let parked: Vec<Parked> = {
+            let mut inner = self.shared.lock();
+            let (mine, others) = std::mem::take(&mut inner.deferred)
+                .into_iter()
+                .partition(|call| call.endpoint == name);
+            inner.deferred = others;
+            mine
+        };
+        let completed = parked.len();
+        for call in parked {
+            let answer = respond(process(&self.shared, call.endpoint, &call.headers, &call.body));
+            // The caller has usually timed out long ago: nobody to tell.
+            let _ = call.answer.send(answer);
+        }
+        completed
     }
 
     /// The payment's status, as `order` would answer it; `None` for a `tid` the fake never issued.
@@ -371,15 +414,16 @@ async fn handle(
         *inner.calls.entry(endpoint).or_default() += 1;
         inner.faults.get_mut(endpoint).and_then(VecDeque::pop_front)
     };
-    if fault == Some(FailMode::Status500) {
-        return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
-    }
-    let answer = match process(&shared, endpoint, &headers, &body) {
-        Ok(value) => axum::Json(value).into_response(),
-        Err(refusal) => refusal.into_response(),
-    };
     match fault {
-        None | Some(FailMode::Status500) => answer,
+        Some(FailMode::Status500) => {
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        }
+        Some(FailMode::Deferred) => return park(&shared, endpoint, headers, body).await,
+        _ => {}
+    }
+    let answer = respond(process(&shared, endpoint, &headers, &body));
+    match fault {
+        None | Some(FailMode::Status500 | FailMode::Deferred) => answer,
         Some(FailMode::Status500AfterEffect) => {
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
@@ -393,6 +437,28 @@ async fn handle(
             tokio::time::sleep(delay).await;
             answer
         }
+    }
+}
+
+fn respond(result: Result<Value, Refusal>) -> Response {
+    match result {
+        Ok(value) => axum::Json(value).into_response(),
+        Err(refusal) => refusal.into_response(),
+    }
+}
+
+/// Keeps a [`FailMode::Deferred`] call waiting until [`FakeKakaoPay::complete_deferred`] answers it.
+async fn park(shared: &Shared, endpoint: &'static str, headers: HeaderMap, body: Bytes) -> Response {
+    let (answer, answered) = oneshot::channel();
+    shared.lock().deferred.push(Parked {
+        endpoint,
+        headers,
+        body,
+        answer,
+    });
+    match tokio::time::timeout(DEFERRED_PATIENCE, answered).await {
+        Ok(Ok(response)) => response,
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response(),
     }
 }
 

@@ -342,6 +342,29 @@ async fn an_approve_answer_slower_than_the_timeout_is_ambiguous_and_order_shows_
 }
 
 #[tokio::test]
+async fn a_deferred_approve_times_out_and_takes_the_money_only_when_completed() {
+    let fake = FakeKakaoPay::start().await;
+    let pay = KakaoPay::new(KakaoPaySettings {
+        timeout: Duration::from_millis(300),
+        ..fake.settings()
+    })
+    .unwrap();
+    let (approve, tid) = paid_by_buyer(&fake, &pay, "order-late").await;
+    fake.fail_next("approve", 1, FailMode::Deferred);
+
+    let e = pay.approve(&approve).await.unwrap_err();
+    assert!(e.is_ambiguous(), "{e:?}");
+    // Kakao Pay is still working on it: order shows the buyer's authentication, nothing taken.
+    assert_eq!(status_of(&pay, &tid).await, PaymentState::AuthPassword);
+    assert_eq!(fake.payment(&tid).unwrap().aid, None);
+
+    assert_eq!(fake.complete_deferred("approve"), 1);
+    assert_eq!(status_of(&pay, &tid).await, PaymentState::SuccessPayment);
+    assert_eq!(fake.complete_deferred("approve"), 0, "completed once");
+    expect_rejected(pay.approve(&approve).await, codes::ALREADY_APPROVED);
+}
+
+#[tokio::test]
 async fn a_success_answer_that_cannot_be_read_is_ambiguous() {
     let fake = FakeKakaoPay::start().await;
     let pay = fake.client();

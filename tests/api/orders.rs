@@ -30,6 +30,7 @@ on_both_backends!(
     the_buy_button_is_only_for_members_who_may_buy,
     withdrawal_waits_until_no_trade_is_open_on_either_side,
     purchases_and_sales_come_five_at_a_time_newest_first,
+    a_payment_completed_after_the_hold_ended_is_refunded_and_the_buyer_is_told,
 );
 
 const BUY_LABEL: &str = "카카오페이로 구매";
@@ -665,6 +666,68 @@ async fn withdrawal_waits_until_no_trade_is_open_on_either_side(backend: Backend
     }
     // The finished trade stays in the records.
     assert_eq!(market.order(order.id).await.status, OrderStatus::Completed);
+}
+
+async fn a_payment_completed_after_the_hold_ended_is_refunded_and_the_buyer_is_told(backend: Backend) {
+    let (market, product, buyer) = market_with_product(backend).await;
+    let (order, tid) = market.start_paying(buyer, product).await;
+    // Our approve goes unanswered and Kakao Pay still says AUTH_PASSWORD: the hold is kept for now.
+    market.fake.fail_next("approve", 1, FailMode::Deferred);
+    market.pay_and_return(&tid).await;
+    assert_eq!(market.order(order.id).await.status, OrderStatus::Pending);
+
+    // The hold ends with Kakao Pay still undecided: the product goes back on sale.
+    let report = market
+        .payments()
+        .reconcile_at(order.hold_expires_at + 1)
+        .await
+        .unwrap();
+    assert_eq!(report.released, 1);
+    assert_eq!(market.product_status(product).await, ProductStatus::OnSale);
+
+    // The buyer still finds the order, and is told the payment is being checked, not that none was made.
+    let list = call(&market, "/skill/orders/purchases", "buyer", &[]).await;
+    let rows_now = rows(&list);
+    assert_eq!(rows_now.len(), 1, "{:#}", list.0);
+    assert!(rows_now[0].1.contains("결제 취소(확인 중)"), "{rows_now:?}");
+    let view = detail(&market, "buyer", &order).await;
+    assert!(
+        view.contains("결제가 뒤늦게 완료되면 결제한 금액은 자동으로 전액 환불돼요."),
+        "{}",
+        view.text()
+    );
+
+    // Kakao Pay completes the approval after all; the reconciler refunds it.
+    market.fake.complete_deferred("approve");
+    let report = market
+        .payments()
+        .reconcile_at(order.hold_expires_at + 3_600_000)
+        .await
+        .unwrap();
+    assert_eq!(report.refunded, 1);
+    assert_eq!(market.fake.state(&tid), Some(PaymentState::CancelPayment));
+    assert_eq!(market.fake.payment(&tid).unwrap().canceled_amount, PRICE);
+
+    let list = call(&market, "/skill/orders/purchases", "buyer", &[]).await;
+    assert!(
+        rows(&list)[0]
+            .1
+            .starts_with("15,000원 · 시간 초과 결제(환불완료) · "),
+        "{:?}",
+        rows(&list)
+    );
+    let view = detail(&market, "buyer", &order).await;
+    for said in [
+        "결제 시간이 지난 뒤에 결제가 완료됐어요",
+        "결제한 금액을 카카오페이로 전액 환불했어요.",
+        "결제일",
+    ] {
+        assert!(view.contains(said), "{said}: {}", view.text());
+    }
+    assert_eq!(labels(&view), ["구매 내역", "처음으로"]);
+    // The seller never had a sale: their product went back on sale when the hold ended.
+    let sales = call(&market, "/skill/orders/sales", "seller", &[]).await;
+    assert!(rows(&sales).is_empty(), "{:#}", sales.0);
 }
 
 async fn purchases_and_sales_come_five_at_a_time_newest_first(backend: Backend) {

@@ -10,7 +10,7 @@ use junggye::kakaopay::PaymentState;
 use junggye::orders::link::PayClaims;
 use junggye::orders::payment::RefundOutcome;
 use junggye::orders::store::{self as order_store, Refunder};
-use junggye::orders::{CloseReason, OrderStatus};
+use junggye::orders::{ApprovalWatch, CloseReason, OrderStatus};
 use junggye::products::ProductStatus;
 
 use crate::fake_kakaopay::FailMode;
@@ -32,6 +32,8 @@ on_both_backends!(
     hold_expiry_puts_the_product_back_on_sale_and_a_late_approval_takes_no_money,
     a_failed_ready_gives_the_product_back,
     a_lost_refund_answer_is_checked_with_kakao_pay_and_never_refunded_twice,
+    an_approval_completed_after_the_hold_ended_is_refunded_exactly_once,
+    a_closed_order_is_asked_about_less_and_less_often_until_kakao_pay_gives_a_final_status,
 );
 
 async fn seller_product_buyer(market: &Market) -> (i64, i64) {
@@ -591,4 +593,134 @@ async fn a_lost_refund_answer_is_checked_with_kakao_pay_and_never_refunded_twice
     assert_eq!(report.refunded, 1);
     assert_eq!(market.fake.state(&tid), Some(PaymentState::CancelPayment));
     assert_eq!(market.fake.payment(&tid).unwrap().canceled_amount, PRICE);
+}
+
+/// A market whose hold (0.5 s) ends while an approve waits for its 1 s timeout.
+async fn market_with_a_short_hold(backend: Backend) -> Market {
+    Market::start_with(backend, |s| s.hold = Duration::from_millis(500)).await
+}
+
+/// The buyer pays, but Kakao Pay is still working on our approve when it times out and when it is asked
+/// right after (`AUTH_PASSWORD`); with a short hold the order is closed at once.
+async fn approve_left_unanswered(market: &Market, buyer: i64, product: i64) -> (i64, String, String) {
+    let (order, tid) = market.start_paying(buyer, product).await;
+    market.fake.fail_next("approve", 1, FailMode::Deferred);
+    let page = market.pay_and_return(&tid).await;
+    assert_eq!(market.fake.state(&tid), Some(PaymentState::AuthPassword));
+    (order.id, tid, page.body)
+}
+
+async fn watch(market: &Market, order_id: i64) -> Option<ApprovalWatch> {
+    market.order(order_id).await.approval_watch
+}
+
+async fn an_approval_completed_after_the_hold_ended_is_refunded_exactly_once(backend: Backend) {
+    let market = market_with_a_short_hold(backend).await;
+    let (product, buyer) = seller_product_buyer(&market).await;
+
+    let (id, tid, page) = approve_left_unanswered(&market, buyer, product).await;
+
+    // The hold ended with Kakao Pay still saying AUTH_PASSWORD: the order is closed and the product
+    // released, but the buyer is not told that nothing was paid.
+    let closed = market.order(id).await;
+    assert_eq!(
+        (closed.status, closed.close_reason),
+        (OrderStatus::Abandoned, Some(CloseReason::Expired))
+    );
+    assert_eq!(market.product_status(product).await, ProductStatus::OnSale);
+    assert!(!page.contains("결제는 이루어지지 않았어요"), "{page}");
+    assert!(page.contains("전액 환불돼요"), "{page}");
+    assert_eq!(watch(&market, id).await, Some(ApprovalWatch::Watching));
+
+    // Kakao Pay completes the approval a moment later.
+    assert_eq!(market.fake.complete_deferred("approve"), 1);
+    assert_eq!(market.fake.state(&tid), Some(PaymentState::SuccessPayment));
+
+    // Two reconcilers (one per instance) pass at the same moment: the money goes back once.
+    let later = now_ms() + 600_000;
+    let payments = market.payments();
+    let (first, second) = tokio::join!(payments.reconcile_at(later), payments.reconcile_at(later));
+    assert_eq!(first.unwrap().refunded + second.unwrap().refunded, 1);
+    let refunded = market.order(id).await;
+    assert_eq!(refunded.status, OrderStatus::Refunded);
+    assert_eq!(refunded.close_reason, Some(CloseReason::LateApproval));
+    assert_eq!(market.fake.state(&tid), Some(PaymentState::CancelPayment));
+    assert_eq!(market.fake.calls("cancel"), 1);
+    assert_eq!(market.fake.payment(&tid).unwrap().canceled_amount, PRICE);
+    assert_eq!(
+        events(&market, id).await,
+        pairs(&[
+            ("ready", "ok"),
+            ("approve", "ambiguous"),
+            ("order", "ok"),
+            ("order", "ok"),
+            ("cancel", "ok"),
+        ])
+    );
+    assert_eq!(watch(&market, id).await, None);
+    // The product released when the hold ended stays on sale: the late payment bought nothing.
+    assert_eq!(market.product_status(product).await, ProductStatus::OnSale);
+
+    // Later passes leave the order alone.
+    let calls = market.fake.total_calls();
+    let report = payments.reconcile_at(later + 86_400_000).await.unwrap();
+    assert_eq!(report, Default::default());
+    assert_eq!(market.fake.total_calls(), calls);
+    assert_eq!(market.fake.payment(&tid).unwrap().canceled_amount, PRICE);
+}
+
+async fn a_closed_order_is_asked_about_less_and_less_often_until_kakao_pay_gives_a_final_status(
+    backend: Backend,
+) {
+    const MINUTE: i64 = 60_000;
+    const HOUR: i64 = 60 * MINUTE;
+    let market = market_with_a_short_hold(backend).await;
+    let (product, buyer) = seller_product_buyer(&market).await;
+    let payments = market.payments();
+
+    // Kakao Pay stays undecided for a while, then says the payment failed.
+    let (id, tid, _) = approve_left_unanswered(&market, buyer, product).await;
+    // Passes half a minute off the minute, so no look falls on the edge of its wait.
+    let closed_at = market.order(id).await.closed_at.unwrap() + MINUTE / 2;
+    let asked = market.fake.calls("order");
+    for minute in 0..=30 {
+        payments.reconcile_at(closed_at + minute * MINUTE).await.unwrap();
+    }
+    // A pass a minute for half an hour, but Kakao Pay is asked only 1, 3, 7 and 15 minutes after the
+    // order closed: each wait is as long as the order has been closed.
+    assert_eq!(market.fake.calls("order") - asked, 4);
+    assert_eq!(watch(&market, id).await, Some(ApprovalWatch::Watching));
+    market.fake.user_fails(&tid);
+    payments.reconcile_at(closed_at + HOUR).await.unwrap();
+    assert_eq!(watch(&market, id).await, None, "a final status ends the watch");
+    let asked = market.fake.calls("order");
+    payments.reconcile_at(closed_at + 30 * 24 * HOUR).await.unwrap();
+    assert_eq!(market.fake.calls("order"), asked, "and nobody asks again");
+    let closed = market.order(id).await;
+    assert_eq!(
+        (closed.status, closed.close_reason),
+        (OrderStatus::Abandoned, Some(CloseReason::Expired))
+    );
+
+    // Kakao Pay never decides: the reconciler gives up after three days and marks the order for an
+    // administrator.
+    let (id, _, _) = approve_left_unanswered(&market, buyer, product).await;
+    let closed_at = market.order(id).await.closed_at.unwrap() + MINUTE / 2;
+    let asked = market.fake.calls("order");
+    let mut given_up = 0;
+    for hour in 1..=96 {
+        given_up += payments
+            .reconcile_at(closed_at + hour * HOUR)
+            .await
+            .unwrap()
+            .given_up;
+    }
+    assert_eq!(given_up, 1);
+    // Hourly once the order is an hour old, the last time 72 hours after it closed.
+    assert_eq!(market.fake.calls("order") - asked, 72);
+    assert_eq!(watch(&market, id).await, Some(ApprovalWatch::GivenUp));
+    let asked = market.fake.calls("order");
+    payments.reconcile_at(closed_at + 30 * 24 * HOUR).await.unwrap();
+    assert_eq!(market.fake.calls("order"), asked);
+    assert_eq!(market.order(id).await.status, OrderStatus::Abandoned);
 }
