@@ -102,7 +102,8 @@ pub trait WriteOutcome {
 
 impl<T> WriteOutcome for Result<T, sqlx::Error> {
     fn succeeded(&self) -> bool {
-        self.as_ref().map_or_else(|err| !is_storage_failure(err), |_| true)
+        self.as_ref()
+            .map_or_else(|err| !is_storage_failure(err), |_| true)
     }
 }
 
@@ -152,8 +153,8 @@ impl WriteHealth {
     /// `Some(Ok)` when a write succeeded within `within` and none has failed since; `None` when the
     /// latest news is a failure or too old to tell (a probe write must then decide).
     fn recent(&self, within: Duration) -> Option<Result<(), String>> {
-        let fresh = now_ms() - self.last_ok_ms.load(Relaxed)
-            < i64::try_from(within.as_millis()).unwrap_or(i64::MAX);
+        let fresh =
+            now_ms() - self.last_ok_ms.load(Relaxed) < i64::try_from(within.as_millis()).unwrap_or(i64::MAX);
         (fresh && self.last_ok.load(Relaxed) > self.last_failure.load(Relaxed)).then_some(Ok(()))
     }
 }
@@ -471,9 +472,16 @@ mod tests {
         assert_eq!(gate.recent_outcome(WRITE_PROBE_INTERVAL), Some(Ok(())));
 
         gate.turn().await.unwrap().finished(&Err::<u64, _>(io_failure()));
-        assert_eq!(gate.recent_outcome(WRITE_PROBE_INTERVAL), None, "a storage failure is newer");
+        assert_eq!(
+            gate.recent_outcome(WRITE_PROBE_INTERVAL),
+            None,
+            "a storage failure is newer"
+        );
 
-        gate.turn().await.unwrap().finished(&Err::<u64, _>(sqlx::Error::RowNotFound));
+        gate.turn()
+            .await
+            .unwrap()
+            .finished(&Err::<u64, _>(sqlx::Error::RowNotFound));
         assert_eq!(
             gate.recent_outcome(WRITE_PROBE_INTERVAL),
             Some(Ok(())),
@@ -486,6 +494,10 @@ mod tests {
             None,
             "a write that left early (`?`) counts as failed"
         );
-        assert_eq!(gate.recent_outcome(Duration::ZERO), None, "old news settles nothing");
+        assert_eq!(
+            gate.recent_outcome(Duration::ZERO),
+            None,
+            "old news settles nothing"
+        );
     }
 }

@@ -324,6 +324,65 @@ async fn shutdown_writes_what_the_writer_still_holds(backend: Backend) {
     assert_eq!(app.state.skill_log.dropped(), 1);
 }
 
+/// A NUL in the user's key or the block name (PostgreSQL refuses NUL in text) is dropped where the payload
+/// is read, so both databases answer and log the call alike.
+async fn a_nul_in_the_payload_is_dropped_at_the_boundary_and_the_call_is_answered_and_logged(
+    backend: Backend,
+) {
+    let app = TestApp::with(
+        backend,
+        |c| c.skill_log.flush_every = Duration::from_millis(10),
+        app::skill_routes(),
+    )
+    .await;
+    let mut body = payload("nul\0user")
+        .param("name", "널\0문자")
+        .param("phone", "010-1234-5678")
+        .build();
+    body["userRequest"]["block"]["name"] = json!("가입\0블록");
+    let reply = app.skill("/skill/members/join", &body).await;
+    assert!(reply.contains("환영"), "{}", reply.text());
+    assert!(reply.contains("널문자"), "{}", reply.text());
+    let same_user = app.skill("/skill/members/me", &payload("nuluser").build()).await;
+    assert!(
+        same_user.contains("널문자"),
+        "the key without its NUL is the same member: {}",
+        same_user.text()
+    );
+
+    let rows = rows_when(&app.state.db, "both calls logged", |rows| rows.len() == 2).await;
+    assert_eq!(rows[0].block, "가입블록");
+    assert_eq!(app.state.skill_log.lost(), 0);
+}
+
+/// A record the database refuses (here a NUL that only PostgreSQL refuses, written past the payload's
+/// guard) costs only itself, never the batch it was written with.
+async fn a_record_the_database_refuses_costs_only_itself(backend: Backend) {
+    let app = TestApp::with(
+        backend,
+        |c| c.skill_log.flush_every = Duration::from_secs(3_600),
+        app::skill_routes(),
+    )
+    .await;
+    let log = &app.state.skill_log;
+    let now = now_ms();
+    for i in 0..20 {
+        let mut entry = record(now + i, "/skill/a", "ok", 1_000);
+        if i == 7 {
+            entry.block = "나쁜\0블록".into();
+        }
+        log.record(entry);
+    }
+    log.shutdown(Duration::from_secs(5)).await;
+    let stored = count(&app.state.db).await;
+    match backend {
+        Backend::Postgres => {
+            assert_eq!((stored, log.lost()), (19, 1), "only the refused record is lost");
+        }
+        Backend::Sqlite => assert_eq!((stored, log.lost()), (20, 0)),
+    }
+}
+
 async fn the_stats_give_calls_outcomes_and_percentiles_per_route(backend: Backend) {
     let app = admin_app(backend).await;
     account(&app, "guest", Role::Viewer).await;
@@ -403,4 +462,6 @@ on_both_backends!(
     turning_the_log_off_records_nothing_and_erases_what_was_kept,
     shutdown_writes_what_the_writer_still_holds,
     the_stats_give_calls_outcomes_and_percentiles_per_route,
+    a_nul_in_the_payload_is_dropped_at_the_boundary_and_the_call_is_answered_and_logged,
+    a_record_the_database_refuses_costs_only_itself,
 );
