@@ -207,7 +207,8 @@ impl MemoryCache {
     }
 
     /// Like Redis: the count is kept as decimal text, so `get` reads it alike on both variants.
-    fn incr(&self, key: &str, delta: i64, window: Duration) -> (i64, Duration) {
+    /// Public for counters that must keep counting in this process when Redis fails (login throttling).
+    pub fn incr(&self, key: &str, delta: i64, window: Duration) -> (i64, Duration) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         if entries.len() >= MEMORY_SWEEP_THRESHOLD {

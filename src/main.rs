@@ -29,6 +29,8 @@ enum Command {
     Migrate,
     /// Print the effective configuration (secrets redacted); exit non-zero when it is invalid.
     CheckConfig,
+    /// Print the admin API's OpenAPI document (what `/admin/openapi.json` serves) and exit.
+    Openapi,
     /// Manage admin API accounts.
     Admin {
         #[command(subcommand)]
@@ -54,6 +56,10 @@ enum AdminCommand {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The document is built from the code alone, so it prints without any configuration (CI validates it).
+    if matches!(cli.command, Some(Command::Openapi)) {
+        return print_openapi();
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -67,6 +73,8 @@ async fn main() -> ExitCode {
             Ok(())
         }
         Command::Migrate => migrate(config).await,
+        // Printed above, before the configuration was read.
+        Command::Openapi => Ok(()),
         Command::Serve => serve(config).await,
         Command::Admin {
             command:
@@ -81,6 +89,19 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("{err}");
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_openapi() -> ExitCode {
+    match admin::openapi().to_pretty_json() {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
             eprintln!("error: {err}");
             ExitCode::FAILURE
         }

@@ -1,4 +1,7 @@
-//! How values are shown to users: dates in Korean time, amounts in won.
+//! How values are shown to users: dates in Korean time, amounts in won, and a client's own input
+//! repeated back in an error answer.
+
+use std::borrow::Cow;
 
 use time::{OffsetDateTime, UtcOffset};
 
@@ -35,6 +38,29 @@ pub fn won(amount: i64) -> String {
     out
 }
 
+/// At most about this many bytes of a client's input are repeated back in an error answer.
+pub const ECHO_MAX_BYTES: usize = 512;
+
+/// `text` as an error answer may repeat it: whole when it is short, otherwise its start and its end
+/// around a note of how much was left out.
+///
+/// Parser messages quote the offending value in full (`invalid type: string "…", expected i64 at line
+/// 1 column 200012`), so without a cap a 200 KB value comes back as a 200 KB answer. The end is kept
+/// because that is where such messages say what was expected and where.
+pub fn echo(text: &str) -> Cow<'_, str> {
+    if text.len() <= ECHO_MAX_BYTES {
+        return Cow::Borrowed(text);
+    }
+    let head = text.floor_char_boundary(ECHO_MAX_BYTES * 3 / 4);
+    let tail = text.ceil_char_boundary(text.len() - ECHO_MAX_BYTES / 4);
+    Cow::Owned(format!(
+        "{}…({} bytes left out)…{}",
+        &text[..head],
+        tail - head,
+        &text[tail..]
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +77,19 @@ mod tests {
         assert_eq!(won(1_000), "1,000원");
         assert_eq!(won(1_234_567), "1,234,567원");
         assert_eq!(won(-5_000), "-5,000원");
+    }
+
+    #[test]
+    fn short_echoes_are_whole_and_long_ones_keep_both_ends() {
+        assert_eq!(echo("invalid digit"), "invalid digit");
+        let long = format!(
+            "invalid type: string \"{}\", expected i64 at line 1 column 200031",
+            "가".repeat(70_000)
+        );
+        let clipped = echo(&long);
+        assert!(clipped.len() <= ECHO_MAX_BYTES + 40, "{} bytes", clipped.len());
+        assert!(clipped.starts_with("invalid type: string \"가가"));
+        assert!(clipped.ends_with("expected i64 at line 1 column 200031"));
+        assert!(clipped.contains("bytes left out"));
     }
 }

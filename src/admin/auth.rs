@@ -84,6 +84,7 @@ pub struct RevokeAllResponse {
 #[utoipa::path(
     post,
     path = "/admin/auth/login",
+    operation_id = "login",
     tag = "auth",
     security(()),
     request_body = LoginRequest,
@@ -148,6 +149,7 @@ async fn check_password(
 #[utoipa::path(
     post,
     path = "/admin/auth/refresh",
+    operation_id = "refresh_tokens",
     tag = "auth",
     security(()),
     request_body = RefreshRequest,
@@ -190,6 +192,7 @@ pub async fn refresh(
 #[utoipa::path(
     post,
     path = "/admin/auth/logout",
+    operation_id = "logout",
     tag = "auth",
     security(()),
     request_body = RefreshRequest,
@@ -214,6 +217,7 @@ pub async fn logout(
 #[utoipa::path(
     get,
     path = "/admin/me",
+    operation_id = "get_me",
     tag = "auth",
     responses(
         (status = 200, description = "The caller", body = MeResponse),
@@ -234,6 +238,7 @@ pub async fn me(Viewer(claims): Viewer) -> Result<Json<MeResponse>, ApiError> {
 #[utoipa::path(
     post,
     path = "/admin/auth/revoke-all",
+    operation_id = "revoke_all_sign_ins",
     tag = "auth",
     request_body = RevokeAllRequest,
     responses(

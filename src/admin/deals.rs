@@ -54,8 +54,11 @@ impl From<SourceHealth> for SourceDto {
     }
 }
 
+// Not `RefreshRequest`: the OpenAPI document keys schemas by name, and the token refresh's schema of
+// that name would stand in for this one.
+/// Which source to read now.
 #[derive(Debug, Default, Deserialize, ToSchema)]
-pub struct RefreshRequest {
+pub struct DealRefreshRequest {
     /// A source key; every enabled source when absent.
     pub source: Option<String>,
 }
@@ -95,6 +98,7 @@ impl RefreshResult {
 #[utoipa::path(
     get,
     path = "/admin/deals/sources",
+    operation_id = "list_deal_sources",
     tag = "deals",
     responses(
         (status = 200, description = "The sources", body = [SourceDto]),
@@ -110,8 +114,9 @@ pub async fn sources(State(state): State<AdminState>, Viewer(_): Viewer) -> Json
 #[utoipa::path(
     post,
     path = "/admin/deals/refresh",
+    operation_id = "refresh_deal_sources",
     tag = "deals",
-    request_body = RefreshRequest,
+    request_body = DealRefreshRequest,
     responses(
         (status = 200, description = "One result per source", body = [RefreshResult]),
         (status = 400, description = "Not a JSON refresh request", body = Problem, content_type = "application/problem+json"),
@@ -123,7 +128,7 @@ pub async fn sources(State(state): State<AdminState>, Viewer(_): Viewer) -> Json
 pub async fn refresh(
     State(state): State<AdminState>,
     AdminOnly(claims): AdminOnly,
-    ApiJson(body): ApiJson<RefreshRequest>,
+    ApiJson(body): ApiJson<DealRefreshRequest>,
 ) -> Result<Json<Vec<RefreshResult>>, ApiError> {
     let source = body.source.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let outcomes = state

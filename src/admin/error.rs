@@ -16,6 +16,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::present::echo;
+
 /// The media type of every admin error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -60,6 +62,14 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// This error as an answer shows it: a message quoting a huge value is cut down.
+    fn capped(&self) -> Self {
+        Self {
+            field: echo(&self.field).into_owned(),
+            message: echo(&self.message).into_owned(),
+        }
+    }
 }
 
 /// Every way an admin request can fail. Handlers return `Result<Json<T>, ApiError>`.
@@ -80,6 +90,12 @@ pub enum ApiError {
     Forbidden(&'static str),
     #[error("{0}")]
     NotFound(String),
+    /// No admin URL is this path: 404, told apart from [`Self::NotFound`] (a missing record) by its type.
+    #[error("no admin API operation has this URL; the operations are listed at /admin/openapi.json")]
+    NoRoute,
+    /// The URL exists, but not with this method: 405 (axum adds `Allow`).
+    #[error("this URL does not take {0}; the Allow header lists the methods it takes")]
+    MethodNotAllowed(String),
     /// The request conflicts with the current state (a duplicate, a state that moved on): 409.
     #[error("{0}")]
     Conflict(String),
@@ -134,7 +150,8 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED
             }
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::NoRoute => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -152,6 +169,8 @@ impl ApiError {
             Self::InvalidCredentials(_) => ("invalid-credentials", "Invalid credentials"),
             Self::Forbidden(_) => ("forbidden", "Forbidden"),
             Self::NotFound(_) => ("not-found", "Not found"),
+            Self::NoRoute => ("no-route", "No such URL"),
+            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::BadRequest(_) => ("bad-request", "Bad request"),
             Self::Validation(_) => ("validation", "Invalid fields"),
@@ -175,16 +194,17 @@ impl ApiError {
         }
     }
 
-    /// The body this error answers with.
+    /// The body this error answers with. Texts that may quote the client's input (parser messages, a
+    /// refused value) are capped by [`echo`], so a huge value is not sent back whole.
     pub fn problem(&self) -> Problem {
         let (slug, title) = self.kind();
         Problem {
             kind: format!("urn:junggye:problem:{slug}"),
             title: title.to_owned(),
             status: self.status().as_u16(),
-            detail: self.detail(),
+            detail: echo(&self.detail()).into_owned(),
             errors: match self {
-                Self::Validation(errors) => Some(errors.clone()),
+                Self::Validation(errors) => Some(errors.iter().map(FieldError::capped).collect()),
                 _ => None,
             },
         }
@@ -270,6 +290,16 @@ mod tests {
         let problem = ApiError::Internal("database: password=hunter2".into()).problem();
         assert_eq!(problem.status, 500);
         assert!(!problem.detail.contains("hunter2"));
+    }
+
+    #[test]
+    fn quoted_input_is_capped_in_details_and_field_messages() {
+        let huge = "A".repeat(200_000);
+        let bad = ApiError::BadRequest(format!("invalid type: string \"{huge}\", expected i64")).problem();
+        assert!(bad.detail.len() < 1_024 && bad.detail.ends_with("expected i64"));
+        let refused =
+            ApiError::Validation(vec![FieldError::new("source", format!("no source {huge}"))]).problem();
+        assert!(refused.errors.unwrap()[0].message.len() < 1_024);
     }
 
     #[test]

@@ -146,6 +146,7 @@ fn member_filter(db: &Db, query: &MemberFilter) -> Result<(Filter, Paging), ApiE
 #[utoipa::path(
     get,
     path = "/admin/members",
+    operation_id = "list_members",
     tag = "members",
     params(MemberFilter),
     responses(
@@ -187,6 +188,7 @@ async fn find(db: &Db, id: i64) -> Result<MemberRow, ApiError> {
 #[utoipa::path(
     get,
     path = "/admin/members/{id}",
+    operation_id = "get_member",
     tag = "members",
     params(("id" = i64, Path, description = "Member id")),
     responses(
@@ -208,6 +210,7 @@ pub async fn detail(
 #[utoipa::path(
     patch,
     path = "/admin/members/{id}/grade",
+    operation_id = "set_member_grade",
     tag = "members",
     params(("id" = i64, Path, description = "Member id")),
     request_body = GradeRequest,
@@ -268,6 +271,7 @@ pub async fn set_grade(
 #[utoipa::path(
     post,
     path = "/admin/members/{id}/deactivate",
+    operation_id = "deactivate_member",
     tag = "members",
     params(("id" = i64, Path, description = "Member id")),
     responses(

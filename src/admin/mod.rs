@@ -34,6 +34,9 @@
 //!
 //! Without `JWT_SECRET` the admin API is off: `/admin/openapi.json` is still served, and every other
 //! `/admin` URL answers 503 `application/problem+json` (`urn:junggye:problem:admin-disabled`).
+//!
+//! An `/admin` URL that names no operation answers 404 (`urn:junggye:problem:no-route`) and a known URL
+//! called with another method 405 (`method-not-allowed`, with `Allow`), both before any token check.
 
 pub mod accounts;
 pub mod audit;
@@ -58,7 +61,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::FromRef;
-use axum::http::header;
+use axum::http::{Method, header};
 use axum::response::IntoResponse;
 use axum::routing::{any, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -142,6 +145,7 @@ pub fn router_with(app: &AppState, extra: OpenApiRouter<AdminState>) -> Router<A
         OPENAPI_PATH,
         get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
     )
+    .method_not_allowed_fallback(method_not_allowed)
 }
 
 fn enabled(state: AdminState, extra: OpenApiRouter<AdminState>) -> Router<AppState> {
@@ -149,15 +153,38 @@ fn enabled(state: AdminState, extra: OpenApiRouter<AdminState>) -> Router<AppSta
     let (routes, _) = public()
         .merge(protected().merge(extra).route_layer(layer))
         .split_for_parts();
-    routes.with_state(state)
+    // Added after the auth layer, so an unknown URL is a 404, not a 401 for want of a token.
+    catch_all(routes.with_state(state), no_route)
+}
+
+/// `router` with `handler` answering every `/admin` URL it has no route for (a catch-all needs at
+/// least one character after its slash, so `/admin` and `/admin/` are named too).
+fn catch_all<H, T>(router: Router<AppState>, handler: H) -> Router<AppState>
+where
+    H: axum::handler::Handler<T, AppState>,
+    T: 'static,
+{
+    ["/admin", "/admin/", "/admin/{*rest}"]
+        .into_iter()
+        .fold(router, |router, path| router.route(path, any(handler.clone())))
+}
+
+/// Any other URL under `/admin`: a problem, like every admin error, instead of the router's empty 404.
+async fn no_route() -> axum::response::Response {
+    ApiError::NoRoute.into_response()
+}
+
+/// A known URL called with a method it does not take: a problem instead of the router's empty 405.
+/// It replaces the router's own fallback, so the auth layer no longer answers 401 first; axum still
+/// adds the `Allow` header.
+async fn method_not_allowed(method: Method) -> axum::response::Response {
+    ApiError::MethodNotAllowed(method.to_string()).into_response()
 }
 
 /// Every admin URL answers 503 while the API is off, so a misconfigured deployment is obvious.
 fn disabled() -> Router<AppState> {
     let off = || async { ApiError::Disabled.into_response() };
-    Router::new()
-        .route("/admin", any(off))
-        .route("/admin/{*rest}", any(off))
+    catch_all(Router::new(), off)
 }
 
 /// The OpenAPI document of every admin route, collected from the handlers' annotations.

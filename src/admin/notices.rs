@@ -203,6 +203,7 @@ async fn find(db: &Db, id: i64) -> Result<Notice, ApiError> {
 #[utoipa::path(
     get,
     path = "/admin/notices",
+    operation_id = "list_notices",
     tag = "notices",
     params(NoticeFilter),
     responses(
@@ -243,6 +244,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/admin/notices",
+    operation_id = "create_notice",
     tag = "notices",
     request_body = NoticeRequest,
     responses(
@@ -270,6 +272,7 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/admin/notices/{id}",
+    operation_id = "get_notice",
     tag = "notices",
     params(("id" = i64, Path, description = "Notice id")),
     responses(
@@ -291,6 +294,7 @@ pub async fn detail(
 #[utoipa::path(
     put,
     path = "/admin/notices/{id}",
+    operation_id = "update_notice",
     tag = "notices",
     params(("id" = i64, Path, description = "Notice id")),
     request_body = NoticeRequest,
@@ -361,6 +365,7 @@ async fn change(
 #[utoipa::path(
     post,
     path = "/admin/notices/{id}/status",
+    operation_id = "set_notice_status",
     tag = "notices",
     params(("id" = i64, Path, description = "Notice id")),
     request_body = NoticeStatusRequest,
@@ -389,6 +394,7 @@ pub async fn set_status(
 #[utoipa::path(
     delete,
     path = "/admin/notices/{id}",
+    operation_id = "delete_notice",
     tag = "notices",
     params(("id" = i64, Path, description = "Notice id")),
     responses(

@@ -98,7 +98,8 @@ impl From<&Order> for OrderDto {
     }
 }
 
-/// One recorded Kakao Pay call.
+/// One recorded Kakao Pay call: what, how it ended, how much, when. Its recorded detail is left out
+/// because it names Kakao Pay's ids (`tid`, `aid`).
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct PaymentEventDto {
     pub id: i64,
@@ -106,8 +107,11 @@ pub struct PaymentEventDto {
     pub call: String,
     /// `ok`, `rejected`, `unavailable`, `ambiguous` or `invalid`.
     pub outcome: String,
-    pub detail: String,
+    /// Won: what Kakao Pay reported (approved, refunded, the payment's total), else what the call asked
+    /// for; absent when neither is known.
+    pub amount: Option<i64>,
     pub elapsed_ms: i64,
+    /// Unix milliseconds (UTC).
     pub created_at: i64,
 }
 
@@ -117,7 +121,7 @@ impl From<PaymentEvent> for PaymentEventDto {
             id: e.id,
             call: e.call,
             outcome: e.outcome,
-            detail: e.detail,
+            amount: e.amount,
             elapsed_ms: e.elapsed_ms,
             created_at: e.created_at,
         }
@@ -183,6 +187,7 @@ fn order_filter(query: &OrderFilter) -> Result<(Filter, Paging), ApiError> {
 #[utoipa::path(
     get,
     path = "/admin/orders",
+    operation_id = "list_orders",
     tag = "orders",
     params(OrderFilter),
     responses(
@@ -219,6 +224,7 @@ async fn find(db: &Db, id: i64) -> Result<Order, ApiError> {
 #[utoipa::path(
     get,
     path = "/admin/orders/{id}",
+    operation_id = "get_order",
     tag = "orders",
     params(("id" = i64, Path, description = "Order id")),
     responses(
@@ -247,6 +253,7 @@ pub async fn detail(
 #[utoipa::path(
     post,
     path = "/admin/orders/{id}/cancel",
+    operation_id = "cancel_order",
     tag = "orders",
     params(("id" = i64, Path, description = "Order id")),
     responses(

@@ -126,6 +126,7 @@ fn product_filter(db: &Db, query: &ProductFilter) -> Result<(Filter, Paging), Ap
 #[utoipa::path(
     get,
     path = "/admin/products",
+    operation_id = "list_products",
     tag = "products",
     params(ProductFilter),
     responses(
@@ -163,6 +164,7 @@ async fn find(db: &Db, id: i64) -> Result<Product, ApiError> {
 #[utoipa::path(
     get,
     path = "/admin/products/{id}",
+    operation_id = "get_product",
     tag = "products",
     params(("id" = i64, Path, description = "Product id")),
     responses(
@@ -216,6 +218,7 @@ async fn apply(
 #[utoipa::path(
     post,
     path = "/admin/products/{id}/status",
+    operation_id = "change_product_status",
     tag = "products",
     params(("id" = i64, Path, description = "Product id")),
     request_body = StatusRequest,
@@ -248,6 +251,7 @@ pub async fn change_status(
 #[utoipa::path(
     delete,
     path = "/admin/products/{id}",
+    operation_id = "delete_product",
     tag = "products",
     params(("id" = i64, Path, description = "Product id")),
     responses(

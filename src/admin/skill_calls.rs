@@ -111,6 +111,7 @@ fn range(query: &StatsRange, now: i64) -> Result<(i64, i64), ApiError> {
 #[utoipa::path(
     get,
     path = "/admin/skill-calls/stats",
+    operation_id = "get_skill_call_stats",
     tag = "skill-calls",
     params(StatsRange),
     responses(

@@ -7,10 +7,12 @@
 //! The client address is [`crate::client_addr::ClientAddr`]: the TCP peer, or the address a trusted
 //! reverse proxy (`TRUSTED_PROXIES`) forwarded for. Behind a proxy that is not listed there, the
 //! per-address limit counts all clients together, and the per-username limit still holds.
-//! A cache outage lets logins through (logged): argon2's cost still bounds guessing, and the admins are
-//! not locked out because Redis is down.
+//! While the shared cache fails (Redis down or unreachable), attempts are counted in this process
+//! instead (logged): the limits still hold, per instance, rather than letting every guess through, and
+//! a success still takes its own count back. When Redis answers again, counting goes back to it.
 
 use std::net::{IpAddr, Ipv6Addr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
@@ -18,7 +20,7 @@ use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
-use crate::cache::Cache;
+use crate::cache::{Cache, MemoryCache};
 
 /// How long failures are remembered.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -45,46 +47,90 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
+/// Where one count of an attempt was kept, so a success takes it back from there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Counter {
+    /// The shared cache (Redis when configured).
+    Shared,
+    /// This process's own counters, while the shared cache failed.
+    Local,
+}
+
 /// An attempt that was counted; give it back with [`LoginThrottle::succeeded`].
 #[derive(Debug)]
 pub struct Attempt {
-    keys: [String; 2],
+    counted: [(String, Counter); 2],
 }
 
-/// The two login limits over a [`Cache`].
-#[derive(Clone, Debug)]
+/// The two login limits over a [`Cache`], with this process's own counters to fall back on.
+#[derive(Clone)]
 pub struct LoginThrottle {
     cache: Cache,
+    local: Arc<MemoryCache>,
+}
+
+impl std::fmt::Debug for LoginThrottle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginThrottle")
+            .field("cache", &self.cache)
+            .finish_non_exhaustive()
+    }
 }
 
 impl LoginThrottle {
     pub fn new(cache: Cache) -> Self {
-        Self { cache }
+        Self {
+            cache,
+            local: Arc::default(),
+        }
     }
 
     /// Counts an attempt for `username` from `ip`; refuses it (429, with the wait) when either limit is
     /// already used up.
     pub async fn begin(&self, username: &str, ip: Option<IpAddr>) -> Result<Attempt, ApiError> {
-        let keys = [username_key(username), ip_key(ip)];
+        let mut counted = [
+            (username_key(username), Counter::Shared),
+            (ip_key(ip), Counter::Shared),
+        ];
         let mut wait = Duration::ZERO;
-        for (key, limit) in keys.iter().zip([PER_USERNAME, PER_IP]) {
-            match self.cache.incr(key, 1, WINDOW).await {
-                Ok((count, left)) if count > limit => wait = wait.max(left),
-                Ok(_) => {}
-                Err(err) => tracing::warn!(%err, "login throttle unavailable; attempt not counted"),
+        for ((key, counter), limit) in counted.iter_mut().zip([PER_USERNAME, PER_IP]) {
+            let (kept, (count, left)) = self.add(key, 1).await;
+            *counter = kept;
+            if count > limit {
+                wait = wait.max(left);
             }
         }
         if wait > Duration::ZERO {
             return Err(ApiError::TooManyRequests { retry_after: wait });
         }
-        Ok(Attempt { keys })
+        Ok(Attempt { counted })
     }
 
-    /// A successful login is not a failure: its count is taken back.
+    /// A successful login is not a failure: its count is taken back where it was kept.
     pub async fn succeeded(&self, attempt: Attempt) {
-        for key in &attempt.keys {
-            if let Err(err) = self.cache.incr(key, -1, WINDOW).await {
-                tracing::warn!(%err, "login throttle unavailable; success not taken back");
+        for (key, counter) in &attempt.counted {
+            match counter {
+                Counter::Shared => {
+                    if let Err(err) = self.cache.incr(key, -1, WINDOW).await {
+                        tracing::warn!(%err, "login throttle unavailable; success not taken back");
+                    }
+                }
+                Counter::Local => {
+                    self.local.incr(key, -1, WINDOW);
+                }
+            }
+        }
+    }
+
+    /// Adds `delta` to the counter `key` in the shared cache, or in this process's counters when the
+    /// shared cache fails: an outage must not switch the limit off. Returns where it was counted, the
+    /// new count and the time left in its window.
+    async fn add(&self, key: &str, delta: i64) -> (Counter, (i64, Duration)) {
+        match self.cache.incr(key, delta, WINDOW).await {
+            Ok(counted) => (Counter::Shared, counted),
+            Err(err) => {
+                tracing::warn!(%err, "login throttle: the cache is unavailable; counting in this process");
+                (Counter::Local, self.local.incr(key, delta, WINDOW))
             }
         }
     }
@@ -141,6 +187,29 @@ mod tests {
             throttle.begin("lee", None).await.is_ok(),
             "another username is not affected"
         );
+    }
+
+    #[tokio::test]
+    async fn while_the_cache_fails_attempts_are_counted_and_given_back_in_process() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let throttle = LoginThrottle::new(Cache::redis(&format!("redis://127.0.0.1:{port}")).unwrap());
+        // Successes give their counts back, so they never add up to the limit.
+        for _ in 0..2 {
+            let attempt = throttle.begin("kim", None).await.unwrap();
+            assert_eq!(attempt.counted[0].1, Counter::Local);
+            throttle.succeeded(attempt).await;
+        }
+        for _ in 0..PER_USERNAME {
+            throttle.begin("kim", None).await.unwrap();
+        }
+        assert!(matches!(
+            throttle.begin("kim", None).await,
+            Err(ApiError::TooManyRequests { .. })
+        ));
     }
 
     #[tokio::test]

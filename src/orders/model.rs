@@ -262,7 +262,10 @@ pub struct PaymentEvent {
     pub call: String,
     /// `ok`, `rejected`, `unavailable`, `ambiguous` or `invalid`.
     pub outcome: String,
+    /// Kakao Pay's status or error; may name its ids (tid, aid).
     pub detail: String,
+    /// Won the call named or Kakao Pay reported; `None` when neither is known.
+    pub amount: Option<i64>,
     pub elapsed_ms: i64,
     pub created_at: i64,
 }

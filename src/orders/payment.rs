@@ -153,9 +153,13 @@ impl Payments {
 
         let request = self.ready_request(&new, claims.buyer_id);
         let ready = self
-            .recorded(order_id, "ready", self.inner.kakao.ready(&request), |r| {
-                format!("tid {}", r.tid)
-            })
+            .recorded(
+                order_id,
+                "ready",
+                Some(request.total_amount),
+                self.inner.kakao.ready(&request),
+                |r| (format!("tid {}", r.tid), None),
+            )
             .await;
         match ready {
             Ok(ready) if store::set_tid(self.db(), order_id, &ready.tid).await? => {
@@ -229,9 +233,18 @@ impl Payments {
             total_amount: Some(order.amount),
         };
         let approved = self
-            .recorded(order.id, "approve", self.inner.kakao.approve(&request), |a| {
-                format!("aid {} amount {}", a.aid, a.amount.total)
-            })
+            .recorded(
+                order.id,
+                "approve",
+                request.total_amount,
+                self.inner.kakao.approve(&request),
+                |a| {
+                    (
+                        format!("aid {} amount {}", a.aid, a.amount.total),
+                        Some(a.amount.total),
+                    )
+                },
+            )
             .await;
         match approved {
             Ok(approval) => {
@@ -379,9 +392,16 @@ impl Payments {
             ..CancelRequest::full(tid, order.amount, 0)
         };
         let cancelled = self
-            .recorded(order.id, "cancel", self.inner.kakao.cancel(&request), |c| {
-                format!("status {}", c.status)
-            })
+            .recorded(
+                order.id,
+                "cancel",
+                Some(request.cancel_amount),
+                self.inner.kakao.cancel(&request),
+                |c| {
+                    let refunded = Some(c.approved_cancel_amount.total).filter(|&won| won > 0);
+                    (format!("status {}", c.status), refunded)
+                },
+            )
             .await;
         let done = match cancelled {
             Ok(c) => c.status.is_cancelled(),
@@ -403,8 +423,8 @@ impl Payments {
     /// Kakao Pay's status of the order's payment (recorded), or `None` when it cannot be had now.
     pub(super) async fn ask(&self, order: &Order) -> Option<PaymentState> {
         let tid = order.tid.as_deref()?;
-        self.recorded(order.id, "order", self.inner.kakao.order(tid), |s| {
-            format!("status {}", s.status)
+        self.recorded(order.id, "order", None, self.inner.kakao.order(tid), |s| {
+            (format!("status {}", s.status), s.amount.map(|a| a.total))
         })
         .await
         .ok()
@@ -441,25 +461,37 @@ impl Payments {
 
     /// Runs one Kakao Pay call and records it in `payment_events`. A failure to record is logged and does
     /// not change the call's result: the order's own status is what the flow trusts.
+    ///
+    /// `describe` gives the answer's detail (for operators reading the table; it may hold Kakao Pay's
+    /// ids, so admin answers leave it out) and the won it reports, if any; otherwise the won the call
+    /// `asked` for is recorded, so even a failed call shows its amount.
     async fn recorded<T>(
         &self,
         order_id: i64,
         call: &'static str,
+        asked: Option<i64>,
         future: impl Future<Output = Result<T, PayError>>,
-        describe: impl FnOnce(&T) -> String,
+        describe: impl FnOnce(&T) -> (String, Option<i64>),
     ) -> Result<T, PayError> {
         let started = Instant::now();
         let result = future.await;
         let elapsed_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let (outcome, detail) = match &result {
+        let (outcome, (detail, reported)) = match &result {
             Ok(answer) => ("ok", describe(answer)),
-            Err(e @ PayError::Rejected { .. }) => ("rejected", e.to_string()),
-            Err(e @ PayError::Unavailable(_)) => ("unavailable", e.to_string()),
-            Err(e @ PayError::Ambiguous(_)) => ("ambiguous", e.to_string()),
-            Err(e @ PayError::InvalidRequest(_)) => ("invalid", e.to_string()),
+            Err(e @ PayError::Rejected { .. }) => ("rejected", (e.to_string(), None)),
+            Err(e @ PayError::Unavailable(_)) => ("unavailable", (e.to_string(), None)),
+            Err(e @ PayError::Ambiguous(_)) => ("ambiguous", (e.to_string(), None)),
+            Err(e @ PayError::InvalidRequest(_)) => ("invalid", (e.to_string(), None)),
         };
         crate::metrics::global().kakaopay_call(call, outcome);
-        if let Err(e) = store::record_event(self.db(), order_id, call, outcome, &detail, elapsed_ms).await {
+        let event = store::NewEvent {
+            call,
+            outcome,
+            detail: &detail,
+            amount: reported.or(asked),
+            elapsed_ms,
+        };
+        if let Err(e) = store::record_event(self.db(), order_id, &event).await {
             tracing::error!(order = order_id, call, error = %e, "could not record a payment event");
         }
         result

@@ -673,25 +673,33 @@ pub async fn unsettled(db: &Db, now: i64, stale_before: i64, limit: i64) -> Resu
     orders(rows)
 }
 
+/// One Kakao Pay call to record.
+#[derive(Clone, Copy, Debug)]
+pub struct NewEvent<'a> {
+    /// `ready`, `approve`, `cancel` or `order`.
+    pub call: &'a str,
+    /// `ok`, `rejected`, `unavailable`, `ambiguous` or `invalid`.
+    pub outcome: &'a str,
+    /// Kakao Pay's status or error; may name its ids, so it is not shown to admins.
+    pub detail: &'a str,
+    /// Won the call named or Kakao Pay reported.
+    pub amount: Option<i64>,
+    pub elapsed_ms: i64,
+}
+
 /// Records one Kakao Pay call and its outcome.
-pub async fn record_event(
-    db: &Db,
-    order_id: i64,
-    call: &str,
-    outcome: &str,
-    detail: &str,
-    elapsed_ms: i64,
-) -> Result<(), sqlx::Error> {
+pub async fn record_event(db: &Db, order_id: i64, event: &NewEvent<'_>) -> Result<(), sqlx::Error> {
     dispatch_write!(db, pool => {
         sqlx::query(
-            "INSERT INTO payment_events (order_id, call, outcome, detail, elapsed_ms, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO payment_events (order_id, call, outcome, detail, amount, elapsed_ms, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(order_id)
-        .bind(call)
-        .bind(outcome)
-        .bind(detail)
-        .bind(elapsed_ms)
+        .bind(event.call)
+        .bind(event.outcome)
+        .bind(event.detail)
+        .bind(event.amount)
+        .bind(event.elapsed_ms)
         .bind(now_ms())
         .execute(pool)
         .await?;
@@ -706,6 +714,7 @@ struct EventRow {
     call: String,
     outcome: String,
     detail: String,
+    amount: Option<i64>,
     elapsed_ms: i64,
     created_at: i64,
 }
@@ -714,7 +723,7 @@ struct EventRow {
 pub async fn events(db: &Db, order_id: i64) -> Result<Vec<PaymentEvent>, sqlx::Error> {
     let rows: Vec<EventRow> = dispatch!(db, pool => {
         sqlx::query_as(
-            "SELECT id, order_id, call, outcome, detail, elapsed_ms, created_at \
+            "SELECT id, order_id, call, outcome, detail, amount, elapsed_ms, created_at \
              FROM payment_events WHERE order_id = $1 ORDER BY id",
         )
         .bind(order_id)
@@ -729,6 +738,7 @@ pub async fn events(db: &Db, order_id: i64) -> Result<Vec<PaymentEvent>, sqlx::E
             call: r.call,
             outcome: r.outcome,
             detail: r.detail,
+            amount: r.amount,
             elapsed_ms: r.elapsed_ms,
             created_at: r.created_at,
         })

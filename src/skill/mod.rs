@@ -174,8 +174,9 @@ where
     Json(reply).into_response()
 }
 
-/// The answer to a body that is not a skill call (not Kakao's, so not a SkillResponse either).
+/// The answer to a body that is not a skill call (not Kakao's, so not a SkillResponse either). The
+/// reason is often a parser message quoting the offending value, so it is capped.
 pub fn not_a_skill_call(status: StatusCode, reason: &str) -> Response {
-    let body = serde_json::json!({ "error": reason });
+    let body = serde_json::json!({ "error": crate::present::echo(reason) });
     (status, Json(body)).into_response()
 }

@@ -22,7 +22,7 @@ use tower::ServiceExt;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::helpers::{Backend, TestApp, TestDb, test_config};
+use crate::helpers::{Backend, TestApp, TestDb, free_port, payload, test_config};
 use crate::on_both_backends;
 
 pub(crate) const SECRET: &str = "test-admin-jwt-secret-0123456789abcdef";
@@ -573,6 +573,72 @@ async fn missing_and_malformed_credentials_get_bearer_challenges_and_unknown_url
     );
 }
 
+/// Under `/admin`, an unknown URL is a 404 problem and a wrong method a 405 problem with `Allow`, with or
+/// without a token: the auth layer's 401 hides neither. Skill and other URLs keep their own answers.
+#[tokio::test]
+async fn unknown_admin_urls_and_wrong_methods_answer_problems_before_auth() {
+    let app = admin_app(Backend::Sqlite).await;
+    account(&app, "kim", Role::Admin).await;
+    let (token, _) = sign_in(&app.router, "kim").await;
+    for path in [
+        "/admin",
+        "/admin/",
+        "/admin/no-such-thing",
+        "/admin/members/1/nothing",
+    ] {
+        for request in [get(path), get(path).bearer(&token)] {
+            request
+                .send(&app.router)
+                .await
+                .assert_problem(StatusCode::NOT_FOUND, "no-route");
+        }
+    }
+    for (method, path, allow) in [
+        (Method::DELETE, "/admin/me", "GET,HEAD"),
+        (Method::GET, "/admin/auth/login", "POST"),
+        (Method::PUT, "/admin/members/1", "GET,HEAD"),
+        (Method::POST, "/admin/openapi.json", "GET,HEAD"),
+    ] {
+        for request in [
+            call(method.clone(), path, None),
+            call(method.clone(), path, None).bearer(&token),
+        ] {
+            let answer = request.send(&app.router).await;
+            answer.assert_problem(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed");
+            assert_eq!(answer.header(header::ALLOW), allow, "{method} {path}");
+        }
+    }
+    for (method, path, status) in [
+        (Method::GET, "/skill/members/join", StatusCode::METHOD_NOT_ALLOWED),
+        (Method::POST, "/skill/no-such-skill", StatusCode::NOT_FOUND),
+        (Method::GET, "/no-such-thing", StatusCode::NOT_FOUND),
+    ] {
+        let answer = call(method.clone(), path, None).send(&app.router).await;
+        assert_eq!(answer.status, status, "{method} {path}");
+        assert_ne!(answer.header(header::CONTENT_TYPE), "application/problem+json");
+    }
+    let joined = app
+        .skill(
+            "/skill/members/join",
+            &payload("u-kim")
+                .param("name", "김철수")
+                .param("phone", "010-1234-5678")
+                .build(),
+        )
+        .await;
+    assert!(joined.contains("환영"), "{}", joined.text());
+
+    let off = TestApp::new(Backend::Sqlite).await;
+    get("/admin/no-such-thing")
+        .send(&off.router)
+        .await
+        .assert_problem(StatusCode::SERVICE_UNAVAILABLE, "admin-disabled");
+    post("/admin/openapi.json", json!({}))
+        .send(&off.router)
+        .await
+        .assert_problem(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed");
+}
+
 #[tokio::test]
 async fn without_jwt_secret_the_admin_api_answers_503_but_documents_itself() {
     let app = TestApp::new(Backend::Sqlite).await;
@@ -693,12 +759,8 @@ async fn failed_logins_are_throttled_in_redis(backend: Backend) {
         .ping()
         .await
         .unwrap_or_else(|e| panic!("Redis at {redis_url} is required: {e}"));
-    let test_db = TestDb::new(backend).await;
-    let image_dir = tempfile::tempdir().unwrap();
-    let mut config = test_config(image_dir.path());
-    config.jwt_secret = Some(SECRET.to_owned().into());
-    let state = AppState::from_parts(config, test_db.db.clone(), cache, Nav::default()).unwrap();
-    let router = app::router(state.clone());
+    let app = admin_app_on(backend, cache).await;
+    let (state, router) = (&app.state, &app.router);
     let run = uuid::Uuid::new_v4();
     let username = format!("kim-{}", &run.simple().to_string()[..12]);
     // Three /64 networks of the documentation prefix, random for this run.
@@ -721,7 +783,7 @@ async fn failed_logins_are_throttled_in_redis(backend: Backend) {
     )
     .await
     .unwrap();
-    assert_username_throttled(&router, &username, &other).await;
+    assert_username_throttled(router, &username, &other).await;
     // The per-username counter is spent; a second name proves the per-address limit alone.
     let second = format!("lee-{}", &run.simple().to_string()[..12]);
     accounts::create(
@@ -732,7 +794,53 @@ async fn failed_logins_are_throttled_in_redis(backend: Backend) {
     )
     .await
     .unwrap();
-    assert_address_throttled(&router, &second, &address, &fresh).await;
+    assert_address_throttled(router, &second, &address, &fresh).await;
+}
+
+/// An admin app whose cache (login counters included) is `cache`.
+async fn admin_app_on(backend: Backend, cache: Cache) -> CachedApp {
+    let db = TestDb::new(backend).await;
+    let image_dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(image_dir.path());
+    config.jwt_secret = Some(SECRET.to_owned().into());
+    let state = AppState::from_parts(config, db.db.clone(), cache, Nav::default()).unwrap();
+    let router = app::router(state.clone());
+    CachedApp {
+        state,
+        router,
+        _db: db,
+        _image_dir: image_dir,
+    }
+}
+
+/// An app built by [`admin_app_on`], with what it needs kept alive.
+struct CachedApp {
+    state: AppState,
+    router: Router,
+    _db: TestDb,
+    _image_dir: tempfile::TempDir,
+}
+
+/// With Redis unreachable (a port nothing listens on), failed logins are counted in this process: the
+/// limits still hold, per username and per address, instead of letting every guess through.
+async fn failed_logins_are_throttled_while_redis_is_down(backend: Backend) {
+    let dead = format!("redis://127.0.0.1:{}", free_port());
+    let cache = Cache::redis(&dead).unwrap();
+    assert!(cache.ping().await.is_err(), "nothing answers at {dead}");
+    let app = admin_app_on(backend, cache).await;
+    for name in ["kim", "lee"] {
+        accounts::create(
+            &app.state.db,
+            &Username::parse(name).unwrap(),
+            Role::Admin,
+            &Password::new(PASSWORD.into()).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    assert_username_throttled(&app.router, "kim", "192.0.2.1").await;
+    assert_eq!(login(&app.router, "lee", PASSWORD).await.status, StatusCode::OK);
+    assert_address_throttled(&app.router, "lee", "192.0.2.2", "192.0.2.3").await;
 }
 
 on_both_backends!(
@@ -752,6 +860,7 @@ on_both_backends!(
     failed_logins_are_throttled_per_username,
     failed_logins_are_throttled_per_client_address,
     failed_logins_are_throttled_in_redis,
+    failed_logins_are_throttled_while_redis_is_down,
 );
 
 /// `junggye admin create` reads the password from stdin, refuses short ones, and the account it makes

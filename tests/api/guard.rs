@@ -2,6 +2,7 @@
 
 use axum::http::StatusCode;
 use junggye::app;
+use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, payload};
 
@@ -135,6 +136,28 @@ async fn malformed_bodies_get_http_400_not_a_skill_response() {
             "{}",
             String::from_utf8_lossy(body)
         );
+    }
+}
+
+/// A 400 names what was wrong without repeating a huge offending value: 200 KB in, well under 2 KB out.
+#[tokio::test]
+async fn a_huge_value_in_a_malformed_body_is_not_repeated_back() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let huge = "A".repeat(200_000);
+    for (path, body) in [
+        ("/skill/members/join", json!({ "userRequest": huge })),
+        (
+            "/skill/members/join",
+            json!({ "bot": huge, "userRequest": {"user": {"id": "u"}} }),
+        ),
+        ("/skill/validate/name", json!({ "value": huge })),
+    ] {
+        let (status, answer) = app.post_raw(path, body.to_string().into_bytes(), &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}");
+        let reason = answer["error"].as_str().unwrap_or_default();
+        assert!(reason.contains("invalid type"), "{path}: the reason is kept");
+        let size = answer.to_string().len();
+        assert!(size < 2_048, "{path}: a {size}-byte answer");
     }
 }
 
