@@ -7,7 +7,7 @@
 use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::post;
-use junggye::kakao::{Button, Carousel, CommerceCard, SkillResponse, Thumbnail, WebUrl};
+use kakao_skill::{Button, Carousel, CommerceCard, SkillResponse, Thumbnail, WebUrl};
 
 fn ten_card_carousel() -> Vec<u8> {
     let cards = (1..=10).map(|i| {

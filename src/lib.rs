@@ -13,7 +13,6 @@ pub mod domain;
 pub mod http_server;
 pub mod images;
 pub mod jwt;
-pub mod kakao;
 pub mod kakaopay;
 pub mod members;
 pub mod metrics;

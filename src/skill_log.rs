@@ -40,7 +40,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::db::{Db, dispatch, dispatch_write, now_ms};
-use crate::kakao::SkillPayload;
+use kakao_skill::SkillPayload;
 
 /// Longest block name kept, in characters. Open Builder's names are short; the cap only bounds a row.
 pub const MAX_BLOCK_CHARS: usize = 64;

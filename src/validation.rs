@@ -15,8 +15,8 @@ use crate::domain::Invalid;
 use crate::domain::member::{MemberName, PhoneNumber};
 use crate::domain::order::TrackingNumber;
 use crate::domain::product::{Description, OpenChatUrl, Price, ProductName};
-use crate::kakao::{ValidationPayload, ValidationResponse};
 use crate::skill::not_a_skill_call;
+use kakao_skill::{ValidationPayload, ValidationResponse};
 
 /// Parses user input into the normalised value the slot keeps.
 pub type Normalise = fn(&str) -> Result<String, Invalid>;

@@ -7,11 +7,11 @@
 
 use std::time::Duration;
 
-use crate::kakao::{
+use crate::skill::{Block, Nav};
+use kakao_skill::{
     BasicCard, Button, Carousel, CommerceCard, Extra, Output, Profile, SimpleText, SkillResponse, Thumbnail,
     WebUrl,
 };
-use crate::skill::{Block, Nav};
 
 use super::price::DealPrice;
 use super::source::DealSource;
@@ -250,7 +250,7 @@ mod tests {
     use crate::deals::source::shipped_sources;
     use crate::deals::store::{Deal, Snapshot};
     use crate::deals::view::Part;
-    use crate::kakao::check::check_skill_response;
+    use kakao_skill::check::check_skill_response;
 
     fn deal(n: usize, price: &str) -> Deal {
         Deal {

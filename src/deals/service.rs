@@ -32,8 +32,8 @@ use super::view::{Part, View};
 use crate::cache::Cache;
 use crate::config::Config;
 use crate::db::now_ms;
-use crate::kakao::WebUrl;
 use crate::products::cards::NO_PHOTO_PATH;
+use kakao_skill::WebUrl;
 
 /// The hot-deal settings from the environment (`DEALS_*`).
 #[derive(Clone, Debug)]
@@ -84,7 +84,7 @@ pub enum DealsError {
     #[error("HTTP client: {0}")]
     Client(#[from] reqwest::Error),
     #[error("PUBLIC_URL: {0}")]
-    PublicUrl(#[from] crate::kakao::text::BadUrl),
+    PublicUrl(#[from] kakao_skill::text::BadUrl),
 }
 
 /// A source key that is not an enabled source.

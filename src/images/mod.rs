@@ -29,7 +29,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 use crate::config::ImageSettings;
-use crate::kakao::WebUrl;
+use kakao_skill::WebUrl;
 
 pub use fetch::{Downloaded, Downloader, HostAllowList, ImageKind, Timeouts};
 pub use secure::{MAX_IMAGES, parse_secure_images};

@@ -24,7 +24,7 @@ use secrecy::ExposeSecret;
 
 use super::{ImageError, ImageKind};
 use crate::config::{ImageStorage, S3Settings};
-use crate::kakao::WebUrl;
+use kakao_skill::WebUrl;
 
 /// `Cache-Control` of every stored image: a key's content never changes.
 pub const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";

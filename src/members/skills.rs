@@ -5,9 +5,9 @@ use axum::Router;
 use super::store::{self, JoinError, NewMember, WithdrawOutcome};
 use crate::app::AppState;
 use crate::domain::member::{MemberName, PhoneNumber};
-use crate::kakao::{Extra, ItemCard, ItemRow, ListCard, SkillResponse, TextCard};
 use crate::present::date_kst;
 use crate::skill::{Block, Nav, SkillCall, SkillError, SkillResult, skill};
+use kakao_skill::{Extra, ItemCard, ItemRow, ListCard, SkillResponse, TextCard};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -4,8 +4,8 @@
 use std::fmt;
 
 use crate::domain::{Invalid, multi_line, single_line};
-use crate::kakao::WebUrl;
-use crate::kakao::card::LABEL_MAX;
+use kakao_skill::WebUrl;
+use kakao_skill::card::LABEL_MAX;
 
 /// How a notice is shown: a text card, or a basic card with an image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

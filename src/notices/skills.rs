@@ -6,12 +6,12 @@ use axum::Router;
 use super::model::Notice;
 use super::store::{self, ListCursor};
 use crate::app::AppState;
-use crate::kakao::card::LIST_ITEMS_MAX;
-use crate::kakao::{
-    BasicCard, Button, Extra, ListCard, ListItem, SimpleText, SkillResponse, TextCard, Thumbnail,
-};
 use crate::present::date_kst;
 use crate::skill::{Block, Nav, SkillCall, SkillResult, skill};
+use kakao_skill::card::LIST_ITEMS_MAX;
+use kakao_skill::{
+    BasicCard, Button, Extra, ListCard, ListItem, SimpleText, SkillResponse, TextCard, Thumbnail,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

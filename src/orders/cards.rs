@@ -3,11 +3,11 @@
 
 use super::actions::{self, OrderAction};
 use super::model::{ApprovalWatch, CloseReason, Order, OrderStatus, Party};
-use crate::kakao::card::LIST_ITEMS_MAX;
-use crate::kakao::{Extra, ItemCard, ItemRow, ListCard, ListItem, SkillResponse, TextCard};
 use crate::present::{date_kst, won};
 use crate::products::model::Page;
 use crate::skill::{Block, Nav};
+use kakao_skill::card::LIST_ITEMS_MAX;
+use kakao_skill::{Extra, ItemCard, ItemRow, ListCard, ListItem, SkillResponse, TextCard};
 
 /// Orders per list page: as many rows as a list card holds, so a page is one card.
 pub const PER_PAGE: usize = LIST_ITEMS_MAX;

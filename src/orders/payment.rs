@@ -30,13 +30,13 @@ use super::reconcile::first_look;
 use super::store::{self, NewOrder, Opened, PaidOutcome, Watch};
 use crate::config::PaymentSettings;
 use crate::db::{Db, now_ms};
-use crate::kakao::WebUrl;
 use crate::kakaopay::{
     ApproveRequest, CancelRequest, KakaoPay, PayError, PaymentState, ReadyRequest, SettingsError,
     redirect_for,
 };
 use crate::products::catalog::Catalog;
 use crate::products::model::{Product, ProductStatus};
+use kakao_skill::WebUrl;
 
 /// How often a browser that hit the approve URL while another request is approving looks again.
 const APPROVE_POLL: Duration = Duration::from_millis(50);

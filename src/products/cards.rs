@@ -1,13 +1,13 @@
 //! How products look in KakaoTalk: list cards, the detail view, and photo URLs.
 
 use crate::images::ImageStore;
-use crate::kakao::text::fit;
-use crate::kakao::{
+use crate::present::{date_kst, won};
+use crate::skill::{Block, Nav};
+use kakao_skill::text::fit;
+use kakao_skill::{
     BasicCard, Button, Carousel, CommerceCard, Extra, ItemCard, ItemRow, Profile, SkillResponse, TextCard,
     Thumbnail, WebUrl,
 };
-use crate::present::{date_kst, won};
-use crate::skill::{Block, Nav};
 
 use super::model::{Page, PhotosState, Product, ProductStatus, ProductSummary};
 

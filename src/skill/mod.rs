@@ -30,8 +30,8 @@ use tracing::Instrument;
 
 use crate::app::AppState;
 use crate::domain::Invalid;
-use crate::kakao::{SkillPayload, SkillResponse};
 use crate::members::{Member, store as member_store};
+use kakao_skill::{SkillPayload, SkillResponse};
 pub use nav::{Block, Nav};
 
 /// What a skill handler returns.

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use crate::kakao::{BlockId, Button, Extra, ListItem, QuickReply};
+use kakao_skill::{BlockId, Button, Extra, ListItem, QuickReply};
 
 /// The blocks our answers link to. `key` is the name in the blocks file; `utterance` the fallback text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

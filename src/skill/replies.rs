@@ -2,7 +2,7 @@
 //! Every one offers a way on, so the user is never left at a dead end.
 
 use super::nav::{Block, Nav};
-use crate::kakao::{SkillResponse, TextCard};
+use kakao_skill::{SkillResponse, TextCard};
 
 /// The user must join before using this skill.
 pub fn join_first(nav: &Nav) -> SkillResponse {

@@ -9,10 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use axum::http::StatusCode;
-use junggye::kakao::check::check_validation_response;
-use junggye::kakao::{SkillPayload, ValidationPayload};
 use junggye::skill::{Block, Nav, replies};
 use junggye::validation::FIELDS;
+use kakao_skill::check::check_validation_response;
+use kakao_skill::{SkillPayload, ValidationPayload};
 use serde::Deserialize;
 use serde_json::Value;
 

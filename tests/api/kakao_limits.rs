@@ -1,12 +1,12 @@
 //! The response builders cannot produce what Kakao would reject: every limit is tested directly, and
 //! property tests feed arbitrary input to every builder and check the JSON with the independent checker
-//! (`kakao::check`) and a serde round trip.
+//! (`kakao_skill::check`) and a serde round trip.
 
 use std::num::NonZeroU32;
 
-use junggye::kakao::card::ButtonAction;
-use junggye::kakao::check::check_skill_response;
-use junggye::kakao::{
+use kakao_skill::card::ButtonAction;
+use kakao_skill::check::check_skill_response;
+use kakao_skill::{
     BasicCard, BlockId, Button, Carousel, CommerceCard, ContextValue, Extra, ItemCard, ItemRow, ListCard,
     ListItem, PhoneDigits, Profile, QuickReply, SimpleImage, SkillResponse, TextCard, Thumbnail, WebUrl,
 };

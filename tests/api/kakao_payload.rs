@@ -1,6 +1,6 @@
 //! Skill payloads as Kakao sends them, with and without the optional parts.
 
-use junggye::kakao::SkillPayload;
+use kakao_skill::SkillPayload;
 
 /// A payload as Open Builder sends it from a block with parameters, a secure-image plugin value, a
 /// context, and a tapped quick reply's extra.

@@ -18,7 +18,7 @@ async fn panicking(_: SkillCall) -> SkillResult {
 
 async fn sleeping(_: SkillCall) -> SkillResult {
     tokio::time::sleep(Duration::from_secs(30)).await;
-    Ok(junggye::kakao::SkillResponse::text("too late"))
+    Ok(kakao_skill::SkillResponse::text("too late"))
 }
 
 fn faulty_skills() -> Router<AppState> {

@@ -1,7 +1,7 @@
 //! The parameter-validation skills answer Open Builder's validation format with the shared rules.
 
 use axum::http::StatusCode;
-use junggye::kakao::check::check_validation_response;
+use kakao_skill::check::check_validation_response;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestApp};

@@ -2,10 +2,10 @@
 
 use super::extra_id;
 use crate::domain::Invalid;
-use crate::kakao::{Extra, SkillResponse};
 use crate::products::model::{ProductStatus, StatusAction};
 use crate::products::store;
 use crate::skill::{Block, SkillCall, SkillError, SkillResult};
+use kakao_skill::{Extra, SkillResponse};
 
 /// Said to the loser of a race, or to a stale button.
 const CHANGED: &str = "그사이 상품 상태가 바뀌었어요. 상품을 다시 확인해 주세요.";

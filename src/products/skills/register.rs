@@ -17,14 +17,14 @@ use crate::db::Db;
 use crate::domain::Invalid;
 use crate::domain::product::{Description, OpenChatUrl, Price, ProductName, TradeLocation};
 use crate::images::{Images, parse_secure_images};
-use crate::kakao::{
-    BasicCard, Carousel, Extra, ItemCard, ItemRow, SkillResponse, TextCard, Thumbnail, WebUrl,
-};
 use crate::present::won;
 use crate::products::catalog::Catalog;
 use crate::products::model::Category;
 use crate::products::store::{self, Draft, NewPhoto, ProductFields, Registration};
 use crate::skill::{Block, SkillCall, SkillError, SkillResult};
+use kakao_skill::{
+    BasicCard, Carousel, Extra, ItemCard, ItemRow, SkillResponse, TextCard, Thumbnail, WebUrl,
+};
 
 /// Every field of a product, each already valid.
 struct ValidProduct {

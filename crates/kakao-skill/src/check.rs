@@ -12,9 +12,9 @@
 //! arbitrary builder output and feed the JSON to [`check_skill_response`];
 //! integration tests run it on every HTTP answer of the server.
 //!
-//! What is checked (see `/work/shared/reference/kakao-protocol.md`, sections
-//! "SkillResponse" and "Parameter validation skill"; where the reference gives
-//! a range the stricter value is used):
+//! What is checked (Kakao i Open Builder's skill response reference, sections
+//! "SkillResponse" and "Parameter validation skill"; where the documentation
+//! gives a range the stricter value is used):
 //!
 //! * the envelope: `version` is `"2.0"`, `template` (unless `useCallback` is
 //!   `true`), optional `context` and `data`, and a serialised size of at most
