@@ -327,8 +327,8 @@ mod tests {
     #[test]
     fn the_stored_reasons_are_the_ones_the_database_accepts() {
         for sql in [
-            include_str!("../../migrations/sqlite/0008_photo_failures.sql"),
-            include_str!("../../migrations/postgres/0008_photo_failures.sql"),
+            include_str!("../../migrations/sqlite/0010_photo_failures.sql"),
+            include_str!("../../migrations/postgres/0010_photo_failures.sql"),
         ] {
             let check = sql
                 .split("reason IN (")
