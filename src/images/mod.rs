@@ -10,14 +10,17 @@
 //!    given (server-side request forgery into the internal network). Redirects are followed by hand and
 //!    re-checked, the size is capped while streaming, and the bytes must *be* a JPEG, PNG, WebP or GIF,
 //!    whatever the `Content-Type` claims. Kakao's URLs expire within minutes, so this happens right away.
-//! 3. [`thumbnail`] decodes off the async workers, refuses decompression bombs, and makes a 640×640 JPEG
-//!    padded onto white: Kakao's carousels require every card image to share one ratio.
+//! 3. [`thumbnail`] prices the decode from the header, refuses decompression bombs, waits for its share of
+//!    the process-wide memory [`budget`], decodes off the async workers and makes a 640×640 JPEG padded
+//!    onto white: Kakao's carousels require every card image to share one ratio.
 //! 4. [`storage`] keeps both under fresh, collision-free keys (`products/{uuid}/…`) on local disk (served
 //!    by this server at `/images/…`) or in an S3-compatible bucket.
 //!
 //! Nothing here panics on user input; every failure is an [`ImageError`] whose
-//! [`user_message`](ImageError::user_message) is a Korean sentence for the chat.
+//! [`user_message`](ImageError::user_message) is a Korean sentence for the chat and whose
+//! [`reason`](ImageError::reason) is a stable key to store.
 
+pub mod budget;
 pub mod fetch;
 pub mod secure;
 pub mod storage;
@@ -31,13 +34,15 @@ use tokio::sync::Semaphore;
 use crate::config::ImageSettings;
 use kakao_skill::WebUrl;
 
+pub use budget::DecodeBudget;
 pub use fetch::{Downloaded, Downloader, HostAllowList, ImageKind, Timeouts};
 pub use secure::{MAX_IMAGES, parse_secure_images};
 pub use storage::{ImageKeys, ImageStore, routes};
 pub use thumbnail::{THUMB_SIZE, Thumbnail};
 
 /// Downloads running at once in [`Images::ingest_all`]: enough to finish ten photos well within Kakao's
-/// URL lifetime, few enough not to hold ten decoded photos in memory or hammer the CDN.
+/// URL lifetime, few enough not to hammer the CDN. (How many photos *decode* at once, across all sets, is
+/// the [`budget`]'s business.)
 pub const MAX_CONCURRENT_DOWNLOADS: usize = 3;
 
 /// Why an image could not be taken in. `Display` is for logs (it never contains a full URL, which may be
@@ -54,6 +59,13 @@ pub enum ImageError {
     /// Wider or taller than we decode, or too many pixels: a decompression bomb or an absurd photo.
     #[error("image dimensions {width}x{height} exceed the decoding limits")]
     TooManyPixels { width: u32, height: u32 },
+    /// Within the pixel limits, but decoding it would take more memory than the whole decoding budget
+    /// (deep colour: 16-bit channels take twice the bytes per pixel).
+    #[error("image {width}x{height} needs about {bytes} bytes to decode, more than the decoding budget")]
+    TooMuchMemory { width: u32, height: u32, bytes: u64 },
+    /// Other photos held the decoding budget for longer than a decode may wait.
+    #[error("no room in the decoding budget in time")]
+    Busy,
     /// The bytes are not a JPEG, PNG, WebP or GIF, or do not decode.
     #[error("not a supported image: {0}")]
     NotAnImage(String),
@@ -85,9 +97,10 @@ impl ImageError {
                 megabytes(*limit_bytes)
             )
             .into(),
-            Self::TooManyPixels { .. } => {
+            Self::TooManyPixels { .. } | Self::TooMuchMemory { .. } => {
                 "사진의 가로세로 크기가 너무 커요. 조금 작은 사진으로 다시 올려 주세요.".into()
             }
+            Self::Busy => "지금은 사진이 많이 몰려 처리하지 못했어요. 잠시 후 다시 올려 주세요.".into(),
             Self::NotAnImage(_) => "사진 파일이 아니에요. JPG, PNG, WEBP, GIF 사진을 올려 주세요.".into(),
             Self::TooSlow => "사진을 받아오는 데 너무 오래 걸렸어요. 잠시 후 다시 올려 주세요.".into(),
             Self::DownloadFailed(_) => {
@@ -96,6 +109,35 @@ impl ImageError {
             Self::Storage(_) | Self::Config(_) => {
                 "사진을 저장하지 못했어요. 잠시 후 다시 시도해 주세요.".into()
             }
+        }
+    }
+
+    /// Every [`reason`](Self::reason), as stored (the database checks against the same list).
+    pub const REASONS: [&'static str; 9] = [
+        "host_not_allowed",
+        "too_large",
+        "too_many_pixels",
+        "too_much_memory",
+        "not_an_image",
+        "too_slow",
+        "download_failed",
+        "busy",
+        "storage",
+    ];
+
+    /// A stable key for the kind of failure, kept with the photo it happened to (the message may be
+    /// reworded; the key is what operators count by).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::HostNotAllowed { .. } => "host_not_allowed",
+            Self::TooLarge { .. } => "too_large",
+            Self::TooManyPixels { .. } => "too_many_pixels",
+            Self::TooMuchMemory { .. } => "too_much_memory",
+            Self::NotAnImage(_) => "not_an_image",
+            Self::TooSlow => "too_slow",
+            Self::DownloadFailed(_) => "download_failed",
+            Self::Busy => "busy",
+            Self::Storage(_) | Self::Config(_) => "storage",
         }
     }
 }
@@ -147,6 +189,7 @@ impl StoredImage {
 pub struct Images {
     downloader: Arc<Downloader>,
     store: ImageStore,
+    budget: &'static DecodeBudget,
 }
 
 impl Images {
@@ -165,16 +208,17 @@ impl Images {
         Ok(Images {
             downloader: Arc::new(Downloader::with_timeouts(settings, timeouts)?),
             store: ImageStore::from_settings(&settings.storage, public_url)?,
+            budget: DecodeBudget::shared(),
         })
     }
 
     /// Downloads one image, checks it, makes its thumbnail and stores both.
     ///
     /// The thumbnail is made before anything is stored, so a file that does not decode leaves nothing
-    /// behind.
+    /// behind. Decoding waits for its share of the process-wide [`DecodeBudget`].
     pub async fn ingest(&self, url: &str) -> Result<StoredImage, ImageError> {
         let Downloaded { bytes, kind } = self.downloader.download(url).await?;
-        let thumb = thumbnail::make_thumbnail(bytes.clone(), kind).await?;
+        let thumb = thumbnail::make_thumbnail(bytes.clone(), kind, self.budget).await?;
         let keys = ImageKeys::new(kind);
         let size = bytes.len() as u64;
         let (original, thumbnail) = tokio::join!(
@@ -248,5 +292,54 @@ mod tests {
         }
         .user_message();
         assert!(msg.contains("10MB"), "{msg}");
+    }
+
+    #[test]
+    fn every_failure_has_a_listed_reason_and_a_korean_sentence() {
+        let all = [
+            ImageError::HostNotAllowed { host: "x".into() },
+            ImageError::TooLarge { limit_bytes: 1024 },
+            ImageError::TooManyPixels { width: 1, height: 1 },
+            ImageError::TooMuchMemory {
+                width: 1,
+                height: 1,
+                bytes: 1,
+            },
+            ImageError::NotAnImage("x".into()),
+            ImageError::TooSlow,
+            ImageError::DownloadFailed("x".into()),
+            ImageError::Busy,
+            ImageError::Storage("x".into()),
+            ImageError::Config("x".into()),
+        ];
+        for error in &all {
+            assert!(ImageError::REASONS.contains(&error.reason()), "{error:?}");
+            assert!(error.user_message().ends_with("주세요."), "{error:?}");
+        }
+        let used: std::collections::HashSet<_> = all.iter().map(ImageError::reason).collect();
+        assert_eq!(
+            used.len(),
+            ImageError::REASONS.len(),
+            "no listed reason is unused"
+        );
+    }
+
+    #[test]
+    fn the_stored_reasons_are_the_ones_the_database_accepts() {
+        for sql in [
+            include_str!("../../migrations/sqlite/0010_photo_failures.sql"),
+            include_str!("../../migrations/postgres/0010_photo_failures.sql"),
+        ] {
+            let check = sql
+                .split("reason IN (")
+                .nth(1)
+                .and_then(|rest| rest.split(')').next());
+            let listed: Vec<&str> = check
+                .expect("a CHECK on reason")
+                .split(',')
+                .map(|key| key.trim().trim_matches('\''))
+                .collect();
+            assert_eq!(listed, ImageError::REASONS);
+        }
     }
 }

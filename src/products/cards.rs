@@ -9,7 +9,7 @@ use kakao_skill::{
     Thumbnail, WebUrl,
 };
 
-use super::model::{Page, PhotosState, Product, ProductStatus, ProductSummary};
+use super::model::{Page, PhotoFailure, PhotosState, Product, ProductStatus, ProductSummary};
 
 /// Path of the image shown for a product whose photos are not ready: commerce cards require one.
 pub const NO_PHOTO_PATH: &str = "/static/no-photo.png";
@@ -113,7 +113,7 @@ pub fn detail(
     if let Some(url) = buy {
         description = description.button(Button::web_link(BUY_LABEL, url));
     }
-    let mut response = match photo_carousel(urls, product) {
+    let mut response = match photo_carousel(urls, product, viewer_is_owner) {
         Some(photos) => SkillResponse::new(photos).output(facts).output(description),
         None => SkillResponse::new(facts).output(description),
     };
@@ -133,13 +133,76 @@ pub fn detail(
     response.quick_reply(nav.go("처음으로", Block::Main))
 }
 
-fn photo_carousel(urls: &PhotoUrls<'_>, product: &Product) -> Option<Carousel<BasicCard>> {
-    let cards = product.photos.iter().map(|photo| {
-        BasicCard::new(
-            Thumbnail::new(urls.photo(&photo.thumb_key)).with_link(urls.photo(&photo.original_key)),
-        )
+/// The product's photos; for its owner, each photo that failed stands in its place in the upload, as the
+/// placeholder with which photo it was and why.
+fn photo_carousel(
+    urls: &PhotoUrls<'_>,
+    product: &Product,
+    viewer_is_owner: bool,
+) -> Option<Carousel<BasicCard>> {
+    let failures: &[PhotoFailure] = if viewer_is_owner {
+        &product.photo_failures
+    } else {
+        &[]
+    };
+    let mut stored = product.photos.iter();
+    let cards = (0..product.photos.len() + failures.len()).filter_map(|position| {
+        match failures.iter().find(|f| f.position == position) {
+            Some(failed) => Some(
+                BasicCard::new(Thumbnail::new(urls.placeholder()))
+                    .title(format!("{}번째 사진을 올리지 못했어요", position + 1))
+                    .description(&failed.message),
+            ),
+            None => stored.next().map(|photo| {
+                BasicCard::new(
+                    Thumbnail::new(urls.photo(&photo.thumb_key)).with_link(urls.photo(&photo.original_key)),
+                )
+            }),
+        }
     });
     Carousel::from_cards(cards)
+}
+
+/// For the seller: how many of their photos were dropped, then one line per reason naming the photos
+/// (`· 1, 3번째 사진: …`) in upload order. `None` when none failed.
+pub fn photo_failures_text(requested: usize, failures: &[PhotoFailure]) -> Option<String> {
+    if failures.is_empty() {
+        return None;
+    }
+    let head = dropped_count(requested, failures.len());
+    let mut reasons: Vec<(&str, Vec<String>)> = Vec::new();
+    for failed in failures {
+        let number = (failed.position + 1).to_string();
+        match reasons.iter_mut().find(|(message, _)| *message == failed.message) {
+            Some((_, numbers)) => numbers.push(number),
+            None => reasons.push((&failed.message, vec![number])),
+        }
+    }
+    let lines = reasons
+        .iter()
+        .map(|(message, numbers)| format!("· {}번째 사진: {message}", numbers.join(", ")));
+    Some(std::iter::once(head).chain(lines).collect::<Vec<_>>().join("\n"))
+}
+
+/// "사진 3장 중 1장을 올리지 못했어요." (or all of them, or the only one).
+fn dropped_count(requested: usize, failed: usize) -> String {
+    match failed {
+        1 if requested <= 1 => "사진을 올리지 못했어요.".to_owned(),
+        n if n >= requested => format!("사진 {n}장을 모두 올리지 못했어요."),
+        n => format!("사진 {requested}장 중 {n}장을 올리지 못했어요."),
+    }
+}
+
+/// The facts card's line (at most 50 characters) on photos that failed; the reasons are on the photo cards.
+fn photo_failures_summary(product: &Product) -> String {
+    match product.photo_failures.len() {
+        // Interrupted by a restart: no photo-by-photo reasons.
+        0 => "사진을 불러오지 못했어요.".to_owned(),
+        n => format!(
+            "{} 이유는 사진 카드에 있어요.",
+            dropped_count(product.photos_requested, n)
+        ),
+    }
 }
 
 fn facts_card(product: &Product, viewer_is_owner: bool) -> ItemCard {
@@ -156,7 +219,10 @@ fn facts_card(product: &Product, viewer_is_owner: bool) -> ItemCard {
             PhotosState::Pending => {
                 card = card.description("사진을 처리하고 있어요. 잠시 후 다시 확인해 주세요.")
             }
-            PhotosState::Failed => card = card.description("사진을 불러오지 못했어요."),
+            PhotosState::Failed => card = card.description(photo_failures_summary(product)),
+            PhotosState::Ready if !product.photo_failures.is_empty() => {
+                card = card.description(photo_failures_summary(product))
+            }
             PhotosState::None | PhotosState::Ready => {}
         }
     }

@@ -237,6 +237,10 @@ pub struct Product {
     pub status: ProductStatus,
     pub photos: Vec<Photo>,
     pub photos_state: PhotosState,
+    /// How many photos the seller sent (0 without a photo set).
+    pub photos_requested: usize,
+    /// The seller's photos that were not stored, in upload order, with why (shown to the seller only).
+    pub photo_failures: Vec<PhotoFailure>,
     pub created_at: i64,
 }
 
@@ -261,6 +265,17 @@ pub struct Photo {
     pub thumb_key: String,
     pub width: u32,
     pub height: u32,
+}
+
+/// One of the seller's photos that was not stored, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhotoFailure {
+    /// Its place among the photos the seller sent, from 0 (shown as "1번째 사진").
+    pub position: usize,
+    /// The kind of failure ([`ImageError::reason`](crate::images::ImageError::reason)).
+    pub reason: String,
+    /// What the seller is told (the failure's Korean sentence, as it was when the photo failed).
+    pub message: String,
 }
 
 /// Photos are downloaded after the skill answers; this says how far that got.

@@ -6,7 +6,9 @@
 
 use sqlx::FromRow;
 
-use super::model::{Category, Page, Photo, PhotosState, Product, ProductStatus, ProductSummary};
+use super::model::{
+    Category, Page, Photo, PhotoFailure, PhotosState, Product, ProductStatus, ProductSummary,
+};
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms};
 
 /// Which products a list shows.
@@ -147,6 +149,16 @@ struct ProductRow {
     created_at: i64,
     photo_set_id: Option<i64>,
     photos_state: Option<String>,
+    photos_requested: Option<i64>,
+    /// The first failure's message (or `interrupted`): set exactly when some photo of the set failed.
+    photos_failure: Option<String>,
+}
+
+#[derive(FromRow)]
+struct PhotoFailureRow {
+    position: i64,
+    reason: String,
+    message: String,
 }
 
 #[derive(FromRow)]
@@ -159,7 +171,7 @@ struct PhotoRow {
 
 const GET_PRODUCT: &str = "SELECT p.id, p.seller_id, m.name AS seller_name, p.name, p.price, p.description, \
             p.category, p.location, p.open_chat_url, p.status, p.created_at, p.photo_set_id, \
-            ps.state AS photos_state \
+            ps.state AS photos_state, ps.requested AS photos_requested, ps.failure AS photos_failure \
      FROM products p \
      JOIN members m ON m.id = p.seller_id \
      LEFT JOIN photo_sets ps ON ps.id = p.photo_set_id \
@@ -167,6 +179,9 @@ const GET_PRODUCT: &str = "SELECT p.id, p.seller_id, m.name AS seller_name, p.na
 
 const GET_PHOTOS: &str =
     "SELECT original_key, thumb_key, width, height FROM photos WHERE set_id = $1 ORDER BY position";
+
+const GET_PHOTO_FAILURES: &str =
+    "SELECT position, reason, message FROM photo_failures WHERE set_id = $1 ORDER BY position";
 
 /// A product with its seller's name and its photos, whatever its status.
 pub async fn get(db: &Db, id: i64) -> Result<Option<Product>, sqlx::Error> {
@@ -180,10 +195,29 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Product>, sqlx::Error> {
         }),
         None => Vec::new(),
     };
+    // Only sets where something failed have failures to read: the common detail costs no extra query.
+    let failures: Vec<PhotoFailureRow> = match (row.photo_set_id, &row.photos_failure) {
+        (Some(set_id), Some(_)) => dispatch!(db, pool => {
+            sqlx::query_as(GET_PHOTO_FAILURES).bind(set_id).fetch_all(pool).await?
+        }),
+        _ => Vec::new(),
+    };
     Ok(Some(Product {
         category: Category::parse(&row.category).ok_or_else(|| corrupt("category", row.id))?,
         status: ProductStatus::parse(&row.status).ok_or_else(|| corrupt("status", row.id))?,
         photos_state: PhotosState::parse(row.photos_state.as_deref()),
+        photos_requested: row
+            .photos_requested
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0),
+        photo_failures: failures
+            .into_iter()
+            .map(|f| PhotoFailure {
+                position: usize::try_from(f.position).unwrap_or(0),
+                reason: f.reason,
+                message: f.message,
+            })
+            .collect(),
         photos: photos
             .into_iter()
             .map(|p| Photo {
@@ -393,17 +427,34 @@ pub struct NewPhoto {
     pub bytes: u64,
 }
 
-/// Records the outcome of a photo set's downloads: the photos that made it, and why others did not.
-/// A set with at least one photo is ready; with none, failed.
+/// Records the outcome of a photo set's downloads: the photos that made it, and why each other one did
+/// not (`failures`, by its place in the seller's upload). A set with at least one photo is ready; with
+/// none, failed. Only a set still pending is finished, once: false when it was not pending any more
+/// (given up on by [`fail_stale_photo_sets`]), and then nothing is written.
 pub async fn finish_photo_set(
     db: &Db,
     set_id: i64,
     photos: &[NewPhoto],
-    failure: Option<&str>,
-) -> Result<(), sqlx::Error> {
+    failures: &[PhotoFailure],
+) -> Result<bool, sqlx::Error> {
     let state = if photos.is_empty() { "failed" } else { "ready" };
+    let failure = failures.first().map(|f| f.message.as_str());
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
+        let finished = sqlx::query(
+            "UPDATE photo_sets SET state = $1, failure = $2, updated_at = $3 WHERE id = $4 AND state = 'pending'",
+        )
+        .bind(state)
+        .bind(failure)
+        .bind(now_ms())
+        .bind(set_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if finished != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
         for (position, photo) in photos.iter().enumerate() {
             sqlx::query(
                 "INSERT INTO photos (set_id, position, original_key, thumb_key, content_type, width, height, bytes) \
@@ -420,16 +471,17 @@ pub async fn finish_photo_set(
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query(
-            "UPDATE photo_sets SET state = $1, failure = $2, updated_at = $3 WHERE id = $4 AND state = 'pending'",
-        )
-        .bind(state)
-        .bind(failure)
-        .bind(now_ms())
-        .bind(set_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await
+        for failed in failures {
+            sqlx::query("INSERT INTO photo_failures (set_id, position, reason, message) VALUES ($1, $2, $3, $4)")
+                .bind(set_id)
+                .bind(i64::try_from(failed.position).unwrap_or(i64::MAX))
+                .bind(&failed.reason)
+                .bind(&failed.message)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
     })
 }
 

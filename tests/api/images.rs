@@ -18,10 +18,11 @@ use bytes::Bytes;
 use http_body_util::BodyExt;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba, RgbaImage};
 use junggye::config::{ImageSettings, ImageStorage, S3Settings};
+use junggye::images::budget::DECODE_BUDGET_BYTES;
 use junggye::images::storage::{CACHE_CONTROL, is_valid_key, s3_client};
-use junggye::images::thumbnail::make_thumbnail_blocking;
+use junggye::images::thumbnail::{DecodePlan, make_thumbnail, make_thumbnail_blocking};
 use junggye::images::{
-    HostAllowList, ImageError, ImageKind, ImageStore, Images, MAX_IMAGES, THUMB_SIZE, Timeouts,
+    DecodeBudget, HostAllowList, ImageError, ImageKind, ImageStore, Images, MAX_IMAGES, THUMB_SIZE, Timeouts,
     parse_secure_images, routes,
 };
 use tower::ServiceExt;
@@ -616,11 +617,16 @@ fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
 
 /// A few dozen bytes declaring a `width`×`height` RGB image: a decompression bomb's header.
 fn png_declaring(width: u32, height: u32) -> Vec<u8> {
+    png_declaring_depth(width, height, 8, 2)
+}
+
+/// The same, with another bit depth and colour type (6: RGBA).
+fn png_declaring_depth(width: u32, height: u32, depth: u8, color: u8) -> Vec<u8> {
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
     let mut ihdr = Vec::new();
     ihdr.extend_from_slice(&width.to_be_bytes());
     ihdr.extend_from_slice(&height.to_be_bytes());
-    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    ihdr.extend_from_slice(&[depth, color, 0, 0, 0]);
     png_chunk(&mut out, b"IHDR", &ihdr);
     png_chunk(&mut out, b"IDAT", &[0x78, 0x9C, 0x03, 0x00]);
     png_chunk(&mut out, b"IEND", &[]);
@@ -645,6 +651,132 @@ fn a_decompression_bomb_is_refused_before_it_is_decoded() {
         matches!(err, ImageError::NotAnImage(_)),
         "a truncated image: {err:?}"
     );
+}
+
+#[test]
+fn a_deep_colour_bomb_within_the_pixel_limits_is_refused_by_what_it_would_cost() {
+    // 5656×5656 is under 32 MP, but at 16 bits per RGBA channel it is 256 MB decoded: a 249 KB file of
+    // these took the server to 293 MB, and six at once to 1.8 GB.
+    let bomb = png_declaring_depth(5656, 5656, 16, 6);
+    let started = Instant::now();
+    let err = DecodePlan::read(&bomb, ImageKind::Png).unwrap_err();
+    assert!(
+        matches!(err, ImageError::TooMuchMemory { width: 5656, height: 5656, bytes } if bytes > DECODE_BUDGET_BYTES),
+        "{err:?}"
+    );
+    assert_eq!(make_thumbnail_blocking(&bomb, ImageKind::Png).unwrap_err(), err);
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "refused without decoding"
+    );
+    assert_eq!(err.reason(), "too_much_memory");
+    assert!(err.user_message().contains("너무 커요"), "{}", err.user_message());
+
+    // The same size at 8 bits without alpha fits: it is priced, not refused by its dimensions.
+    let plan = DecodePlan::read(&png_declaring(5656, 5656), ImageKind::Png).unwrap();
+    assert!(plan.cost() >= 5656 * 5656 * 3 && plan.cost() <= DECODE_BUDGET_BYTES);
+}
+
+#[tokio::test]
+async fn a_decode_waits_for_its_share_of_the_memory_budget_and_gives_it_back() {
+    let photo = Bytes::from(jpeg_800x400());
+    let cost = DecodePlan::read(&photo, ImageKind::Jpeg).unwrap().cost();
+    let budget = Arc::new(DecodeBudget::new(cost + cost / 2, Duration::from_secs(10)));
+
+    // Another decode holds most of the budget: this one must wait, not decode beside it.
+    let other = budget.reserve(cost).await.unwrap();
+    let waiting = tokio::spawn({
+        let (budget, photo) = (Arc::clone(&budget), photo.clone());
+        async move { make_thumbnail(photo, ImageKind::Jpeg, &budget).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "decoded while the budget was taken");
+    drop(other);
+    let thumb = waiting.await.unwrap().expect("decoded once the budget was free");
+    assert_square_jpeg(&thumb.jpeg);
+    assert_eq!(budget.available(), budget.capacity(), "its share is given back");
+
+    // Kept waiting past the budget's limit: refused, with a reason for the seller.
+    let impatient = DecodeBudget::new(cost + cost / 2, Duration::from_millis(100));
+    let _other = impatient.reserve(cost).await.unwrap();
+    let err = make_thumbnail(photo.clone(), ImageKind::Jpeg, &impatient)
+        .await
+        .unwrap_err();
+    assert_eq!(err, ImageError::Busy);
+    assert!(err.user_message().contains("잠시 후 다시 올려 주세요"));
+
+    // More than a whole (small) budget: refused at once.
+    let small = DecodeBudget::new(cost / 2, Duration::from_secs(10));
+    let err = make_thumbnail(photo, ImageKind::Jpeg, &small).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ImageError::TooMuchMemory {
+                width: 800,
+                height: 400,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+/// A 4000×3000 JPEG as a phone takes it: smooth gradients, 4:2:0.
+fn phone_photo() -> Vec<u8> {
+    let img = RgbImage::from_fn(4000, 3000, |x, y| Rgb([(x / 16) as u8, (y / 12) as u8, 90]));
+    encode(DynamicImage::ImageRgb8(img), ImageFormat::Jpeg)
+}
+
+#[tokio::test]
+async fn an_ordinary_12_mp_phone_photo_still_becomes_a_thumbnail() {
+    let photo = Bytes::from(phone_photo());
+    let plan = DecodePlan::read(&photo, ImageKind::Jpeg).unwrap();
+    assert!(
+        plan.cost() < DECODE_BUDGET_BYTES,
+        "a phone photo fits the budget: {} MB",
+        plan.cost() >> 20
+    );
+    let thumb = make_thumbnail(photo, ImageKind::Jpeg, DecodeBudget::shared())
+        .await
+        .unwrap();
+    assert_eq!((thumb.width, thumb.height), (4000, 3000));
+    let square = assert_square_jpeg(&thumb.jpeg);
+    // 4000×3000 fits as 640×480: white bands above and below.
+    assert!(is_white(square.get_pixel(320, 20)) && !is_white(square.get_pixel(320, 320)));
+}
+
+/// `jpeg` with an EXIF block saying "rotate 90° clockwise to display" (orientation 6), as phones write.
+fn with_exif_orientation_6(jpeg: &[u8]) -> Vec<u8> {
+    let mut tiff = b"Exif\0\0MM\0\x2A\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&[0, 1]); // one entry
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // Orientation, SHORT, 1, 6
+    tiff.extend_from_slice(&[0, 0, 0, 0]); // no next IFD
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&(tiff.len() as u16 + 2).to_be_bytes());
+    out.extend_from_slice(&tiff);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+#[test]
+fn the_exif_orientation_is_applied_to_the_thumbnail_and_the_displayed_size() {
+    // Red left half, blue right half; turned 90° clockwise, red is on top and the photo stands 400×800.
+    let img = RgbImage::from_fn(800, 400, |x, _| {
+        if x < 400 {
+            Rgb([220, 20, 20])
+        } else {
+            Rgb([20, 20, 220])
+        }
+    });
+    let photo = with_exif_orientation_6(&encode(DynamicImage::ImageRgb8(img), ImageFormat::Jpeg));
+    let thumb = make_thumbnail_blocking(&photo, ImageKind::Jpeg).unwrap();
+    assert_eq!((thumb.width, thumb.height), (400, 800));
+    let square = assert_square_jpeg(&thumb.jpeg);
+    assert!(is_white(square.get_pixel(20, 320)), "white bands left and right");
+    let (top, bottom) = (square.get_pixel(320, 100), square.get_pixel(320, 540));
+    assert!(top[0] > 150 && top[2] < 80, "red on top: {top:?}");
+    assert!(bottom[2] > 150 && bottom[0] < 80, "blue below: {bottom:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

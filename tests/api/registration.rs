@@ -21,9 +21,13 @@ on_both_backends!(
     nobody_can_register_someone_elses_draft,
     every_preview_field_is_checked_with_a_korean_message,
     slow_photos_do_not_hold_up_the_answer,
+    the_seller_is_told_which_photos_were_dropped_and_why,
+    a_product_whose_photos_all_failed_says_why_to_its_seller,
 );
 
-/// A fake Kakao CDN: `/dna/photo.jpg` (a real JPEG), `/dna/slow.jpg` (answers after 2 s), `/dna/text.jpg`.
+/// A fake Kakao CDN: `/dna/photo.jpg` (a real JPEG), `/dna/slow.jpg` (answers after 2 s), `/dna/text.jpg`
+/// (not an image), `/dna/deep.png` (the header of a 5656×5656 16-bit RGBA PNG: 256 MB decoded) and
+/// `/dna/gone.jpg` (404, as an expired Kakao URL).
 pub struct FakeCdn {
     pub addr: SocketAddr,
     hits: Arc<AtomicUsize>,
@@ -38,6 +42,42 @@ fn jpeg(width: u32, height: u32) -> Vec<u8> {
         .write_to(&mut out, image::ImageFormat::Jpeg)
         .unwrap();
     out.into_inner()
+}
+
+/// The first chunks of a `width`×`height` PNG of 16-bit RGBA (a pixel-data stream that ends at once):
+/// all a decoder reads before it must decide whether to decode.
+fn deep_png_header(width: u32, height: u32) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&chunk_crc(kind, data).to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[16, 6, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &[0x78, 0x9C, 0x03, 0x00]);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// CRC-32 (IEEE) of a PNG chunk's type and data.
+fn chunk_crc(kind: &[u8], data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in kind.iter().chain(data) {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 pub async fn fake_cdn() -> FakeCdn {
@@ -59,6 +99,14 @@ pub async fn fake_cdn() -> FakeCdn {
         .route(
             "/dna/text.jpg",
             get(|| async { ([(CONTENT_TYPE, "image/jpeg")], "not an image") }),
+        )
+        .route(
+            "/dna/deep.png",
+            get(|| async { ([(CONTENT_TYPE, "image/png")], deep_png_header(5656, 5656)) }),
+        )
+        .route(
+            "/dna/gone.jpg",
+            get(|| async { axum::http::StatusCode::NOT_FOUND }),
         )
         .layer(axum::middleware::from_fn(
             move |req, next: axum::middleware::Next| {
@@ -306,7 +354,7 @@ async fn every_preview_field_is_checked_with_a_korean_message(backend: Backend) 
         ),
         (with("images", "not json"), "사진"),
         (with("images", &refused_privacy), "동의"),
-        (with("images", &evil), "카카오톡에서 올린 사진만"),
+        (with("images", &evil), "1번째 사진: 카카오톡에서 올린 사진만"),
     ];
     let hits_before = cdn.hits.load(Ordering::SeqCst);
     for (body, expected) in cases {
@@ -368,7 +416,7 @@ async fn slow_photos_do_not_hold_up_the_answer(backend: Backend) {
     let detail = app
         .skill(
             "/skill/products/detail",
-            &payload("seller").extra("productId", &id.to_string()).build(),
+            &payload("visitor").extra("productId", &id.to_string()).build(),
         )
         .await;
     assert_eq!(
@@ -378,4 +426,150 @@ async fn slow_photos_do_not_hold_up_the_answer(backend: Backend) {
             .len(),
         1
     );
+}
+
+/// The photo set of the member's draft `draft`, once its downloads are over (`ready` or `failed`).
+async fn wait_for_draft_photos(app: &TestApp, draft: &str) -> String {
+    let draft: i64 = draft.parse().unwrap();
+    let started = Instant::now();
+    loop {
+        let state: String = junggye::dispatch!(&app.state.db, pool => {
+            sqlx::query_scalar("SELECT ps.state FROM product_drafts d JOIN photo_sets ps ON ps.id = d.photo_set_id WHERE d.id = $1")
+                .bind(draft).fetch_one(pool).await.unwrap()
+        });
+        if state != "pending" || started.elapsed() > Duration::from_secs(10) {
+            return state;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn stored_failures(app: &TestApp) -> Vec<(i64, String)> {
+    junggye::dispatch!(&app.state.db, pool => {
+        sqlx::query_as("SELECT position, reason FROM photo_failures ORDER BY set_id, position")
+            .fetch_all(pool).await.unwrap()
+    })
+}
+
+async fn detail_for(app: &TestApp, user: &str, product_id: i64) -> crate::helpers::Reply {
+    app.skill(
+        "/skill/products/detail",
+        &payload(user).extra("productId", &product_id.to_string()).build(),
+    )
+    .await
+}
+
+fn photo_cards(reply: &crate::helpers::Reply) -> Vec<serde_json::Value> {
+    reply.0["template"]["outputs"][0]["carousel"]["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn the_seller_is_told_which_photos_were_dropped_and_why(backend: Backend) {
+    let cdn = fake_cdn().await;
+    let app = market(backend, &cdn).await;
+    join(&app, "seller", "판매자").await;
+    let images = cdn.secure_images(&["deep.png", "photo.jpg", "text.jpg", "deep.png"]);
+    let draft = preview(&app, "seller", &images).await;
+    assert_eq!(wait_for_draft_photos(&app, &draft).await, "ready");
+
+    let done = app
+        .skill(
+            "/skill/products/register",
+            &payload("seller").extra("draftId", &draft).build(),
+        )
+        .await;
+    let text = done.text();
+    for expected in [
+        "등록했어요",
+        "사진 4장 중 3장을 올리지 못했어요.",
+        "· 1, 4번째 사진: 사진의 가로세로 크기가 너무 커요.",
+        "· 3번째 사진: 사진 파일이 아니에요.",
+        "나머지 사진은 등록되었어요.",
+    ] {
+        assert!(text.contains(expected), "expected '{expected}' in: {text}");
+    }
+    assert_eq!(
+        stored_failures(&app).await,
+        [
+            (0, "too_much_memory".to_owned()),
+            (2, "not_an_image".to_owned()),
+            (3, "too_much_memory".to_owned()),
+        ],
+        "each failure is kept with the photo's place and reason"
+    );
+
+    // The owner sees every photo in upload order, the dropped ones as placeholders saying why.
+    let id = product_id_of(&done);
+    let owner = detail_for(&app, "seller", id).await;
+    let cards = photo_cards(&owner);
+    assert_eq!(cards.len(), 4, "{cards:#?}");
+    assert_eq!(cards[0]["title"], "1번째 사진을 올리지 못했어요");
+    assert!(cards[0]["description"].as_str().unwrap().contains("너무 커요"));
+    assert!(
+        cards[0]["thumbnail"]["imageUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with("/static/no-photo.png")
+    );
+    assert!(cards[1]["title"].is_null(), "the stored photo: {}", cards[1]);
+    assert!(
+        cards[1]["thumbnail"]["imageUrl"]
+            .as_str()
+            .unwrap()
+            .ends_with("/thumb.jpg")
+    );
+    assert_eq!(cards[2]["title"], "3번째 사진을 올리지 못했어요");
+    assert!(
+        cards[2]["description"]
+            .as_str()
+            .unwrap()
+            .contains("사진 파일이 아니에요")
+    );
+    assert_eq!(cards[3]["title"], "4번째 사진을 올리지 못했어요");
+    assert!(
+        owner.contains("사진 4장 중 3장을 올리지 못했어요."),
+        "{}",
+        owner.text()
+    );
+
+    // Buyers see the one photo, and nothing about the others.
+    let visitor = detail_for(&app, "visitor", id).await;
+    assert_eq!(photo_cards(&visitor).len(), 1);
+    assert!(!visitor.contains("올리지 못했어요"), "{}", visitor.text());
+}
+
+async fn a_product_whose_photos_all_failed_says_why_to_its_seller(backend: Backend) {
+    let cdn = fake_cdn().await;
+    let app = market(backend, &cdn).await;
+    join(&app, "seller", "판매자").await;
+    let draft = preview(&app, "seller", &cdn.secure_images(&["gone.jpg"])).await;
+    assert_eq!(wait_for_draft_photos(&app, &draft).await, "failed");
+
+    let done = app
+        .skill(
+            "/skill/products/register",
+            &payload("seller").extra("draftId", &draft).build(),
+        )
+        .await;
+    let text = done.text();
+    assert!(
+        text.contains("사진을 올리지 못했어요.\n· 1번째 사진: 사진을 받아오지 못했어요.")
+            && text.contains("사진 없이 등록되었어요."),
+        "{text}"
+    );
+    assert_eq!(stored_failures(&app).await, [(0, "download_failed".to_owned())]);
+
+    let owner = detail_for(&app, "seller", product_id_of(&done)).await;
+    let cards = photo_cards(&owner);
+    assert_eq!(cards.len(), 1, "{:#}", owner.0);
+    assert_eq!(cards[0]["title"], "1번째 사진을 올리지 못했어요");
+    assert!(
+        owner.contains("사진을 올리지 못했어요. 이유는 사진 카드에 있어요."),
+        "{}",
+        owner.text()
+    );
+    let visitor = detail_for(&app, "visitor", product_id_of(&done)).await;
+    assert!(photo_cards(&visitor).is_empty());
 }

@@ -8,7 +8,9 @@
 //!
 //! Photos: Kakao's secure-image URLs live only minutes, so the download starts at the preview, in the
 //! background; the skill answers at once. The draft and later the product point at the photo set, which
-//! fills in whenever the download finishes.
+//! fills in whenever the download finishes. Each photo that fails is recorded with its place in the
+//! seller's upload and the reason, so the confirmation (and later the owner's detail) can say which photo
+//! was dropped and why, not just that something went wrong.
 
 use std::sync::Arc;
 
@@ -18,8 +20,9 @@ use crate::domain::Invalid;
 use crate::domain::product::{Description, OpenChatUrl, Price, ProductName, TradeLocation};
 use crate::images::{Images, parse_secure_images};
 use crate::present::won;
+use crate::products::cards::photo_failures_text;
 use crate::products::catalog::Catalog;
-use crate::products::model::Category;
+use crate::products::model::{Category, PhotoFailure, PhotosState, Product};
 use crate::products::store::{self, Draft, NewPhoto, ProductFields, Registration};
 use crate::skill::{Block, SkillCall, SkillError, SkillResult};
 use kakao_skill::{
@@ -90,8 +93,16 @@ pub async fn preview(call: SkillCall) -> SkillResult {
     let photo_urls = parse_secure_images(call.param("images", "상품 사진을 올려 주세요.")?)?;
     // Refuse forged photo URLs now, while the user is here to hear it, rather than in the background.
     let allowed = call.state.images.downloader().allow_list();
-    if let Some(refusal) = photo_urls.iter().find_map(|url| allowed.check(url).err()) {
-        return Err(SkillError::Refused(refusal.user_message().into_owned()));
+    let forged = photo_urls
+        .iter()
+        .enumerate()
+        .find_map(|(i, url)| allowed.check(url).err().map(|refusal| (i, refusal)));
+    if let Some((i, refusal)) = forged {
+        return Err(SkillError::Refused(format!(
+            "{}번째 사진: {}",
+            i + 1,
+            refusal.user_message()
+        )));
     }
 
     let db = &call.state.db;
@@ -134,12 +145,13 @@ pub async fn preview(call: SkillCall) -> SkillResult {
 }
 
 /// Downloads, checks and stores the photos of a set, then records the outcome. Runs after the skill has
-/// answered; failures are recorded on the set (and shown to the seller), never lost.
+/// answered; each failure is recorded with the photo's place and reason (and shown to the seller), never
+/// lost.
 pub async fn ingest_photos(db: Db, images: Images, catalog: Arc<Catalog>, set_id: i64, urls: Vec<String>) {
     let results = images.ingest_all(&urls).await;
     let mut photos = Vec::with_capacity(results.len());
-    let mut failure = None;
-    for result in results {
+    let mut failures = Vec::new();
+    for (position, result) in results.into_iter().enumerate() {
         match result {
             Ok(stored) => photos.push(NewPhoto {
                 original_key: stored.original_key,
@@ -150,13 +162,19 @@ pub async fn ingest_photos(db: Db, images: Images, catalog: Arc<Catalog>, set_id
                 bytes: stored.bytes,
             }),
             Err(err) => {
-                tracing::warn!(set_id, error = %err, "photo not stored");
-                failure.get_or_insert_with(|| err.user_message().into_owned());
+                tracing::warn!(set_id, position, reason = err.reason(), error = %err, "photo not stored");
+                failures.push(PhotoFailure {
+                    position,
+                    reason: err.reason().to_owned(),
+                    message: err.user_message().into_owned(),
+                });
             }
         }
     }
-    if let Err(err) = store::finish_photo_set(&db, set_id, &photos, failure.as_deref()).await {
-        tracing::error!(set_id, error = %err, "photo set outcome not recorded");
+    match store::finish_photo_set(&db, set_id, &photos, &failures).await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(set_id, "photo set was no longer pending; outcome dropped"),
+        Err(err) => tracing::error!(set_id, error = %err, "photo set outcome not recorded"),
     }
     catalog.changed();
 }
@@ -182,16 +200,24 @@ pub async fn register(call: SkillCall) -> SkillResult {
         Registration::AlreadyRegistered(id) => (id, "이미 등록한 상품이에요.".to_owned()),
     };
     let registered = store::get(db, product_id).await?;
-    let photo_note = match registered.as_ref().map(|p| p.photos_state) {
-        Some(crate::products::model::PhotosState::Pending) => "\n사진은 처리되는 대로 상품에 표시돼요.",
-        Some(crate::products::model::PhotosState::Failed) => {
-            "\n사진을 불러오지 못했어요. 사진 없이 등록되었어요."
-        }
-        _ => "",
-    };
+    let photo_note = registered.as_ref().map(photo_note).unwrap_or_default();
     let extra = Extra::new().with("productId", product_id);
     Ok(SkillResponse::text(format!("{message}{photo_note}"))
         .quick_reply(nav.quick_reply("상품 보기", Block::ProductDetail, extra))
         .quick_reply(nav.go("내 상품", Block::MyProducts))
         .quick_reply(nav.go("처음으로", Block::Main)))
+}
+
+/// What the confirmation says about the product's photos: still coming, or which failed and why (and
+/// whether the rest made it). Empty when every photo is there.
+fn photo_note(product: &Product) -> String {
+    let report = photo_failures_text(product.photos_requested, &product.photo_failures);
+    match (product.photos_state, report) {
+        (PhotosState::Pending, _) => "\n사진은 처리되는 대로 상품에 표시돼요.".to_owned(),
+        (PhotosState::Failed, Some(report)) => format!("\n{report}\n사진 없이 등록되었어요."),
+        // No photo-by-photo reasons: the download was interrupted by a restart.
+        (PhotosState::Failed, None) => "\n사진을 불러오지 못했어요. 사진 없이 등록되었어요.".to_owned(),
+        (PhotosState::Ready, Some(report)) => format!("\n{report}\n나머지 사진은 등록되었어요."),
+        (PhotosState::Ready | PhotosState::None, None) | (PhotosState::None, Some(_)) => String::new(),
+    }
 }
