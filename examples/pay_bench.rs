@@ -12,11 +12,13 @@ mod fake_kakaopay;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use junggye::app::{self, AppState};
 use junggye::cache::Cache;
+use junggye::clock::now_ms;
 use junggye::config::{Config, PaymentSettings};
-use junggye::db::{BeginWrite, Db, now_ms};
-use junggye::skill::Nav;
+use junggye::db::{BeginWrite, Db};
+use junggye::kakao::Nav;
+use junggye::state::AppState;
+use junggye::{http_server, router};
 use secrecy::SecretString;
 use tokio::sync::Mutex;
 
@@ -56,7 +58,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let state = AppState::from_parts(config, db, Cache::memory(), Nav::default())?;
     let links = state.payments.clone().expect("payments on");
-    tokio::spawn(app::serve(listener, app::router(state), std::future::pending()));
+    tokio::spawn(http_server::serve(
+        listener,
+        router::router(state),
+        std::future::pending(),
+    ));
 
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -177,7 +183,7 @@ async fn connect(backend: &str, dir: &std::path::Path) -> Result<Db, Box<dyn std
         }
         _ => {
             let url = format!("sqlite://{}", dir.join("bench.db").display());
-            Db::connect(&junggye::config::DatabaseUrl::new(&url), 16).await?
+            Db::connect(&junggye::db::DatabaseUrl::new(&url), 16).await?
         }
     })
 }

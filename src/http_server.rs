@@ -137,3 +137,29 @@ impl http_body::Body for DeadlineBody {
         self.inner.size_hint()
     }
 }
+/// A future that resolves on SIGTERM or ctrl-c (SIGINT).
+///
+/// The handlers are installed here, before the caller binds its listener: a signal that arrives once the
+/// port answers must drain the server, not kill it with the default action.
+pub fn shutdown_signal() -> std::io::Result<impl Future<Output = ()> + Send + 'static> {
+    #[cfg(unix)]
+    let wait = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        async move {
+            tokio::select! {
+                _ = terminate.recv() => {},
+                _ = interrupt.recv() => {},
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let wait = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    Ok(async move {
+        wait.await;
+        tracing::info!("shutdown requested; draining requests in flight");
+    })
+}

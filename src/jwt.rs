@@ -2,7 +2,7 @@
 
 /// Seconds since the Unix epoch, the unit of `exp`, `nbf` and `iat`.
 pub fn unix_now() -> u64 {
-    u64::try_from(crate::db::now_ms() / 1000).unwrap_or(0)
+    u64::try_from(crate::clock::now_ms() / 1000).unwrap_or(0)
 }
 
 /// `sub` is a string in JWTs; ours holds a numeric id. Use with `#[serde(with = "crate::jwt::id_string")]`.

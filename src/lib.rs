@@ -3,9 +3,10 @@
 //! See `ARCHITECTURE.md` for the map of modules and the path of one skill call through them.
 
 pub mod admin;
-pub mod app;
+pub mod blocks;
 pub mod cache;
 pub mod client_addr;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod deals;
@@ -13,15 +14,17 @@ pub mod domain;
 pub mod http_server;
 pub mod images;
 pub mod jwt;
+pub mod kakao;
 pub mod kakaopay;
 pub mod members;
 pub mod metrics;
 pub mod notices;
 pub mod ops;
 pub mod orders;
+pub mod pages;
 pub mod present;
 pub mod products;
-pub mod skill;
+pub mod router;
 pub mod skill_log;
+pub mod state;
 pub mod telemetry;
-pub mod validation;

@@ -4,10 +4,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use junggye::admin::{self, accounts::Role};
-use junggye::app::{self, AppState};
 use junggye::config::Config;
 use junggye::db::Db;
+use junggye::state::{self, AppState};
 use junggye::telemetry;
+use junggye::{http_server, router};
 
 /// Photo downloads still pending this long after they started belonged to a process that stopped.
 const PHOTO_DOWNLOAD_GRACE_MS: i64 = 10 * 60 * 1000;
@@ -96,7 +97,7 @@ async fn main() -> ExitCode {
 }
 
 fn print_openapi() -> ExitCode {
-    match admin::openapi().to_pretty_json() {
+    match junggye::router::admin_openapi().to_pretty_json() {
         Ok(json) => {
             println!("{json}");
             ExitCode::SUCCESS
@@ -152,7 +153,7 @@ async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let _logs = telemetry::init(config.log_format);
-    app::warn_about(&config);
+    state::warn_about(&config);
     let bind_addr = config.bind_addr;
     let state = AppState::build(config).await?;
     let interrupted =
@@ -173,7 +174,7 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(addr) = state.config.metrics_addr {
         serve_metrics(addr, state.db.clone()).await?;
     }
-    let shutdown = app::shutdown_signal()?;
+    let shutdown = http_server::shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(bind_addr).await?;
     tracing::info!(
         addr = %listener.local_addr()?,
@@ -183,7 +184,7 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     );
     let db = state.db.clone();
     let skill_log = state.skill_log.clone();
-    app::serve(listener, app::router(state), shutdown).await?;
+    http_server::serve(listener, router::router(state), shutdown).await?;
     skill_log.shutdown(SKILL_LOG_FLUSH_GRACE).await;
     db.close().await;
     Ok(())

@@ -1,29 +1,21 @@
 //! Operations endpoints: liveness and readiness.
 
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::app::AppState;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-}
+use crate::state::AppState;
 
 /// The process is up and serving HTTP.
-async fn healthz() -> Json<Value> {
+pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
 /// The dependencies answer: the database (and it accepts writes), and Redis when configured. 503 when
 /// one does not. Whether the database accepts writes is learned by a real write at most every
 /// [`WRITE_PROBE_INTERVAL`](crate::db::WRITE_PROBE_INTERVAL), not by one write per probe.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let (db, writable, cache) = tokio::join!(
         state.db.ping(),
         state.write_probe.check(&state.db),

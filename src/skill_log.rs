@@ -39,7 +39,8 @@ use sha2::Sha256;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::db::{Db, dispatch, dispatch_write, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Db, dispatch, dispatch_write};
 use kakao_skill::SkillPayload;
 
 /// Longest block name kept, in characters. Open Builder's names are short; the cap only bounds a row.

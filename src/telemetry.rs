@@ -5,8 +5,6 @@
 
 use tracing_subscriber::EnvFilter;
 
-use crate::config::LogFormat;
-
 /// The filter when `RUST_LOG` is unset: our info, and only warnings from the database driver.
 pub const DEFAULT_FILTER: &str = "info,sqlx=warn";
 
@@ -16,6 +14,13 @@ const LOG_BUFFER_BYTES: usize = 64 * 1024;
 /// Keeps the background log writer alive; lines still buffered are flushed when it is dropped, so `main`
 /// holds it until the server has stopped.
 pub type LogGuard = tracing_appender::non_blocking::WorkerGuard;
+
+/// How log lines are written: for people (`text`) or for a log collector (`json`, `LOG_FORMAT`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
 
 /// Installs the global subscriber.
 ///

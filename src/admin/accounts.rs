@@ -9,7 +9,8 @@ use sqlx::FromRow;
 use utoipa::ToSchema;
 
 use super::password::{self, Password, PasswordError};
-use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms, violates_unique};
+use crate::clock::now_ms;
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write, violates_unique};
 
 /// What an account may do. `Admin` may do everything a `Viewer` may, and change things.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]

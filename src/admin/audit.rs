@@ -12,7 +12,8 @@ use utoipa::ToSchema;
 
 use super::accounts::Account;
 use super::tokens::AdminClaims;
-use crate::db::{Db, dispatch, dispatch_write, now_ms};
+use crate::clock::now_ms;
+use crate::db::{Db, dispatch, dispatch_write};
 
 /// One change, as an endpoint describes it.
 #[derive(Clone, Debug, Default)]

@@ -4,18 +4,10 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::audit::{self, Entry};
 use super::{AdminOnly, AdminState, ApiError, ApiJson, FieldError, Problem, Viewer};
 use crate::deals::{RefreshOutcome, SourceHealth};
-
-pub fn routes() -> OpenApiRouter<AdminState> {
-    OpenApiRouter::new()
-        .routes(routes!(sources))
-        .routes(routes!(refresh))
-}
 
 /// One source's health.
 #[derive(Clone, Debug, Serialize, ToSchema)]

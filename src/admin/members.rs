@@ -8,26 +8,17 @@ use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::accounts::Role;
 use super::audit::{self, Entry};
 use super::listing::{self, Arg, Filter, Paged, Paging, refuse_if_any};
 use super::{AdminOnly, AdminState, ApiError, ApiJson, ApiPath, ApiQuery, FieldError, Problem, Viewer};
 use crate::bind_args;
-use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms};
+use crate::clock::now_ms;
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write};
 use crate::domain::member::PhoneNumber;
 use crate::members::Grade;
 use crate::members::store::{self, WithdrawOutcome};
-
-pub fn routes() -> OpenApiRouter<AdminState> {
-    OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(detail))
-        .routes(routes!(set_grade))
-        .routes(routes!(deactivate))
-}
 
 /// A member as admins see it. The Kakao user key is left out: the old system used it as a password
 /// (fault 3), and no admin task needs it.

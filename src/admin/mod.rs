@@ -16,8 +16,8 @@
 //!    database row — no phone numbers in full, no payment ids or secrets (fault 16). `?` turns a
 //!    `sqlx::Error` into a logged 500; use [`ApiError::NotFound`], [`ApiError::Conflict`],
 //!    [`ApiError::Validation`] for the rest.
-//! 4. Register it with `routes!(handler)` in [`protected()`] (or in a `routes()` of its own module
-//!    merged there); everything in `protected()` is behind [`AdminAuthLayer`]. It then appears in
+//! 4. Register it with `routes!(handler)` in `crate::router::admin_protected` (the one file that lists
+//!    every URL); everything there is behind [`AdminAuthLayer`]. It then appears in
 //!    `/admin/openapi.json` by itself.
 //! 5. For every change of state, call [`audit::record_in`] inside the write transaction (or
 //!    [`audit::record`] after it) with the caller's claims and an [`audit::Entry`] holding the DTO
@@ -67,13 +67,12 @@ use axum::routing::{any, get};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 pub use error::{ApiError, ApiJson, ApiPath, ApiQuery, FieldError, PROBLEM_JSON, Problem};
 pub use layer::{AdminAuth, AdminAuthLayer, AdminOnly, Viewer};
 pub use tokens::AdminClaims;
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Where the OpenAPI document is served (public, also while the API is disabled).
 pub const OPENAPI_PATH: &str = "/admin/openapi.json";
@@ -107,38 +106,18 @@ impl AdminState {
     }
 }
 
-/// Routes anyone may call: they take credentials in their bodies.
-pub fn public() -> OpenApiRouter<AdminState> {
-    OpenApiRouter::new()
-        .routes(routes!(auth::login))
-        .routes(routes!(auth::refresh))
-        .routes(routes!(auth::logout))
-}
-
-/// Routes that need an access token: [`router`] puts all of them behind [`AdminAuthLayer`].
-/// Register new endpoints here.
-pub fn protected() -> OpenApiRouter<AdminState> {
-    OpenApiRouter::new()
-        .routes(routes!(auth::me))
-        .routes(routes!(auth::revoke_all))
-        .merge(members::routes())
-        .merge(products::routes())
-        .merge(orders::routes())
-        .merge(notices::routes())
-        .merge(deals::routes())
-        .merge(skill_calls::routes())
-}
-
-/// The admin API, ready to merge into the application's router (`app::assemble` does).
-pub fn router(app: &AppState) -> Router<AppState> {
-    router_with(app, OpenApiRouter::new())
-}
-
-/// [`router`] with `extra` routes protected like [`protected()`]'s (tests add their own endpoints so).
-pub fn router_with(app: &AppState, extra: OpenApiRouter<AdminState>) -> Router<AppState> {
-    let document = openapi_json();
+/// The admin API, ready to merge into the application's router: `public` operations as they are,
+/// `protected` ones behind [`AdminAuthLayer`], `/admin/openapi.json` serving `document`, and problems for
+/// unknown URLs and wrong methods. The operations themselves are listed in `crate::router`.
+pub fn mount(
+    app: &AppState,
+    public: OpenApiRouter<AdminState>,
+    protected: OpenApiRouter<AdminState>,
+    document: utoipa::openapi::OpenApi,
+) -> Router<AppState> {
+    let document = document.to_json().expect("the OpenAPI document serialises");
     let api = match AdminState::new(app) {
-        Some(state) => enabled(state, extra),
+        Some(state) => enabled(state, public, protected),
         None => disabled(),
     };
     api.route(
@@ -148,11 +127,13 @@ pub fn router_with(app: &AppState, extra: OpenApiRouter<AdminState>) -> Router<A
     .method_not_allowed_fallback(method_not_allowed)
 }
 
-fn enabled(state: AdminState, extra: OpenApiRouter<AdminState>) -> Router<AppState> {
+fn enabled(
+    state: AdminState,
+    public: OpenApiRouter<AdminState>,
+    protected: OpenApiRouter<AdminState>,
+) -> Router<AppState> {
     let layer = AdminAuthLayer::new(state.tokens.clone(), state.app.db.clone());
-    let (routes, _) = public()
-        .merge(protected().merge(extra).route_layer(layer))
-        .split_for_parts();
+    let (routes, _) = public.merge(protected.route_layer(layer)).split_for_parts();
     // Added after the auth layer, so an unknown URL is a 404, not a 401 for want of a token.
     catch_all(routes.with_state(state), no_route)
 }
@@ -187,18 +168,16 @@ fn disabled() -> Router<AppState> {
     catch_all(Router::new(), off)
 }
 
-/// The OpenAPI document of every admin route, collected from the handlers' annotations.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+/// The OpenAPI document of `public` and `protected` operations, collected from their annotations.
+pub fn document(
+    public: OpenApiRouter<AdminState>,
+    protected: OpenApiRouter<AdminState>,
+) -> utoipa::openapi::OpenApi {
     let (_, document) = OpenApiRouter::<AdminState>::with_openapi(ApiDoc::openapi())
-        .merge(public())
-        .merge(protected())
+        .merge(public)
+        .merge(protected)
         .split_for_parts();
     document
-}
-
-/// [`openapi`], serialised once.
-fn openapi_json() -> String {
-    serde_json::to_string(&openapi()).expect("the OpenAPI document serialises")
 }
 
 #[derive(OpenApi)]
@@ -243,11 +222,9 @@ impl Modify for BearerAuth {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn the_document_lists_every_auth_route_with_its_security() {
-        let document = serde_json::to_value(openapi()).unwrap();
+        let document = serde_json::to_value(crate::router::admin_openapi()).unwrap();
         let paths = &document["paths"];
         for path in ["/admin/auth/login", "/admin/auth/refresh", "/admin/auth/logout"] {
             assert_eq!(paths[path]["post"]["security"], serde_json::json!([{}]), "{path}");

@@ -8,8 +8,6 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::audit::{self, Entry};
 use super::listing::{self, Arg, Filter, Paged, Paging, refuse_if_any};
@@ -17,13 +15,6 @@ use super::{AdminOnly, AdminState, ApiError, ApiJson, ApiPath, ApiQuery, FieldEr
 use crate::db::Db;
 use crate::notices::store::{self, StatusChange};
 use crate::notices::{NewNotice, Notice, NoticeInput, NoticeKind, NoticeStatus};
-
-pub fn routes() -> OpenApiRouter<AdminState> {
-    OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(detail, update, delete))
-        .routes(routes!(set_status))
-}
 
 /// A notice as admins see it.
 #[derive(Clone, Debug, Serialize, ToSchema)]

@@ -9,8 +9,6 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::audit::{self, Entry};
 use super::listing::{self, Arg, Filter, Paged, Paging, parse_instant, refuse_if_any};
@@ -19,13 +17,6 @@ use crate::db::Db;
 use crate::orders::model::PaymentEvent;
 use crate::orders::store::{self, Refunder};
 use crate::orders::{CloseReason, Order, OrderStatus};
-
-pub fn routes() -> OpenApiRouter<AdminState> {
-    OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(detail))
-        .routes(routes!(cancel))
-}
 
 /// An order as admins see it.
 #[derive(Clone, Debug, Serialize, ToSchema)]

@@ -7,21 +7,12 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::audit::{self, Entry};
 use super::listing::{self, Arg, Filter, Paged, Paging, refuse_if_any};
 use super::{AdminOnly, AdminState, ApiError, ApiJson, ApiPath, ApiQuery, FieldError, Problem, Viewer};
 use crate::db::Db;
 use crate::products::{Category, Product, ProductStatus, StatusAction, store};
-
-pub fn routes() -> OpenApiRouter<AdminState> {
-    OpenApiRouter::new()
-        .routes(routes!(list))
-        .routes(routes!(detail, delete))
-        .routes(routes!(change_status))
-}
 
 /// A product as admins see it.
 #[derive(Clone, Debug, Serialize, ToSchema)]

@@ -11,7 +11,8 @@ use std::time::Duration;
 use sqlx::FromRow;
 
 use super::tokens::refresh_token_hash;
-use crate::db::{BeginWrite, Db, dispatch_write, now_ms};
+use crate::clock::now_ms;
+use crate::db::{BeginWrite, Db, dispatch_write};
 
 /// Used tokens are kept until they expire (to recognise their reuse); a day after that they go.
 const PURGE_AFTER_EXPIRY_MS: i64 = 24 * 60 * 60 * 1000;

@@ -9,20 +9,14 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use super::listing::{parse_instant, refuse_if_any};
 use super::{AdminState, ApiError, ApiQuery, FieldError, Problem, Viewer};
-use crate::db::now_ms;
+use crate::clock::now_ms;
 use crate::skill_log::{self, RouteStats};
 
 /// The range asked for when the request names none: the last 24 hours.
 const DEFAULT_RANGE_MS: i64 = 24 * 3_600 * 1_000;
-
-pub fn routes() -> OpenApiRouter<AdminState> {
-    OpenApiRouter::new().routes(routes!(stats))
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -12,13 +12,16 @@
 use std::str::FromStr;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicI64, AtomicU64};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use crate::clock::now_ms;
+
+mod url;
+pub use url::{DatabaseUrl, redact_url_password};
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
-
-use crate::config::DatabaseUrl;
 
 /// A connection pool to one of the two supported databases.
 #[derive(Clone, Debug)]
@@ -433,12 +436,6 @@ pub fn violates_unique(err: &sqlx::Error, index: &str, sqlite_column: &str) -> b
     };
     db_err.is_unique_violation()
         && (db_err.constraint() == Some(index) || db_err.message().contains(sqlite_column))
-}
-
-/// Now, in Unix milliseconds (UTC) — the one time format stored.
-pub fn now_ms() -> i64 {
-    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

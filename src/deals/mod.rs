@@ -21,17 +21,15 @@
 //! - [`mirror`] and [`view`]: this process's copy, and what one skill call sees of it.
 //! - [`service`]: [`Deals`], the handle in `AppState`: refreshers, single-flight, stale-while-revalidate,
 //!   the admin hooks ([`Deals::refresh_now`], [`Deals::health`]).
-//! - [`skill`] and [`cards`]: `POST /skill/deals` and how deals look in KakaoTalk.
+//! - `POST /skill/deals` and how deals look in KakaoTalk are in [`crate::kakao::deals`].
 
 pub mod breaker;
-pub mod cards;
 pub mod extract;
 pub mod fetch;
 pub mod mirror;
 pub mod price;
 pub mod refresh;
 pub mod service;
-pub mod skill;
 pub mod source;
 pub mod store;
 pub mod view;

@@ -30,9 +30,8 @@ use super::source::DealSource;
 use super::store::{Health, Snapshot, Store, StoreError};
 use super::view::{Part, View};
 use crate::cache::Cache;
-use crate::config::Config;
-use crate::db::now_ms;
-use crate::products::cards::NO_PHOTO_PATH;
+use crate::clock::now_ms;
+use crate::images::NO_PHOTO_PATH;
 use kakao_skill::WebUrl;
 
 /// The hot-deal settings from the environment (`DEALS_*`).
@@ -169,11 +168,6 @@ struct SourceState {
 }
 
 impl Deals {
-    /// Built from the configuration with production timings.
-    pub fn from_config(config: &Config, cache: Cache) -> Result<Self, DealsError> {
-        Self::new(&config.deals, &config.public_url, cache, DealsOptions::default())
-    }
-
     pub fn new(
         settings: &DealSettings,
         public_url: &str,

@@ -37,8 +37,13 @@ use kakao_skill::WebUrl;
 pub use budget::DecodeBudget;
 pub use fetch::{Downloaded, Downloader, HostAllowList, ImageKind, Timeouts};
 pub use secure::{MAX_IMAGES, parse_secure_images};
-pub use storage::{ImageKeys, ImageStore, routes};
+pub use storage::{ImageKeys, ImageStore};
 pub use thumbnail::{THUMB_SIZE, Thumbnail};
+
+/// Path of the image shown for a product whose photos are not ready: commerce cards require one.
+pub const NO_PHOTO_PATH: &str = "/static/no-photo.png";
+/// The placeholder itself (640×640, the same ratio as every thumbnail).
+pub const NO_PHOTO_PNG: &[u8] = include_bytes!("../../assets/no-photo.png");
 
 /// Downloads running at once in [`Images::ingest_all`]: enough to finish ten photos well within Kakao's
 /// URL lifetime, few enough not to hammer the CDN. (How many photos *decode* at once, across all sets, is

@@ -15,10 +15,6 @@ use aws_sdk_s3::config::{
     BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
 };
 use aws_sdk_s3::primitives::ByteStream;
-use axum::Router;
-use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use secrecy::ExposeSecret;
 
@@ -113,7 +109,7 @@ impl ImageStore {
         }
     }
 
-    /// Files under `dir`, public at `{public_url}/images/{key}` (see [`routes`]).
+    /// Files under `dir`, public at `{public_url}/images/{key}` (served by `crate::pages::images`).
     pub fn local(dir: &Path, public_url: &str) -> Result<ImageStore, ImageError> {
         let base = format!("{}/images", public_url.trim_end_matches('/'));
         let fallback = base_url(&base)?;
@@ -281,43 +277,4 @@ pub fn s3_client(settings: &S3Settings) -> aws_sdk_s3::Client {
         config = config.endpoint_url(endpoint.trim_end_matches('/'));
     }
     aws_sdk_s3::Client::from_conf(config.build())
-}
-
-/// `GET /images/{*key}`: serves stored images (the local store's public URLs point here).
-///
-/// Only keys of our exact shape are looked up (anything else is 404, so no path can climb out of the
-/// directory); images are immutable, so browsers and Kakao's proxies may keep them for a year.
-pub fn routes<S: Clone + Send + Sync + 'static>(storage: ImageStore) -> Router<S> {
-    Router::new()
-        .route("/images/{*key}", axum::routing::get(serve))
-        .with_state(storage)
-}
-
-async fn serve(State(store): State<ImageStore>, UrlPath(key): UrlPath<String>) -> Response {
-    if !is_valid_key(&key) {
-        return StatusCode::NOT_FOUND.into_response();
-    }
-    match store.get(&key).await {
-        Ok(Some((bytes, content_type))) => {
-            let content_type = HeaderValue::from_str(&content_type)
-                .unwrap_or(HeaderValue::from_static("application/octet-stream"));
-            (
-                [
-                    (header::CONTENT_TYPE, content_type),
-                    (header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL)),
-                    (
-                        header::X_CONTENT_TYPE_OPTIONS,
-                        HeaderValue::from_static("nosniff"),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response()
-        }
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "image read failed");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
-        }
-    }
 }

@@ -1,7 +1,7 @@
-//! Members: joining, profile, phone change, withdrawal — the model, its storage and its skills.
+//! Members: joining, profile, phone change, withdrawal — the model and its storage (the skills are
+//! in [`crate::kakao::members`]).
 
 pub mod model;
-pub mod skills;
 pub mod store;
 
 pub use model::{Grade, Member};

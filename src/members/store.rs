@@ -4,7 +4,8 @@
 use sqlx::FromRow;
 
 use super::model::{Grade, Member};
-use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms, violates_unique};
+use crate::clock::now_ms;
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write, violates_unique};
 use crate::domain::member::{MemberName, PhoneNumber};
 
 #[derive(FromRow)]

@@ -14,7 +14,8 @@ use std::fmt;
 use sqlx::FromRow;
 
 use super::model::{NewNotice, Notice, NoticeInput, NoticeKind, NoticeStatus};
-use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms};
+use crate::clock::now_ms;
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write};
 
 #[derive(FromRow)]
 struct NoticeRow {

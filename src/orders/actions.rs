@@ -103,11 +103,11 @@ pub fn available(order: &Order, party: Party) -> impl Iterator<Item = OrderActio
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// An order between member 10 (buyer) and 20 (seller), for tests of what is shown and allowed.
-    pub(in crate::orders) fn order(status: OrderStatus, tracking: Option<&str>) -> Order {
+    pub(crate) fn order(status: OrderStatus, tracking: Option<&str>) -> Order {
         Order {
             id: 1,
             reference: "r".into(),

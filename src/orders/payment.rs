@@ -25,11 +25,12 @@ use std::time::{Duration, Instant};
 
 use super::link::{LinkError, PayLinks};
 use super::model::{CloseReason, Order, OrderStatus};
-use super::pages::PayPage;
+use super::outcome::PayOutcome;
 use super::reconcile::first_look;
 use super::store::{self, NewOrder, Opened, PaidOutcome, Watch};
+use crate::clock::now_ms;
 use crate::config::PaymentSettings;
-use crate::db::{Db, now_ms};
+use crate::db::Db;
 use crate::kakaopay::{
     ApproveRequest, CancelRequest, KakaoPay, PayError, PaymentState, ReadyRequest, SettingsError,
     redirect_for,
@@ -71,7 +72,7 @@ pub enum Start {
     /// To Kakao Pay's page.
     Redirect(String),
     /// A page of ours explaining why not.
-    Page(PayPage),
+    Page(PayOutcome),
 }
 
 /// How a refund ended for now.
@@ -122,15 +123,15 @@ impl Payments {
     pub async fn start(&self, token: &str, user_agent: &str) -> Result<Start, sqlx::Error> {
         let claims = match self.inner.links.verify(token) {
             Ok(claims) => claims,
-            Err(LinkError::Expired) => return Ok(Start::Page(PayPage::LinkExpired)),
-            Err(LinkError::Invalid) => return Ok(Start::Page(PayPage::LinkInvalid)),
+            Err(LinkError::Expired) => return Ok(Start::Page(PayOutcome::LinkExpired)),
+            Err(LinkError::Invalid) => return Ok(Start::Page(PayOutcome::LinkInvalid)),
         };
         let product = match crate::products::store::get(self.db(), claims.product_id).await? {
             Some(p) if p.status == ProductStatus::OnSale && p.seller_id != claims.buyer_id => p,
-            _ => return Ok(Start::Page(PayPage::Unavailable)),
+            _ => return Ok(Start::Page(PayOutcome::Unavailable)),
         };
         if product.price != claims.amount {
-            return Ok(Start::Page(PayPage::PriceChanged));
+            return Ok(Start::Page(PayOutcome::PriceChanged));
         }
         let reference = uuid::Uuid::new_v4().simple().to_string();
         let new = NewOrder {
@@ -145,9 +146,9 @@ impl Payments {
         };
         let order_id = match store::open(self.db(), &new).await? {
             Opened::Created(id) => id,
-            Opened::Unavailable => return Ok(Start::Page(PayPage::Unavailable)),
-            Opened::LinkUsed => return Ok(Start::Page(PayPage::LinkUsed)),
-            Opened::MemberGone => return Ok(Start::Page(PayPage::NotMember)),
+            Opened::Unavailable => return Ok(Start::Page(PayOutcome::Unavailable)),
+            Opened::LinkUsed => return Ok(Start::Page(PayOutcome::LinkUsed)),
+            Opened::MemberGone => return Ok(Start::Page(PayOutcome::NotMember)),
         };
         self.inner.catalog.changed();
 
@@ -165,7 +166,7 @@ impl Payments {
             Ok(ready) if store::set_tid(self.db(), order_id, &ready.tid).await? => {
                 Ok(Start::Redirect(redirect_for(user_agent, &ready).to_owned()))
             }
-            Ok(_) => Ok(Start::Page(PayPage::Unavailable)),
+            Ok(_) => Ok(Start::Page(PayOutcome::Unavailable)),
             // Whatever went wrong, no buyer was sent to a tid, so nobody can pay it: give the product back.
             Err(_) => {
                 self.abandon(
@@ -175,7 +176,7 @@ impl Payments {
                     Watch::End,
                 )
                 .await?;
-                Ok(Start::Page(PayPage::PayUnavailable))
+                Ok(Start::Page(PayOutcome::PayUnavailable))
             }
         }
     }
@@ -203,23 +204,23 @@ impl Payments {
 
     /// `GET /pay/approve/{reference}?pg_token=…`: approves at most once per order, whatever the number of
     /// hits; every hit shows the order's resulting state.
-    pub async fn approve(&self, reference: &str, pg_token: &str) -> Result<PayPage, sqlx::Error> {
+    pub async fn approve(&self, reference: &str, pg_token: &str) -> Result<PayOutcome, sqlx::Error> {
         let Some(order) = store::by_reference(self.db(), reference).await? else {
-            return Ok(PayPage::NotFound);
+            return Ok(PayOutcome::NotFound);
         };
         if order.status == OrderStatus::Pending {
             if pg_token.is_empty()
                 || pg_token.len() > crate::kakaopay::MAX_TOKEN_CHARS
                 || !pg_token.bytes().all(|b| b.is_ascii_alphanumeric())
             {
-                return Ok(PayPage::NotApproved);
+                return Ok(PayOutcome::NotApproved);
             }
             if store::begin_approve(self.db(), order.id).await? {
                 self.call_approve(&order, pg_token).await?;
             }
         }
         let order = self.wait_while_approving(order.id).await?;
-        Ok(PayPage::for_order(&order))
+        Ok(PayOutcome::for_order(&order))
     }
 
     /// The one approve call of an order this caller moved to `approving`.
@@ -343,26 +344,26 @@ impl Payments {
 
     /// `GET /pay/cancel/{reference}` and `/pay/fail/{reference}`: anyone can open these URLs, so Kakao
     /// Pay's status is asked first, and the hold is released only when it says the buyer did not pay.
-    pub async fn aborted(&self, reference: &str) -> Result<PayPage, sqlx::Error> {
+    pub async fn aborted(&self, reference: &str) -> Result<PayOutcome, sqlx::Error> {
         let Some(order) = store::by_reference(self.db(), reference).await? else {
-            return Ok(PayPage::NotFound);
+            return Ok(PayOutcome::NotFound);
         };
         if order.status != OrderStatus::Pending || order.tid.is_none() {
-            return Ok(PayPage::for_order(&order));
+            return Ok(PayOutcome::for_order(&order));
         }
         match self.ask(&order).await {
             Some(state) if state.is_abandoned() || state.is_cancelled() => {
                 self.abandon(order.id, OrderStatus::Pending, reason_for(&state), Watch::End)
                     .await?;
             }
-            Some(state) if state.is_in_progress() => return Ok(PayPage::StillOpen),
+            Some(state) if state.is_in_progress() => return Ok(PayOutcome::StillOpen),
             // Paid (the approve redirect will record it), unknown, or no answer: release nothing.
-            _ => return Ok(PayPage::Checking),
+            _ => return Ok(PayOutcome::Checking),
         }
         let order = store::get(self.db(), order.id)
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
-        Ok(PayPage::for_order(&order))
+        Ok(PayOutcome::for_order(&order))
     }
 
     /// Refunds an order already moved to `refund_pending` (its product already released).

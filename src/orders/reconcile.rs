@@ -23,7 +23,8 @@ use std::time::Duration;
 use super::model::{ApprovalWatch, CloseReason, Order, OrderStatus};
 use super::payment::Payments;
 use super::store::{self, Watch};
-use crate::db::{Db, now_ms};
+use crate::clock::now_ms;
+use crate::db::Db;
 use crate::kakaopay::PaymentState;
 
 /// Orders looked at per pass.

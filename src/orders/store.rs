@@ -8,7 +8,8 @@
 use sqlx::FromRow;
 
 use super::model::{ApprovalWatch, CloseReason, Order, OrderStatus, PaymentEvent};
-use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms, violates_unique};
+use crate::clock::now_ms;
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write, violates_unique};
 use crate::products::model::Page;
 
 macro_rules! select_orders {

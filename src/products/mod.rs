@@ -1,9 +1,9 @@
-//! The market's products: the model and state machine, storage, and the browse, register and manage skills.
+//! The market's products: the model and state machine, storage, the browse cache and the photo pipeline.
+//! The browse, register and manage skills are in [`crate::kakao::products`].
 
-pub mod cards;
 pub mod catalog;
 pub mod model;
-pub mod skills;
+pub mod photos;
 pub mod store;
 
 pub use model::{Category, Product, ProductStatus, ProductSummary, StatusAction};

@@ -9,7 +9,8 @@ use sqlx::FromRow;
 use super::model::{
     Category, Page, Photo, PhotoFailure, PhotosState, Product, ProductStatus, ProductSummary,
 };
-use crate::db::{BeginWrite, Db, dispatch, dispatch_write, now_ms};
+use crate::clock::now_ms;
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write};
 
 /// Which products a list shows.
 #[derive(Clone, Copy, Debug)]

@@ -635,14 +635,17 @@ async fn every_admin_route_is_in_the_openapi_document() {
         assert!(paths.contains_key(expected), "{expected}");
     }
     let served: Value = document.body.clone();
-    assert_eq!(served, serde_json::to_value(junggye::admin::openapi()).unwrap());
+    assert_eq!(
+        served,
+        serde_json::to_value(junggye::router::admin_openapi()).unwrap()
+    );
 }
 
 /// Generated clients need one `operationId` per operation and every `$ref` naming a schema that exists;
 /// `POST /admin/deals/refresh` takes its own body (`source`), not the token refresh's.
 #[test]
 fn the_openapi_document_names_each_operation_once_and_every_ref_resolves() {
-    let document = serde_json::to_value(junggye::admin::openapi()).unwrap();
+    let document = serde_json::to_value(junggye::router::admin_openapi()).unwrap();
     let mut seen = std::collections::HashMap::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {

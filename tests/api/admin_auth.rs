@@ -13,10 +13,11 @@ use http_body_util::BodyExt;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use junggye::admin::accounts::{self, Account, Role, Username};
 use junggye::admin::password::Password;
-use junggye::admin::{self, AdminOnly, AdminState, ApiError, audit};
-use junggye::app::{self, AppState};
+use junggye::admin::{AdminOnly, AdminState, ApiError, audit};
 use junggye::cache::Cache;
-use junggye::skill::Nav;
+use junggye::kakao::Nav;
+use junggye::router;
+use junggye::state::AppState;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use utoipa_axum::router::OpenApiRouter;
@@ -32,7 +33,7 @@ pub(crate) async fn admin_app(backend: Backend) -> TestApp {
     TestApp::with(
         backend,
         |c| c.jwt_secret = Some(SECRET.to_owned().into()),
-        app::skill_routes(),
+        router::skill_routes(),
     )
     .await
 }
@@ -487,7 +488,7 @@ async fn an_added_admin_only_endpoint_gets_the_claims_and_writes_the_audit_log(b
     let app = admin_app(backend).await;
     account(&app, "viewer", Role::Viewer).await;
     let boss = account(&app, "boss", Role::Admin).await;
-    let router = admin::router_with(&app.state, OpenApiRouter::new().routes(routes!(stamp)))
+    let router = junggye::router::admin_routes(&app.state, OpenApiRouter::new().routes(routes!(stamp)))
         .with_state(app.state.clone());
     let (viewer_token, _) = sign_in(&router, "viewer").await;
     let (admin_token, _) = sign_in(&router, "boss").await;
@@ -804,7 +805,7 @@ async fn admin_app_on(backend: Backend, cache: Cache) -> CachedApp {
     let mut config = test_config(image_dir.path());
     config.jwt_secret = Some(SECRET.to_owned().into());
     let state = AppState::from_parts(config, db.db.clone(), cache, Nav::default()).unwrap();
-    let router = app::router(state.clone());
+    let router = router::router(state.clone());
     CachedApp {
         state,
         router,
@@ -914,14 +915,14 @@ async fn the_admin_create_command_makes_an_account_that_can_sign_in() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
 
-    let db = junggye::db::Db::connect(&junggye::config::DatabaseUrl::new(&url), 2)
+    let db = junggye::db::Db::connect(&junggye::db::DatabaseUrl::new(&url), 2)
         .await
         .unwrap();
     let image_dir = tempfile::tempdir().unwrap();
     let mut config = test_config(image_dir.path());
     config.jwt_secret = Some(SECRET.to_owned().into());
     let state = AppState::from_parts(config, db, Cache::memory(), Nav::default()).unwrap();
-    let router = app::router(state);
+    let router = router::router(state);
     let (access, _) = sign_in(&router, "ops.kim").await;
     assert_eq!(me(&router, &access).await.body["role"], "admin");
 }

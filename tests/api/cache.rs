@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use junggye::app::{self, AppState};
 use junggye::cache::Cache;
 use junggye::config::Config;
-use junggye::skill::Nav;
+use junggye::kakao::Nav;
+use junggye::router;
+use junggye::state::AppState;
 
 use crate::helpers::{Backend, TestDb};
 
@@ -42,7 +43,7 @@ async fn readyz_with(cache: Cache) -> (StatusCode, serde_json::Value) {
         Nav::default(),
     )
     .unwrap();
-    let response = app::router(state)
+    let response = router::router(state)
         .oneshot(
             axum::http::Request::get("/readyz")
                 .body(axum::body::Body::empty())

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use axum::http::StatusCode;
-use junggye::skill::{Block, Nav, replies};
-use junggye::validation::FIELDS;
+use junggye::kakao::validation::FIELDS;
+use junggye::kakao::{Block, Nav, replies};
 use kakao_skill::check::check_validation_response;
 use kakao_skill::{SkillPayload, ValidationPayload};
 use serde::Deserialize;

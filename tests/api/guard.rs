@@ -1,7 +1,7 @@
 //! Skill calls are refused before anything runs unless they carry the secret (and come from our bot).
 
 use axum::http::StatusCode;
-use junggye::app;
+use junggye::router;
 use serde_json::json;
 
 use crate::helpers::{Backend, TestApp, payload};
@@ -13,7 +13,7 @@ async fn guarded_app() -> TestApp {
             c.skill_secret = Some("correct-horse".to_owned().into());
             c.kakao_bot_id = Some("bot-1".into());
         },
-        app::skill_routes(),
+        router::skill_routes(),
     )
     .await
 }
@@ -94,7 +94,7 @@ async fn the_secret_header_name_is_configurable() {
             c.skill_secret = Some("s".to_owned().into());
             c.skill_secret_header = "x-custom-auth".parse().unwrap();
         },
-        app::skill_routes(),
+        router::skill_routes(),
     )
     .await;
     let (status, _) = app

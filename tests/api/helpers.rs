@@ -8,11 +8,12 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use junggye::app::{self, AppState};
 use junggye::cache::Cache;
 use junggye::config::Config;
 use junggye::db::Db;
-use junggye::skill::Nav;
+use junggye::kakao::Nav;
+use junggye::router;
+use junggye::state::AppState;
 use kakao_skill::check::check_skill_response;
 use serde_json::{Value, json};
 use sqlx::postgres::PgConnectOptions;
@@ -48,7 +49,7 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("test.db").display());
-                let db = Db::connect(&junggye::config::DatabaseUrl::new(&url), max_connections)
+                let db = Db::connect(&junggye::db::DatabaseUrl::new(&url), max_connections)
                     .await
                     .expect("open sqlite");
                 (db, Some(dir))
@@ -111,7 +112,7 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn new(backend: Backend) -> Self {
-        Self::with(backend, |_| {}, app::skill_routes()).await
+        Self::with(backend, |_| {}, router::skill_routes()).await
     }
 
     /// An app whose configuration `tweak` may change and whose skill routes are `skills`.
@@ -122,7 +123,7 @@ impl TestApp {
         tweak(&mut config);
         let state = AppState::from_parts(config, test_db.db.clone(), Cache::memory(), Nav::default())
             .expect("test state");
-        let router = app::assemble(state.clone(), skills);
+        let router = router::assemble(state.clone(), skills);
         Self {
             router,
             state,
@@ -134,13 +135,13 @@ impl TestApp {
     /// The same app with a block id for every block, so quick replies carry `extra` (cursors, ids) as
     /// they do in production; without ids they fall back to plain messages.
     pub fn with_all_block_ids(mut self) -> Self {
-        let ids: String = junggye::skill::Block::ALL
+        let ids: String = junggye::kakao::Block::ALL
             .iter()
             .enumerate()
             .map(|(i, b)| format!("{} = \"block{i}\"\n", b.key()))
             .collect();
         self.state.nav = std::sync::Arc::new(Nav::parse(&ids).expect("valid blocks"));
-        self.router = app::router(self.state.clone());
+        self.router = router::router(self.state.clone());
         self
     }
 

@@ -23,7 +23,7 @@ use junggye::images::storage::{CACHE_CONTROL, is_valid_key, s3_client};
 use junggye::images::thumbnail::{DecodePlan, make_thumbnail, make_thumbnail_blocking};
 use junggye::images::{
     DecodeBudget, HostAllowList, ImageError, ImageKind, ImageStore, Images, MAX_IMAGES, THUMB_SIZE, Timeouts,
-    parse_secure_images, routes,
+    parse_secure_images,
 };
 use tower::ServiceExt;
 
@@ -805,7 +805,12 @@ async fn local_images_are_served_immutable_with_their_type_and_no_path_can_escap
         format!("http://market.test/images/{}", stored.original_key)
     );
 
-    let router: Router = routes(store.clone());
+    let router: Router = Router::new()
+        .route(
+            "/images/{*key}",
+            axum::routing::get(junggye::pages::images::serve),
+        )
+        .with_state(store.clone());
     for (key, content_type) in [
         (&stored.thumb_key, "image/jpeg"),
         (&stored.original_key, "image/png"),

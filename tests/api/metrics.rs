@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
-use junggye::app::{self, AppState};
-use junggye::skill::{SkillCall, SkillResult, skill};
+use junggye::kakao::{SkillCall, SkillResult, skill};
+use junggye::router;
+use junggye::state::AppState;
 
 use crate::helpers::{Backend, TestApp, join, payload};
 
@@ -143,7 +144,7 @@ async fn the_pool_gauges_are_read_at_scrape_time() {
 async fn metrics_are_not_on_the_public_router() {
     let app = TestApp::new(Backend::Sqlite).await;
     assert_eq!(app.get("/metrics").await.0, StatusCode::NOT_FOUND);
-    let public = app::router(app.state.clone());
+    let public = router::router(app.state.clone());
     let response = tower::ServiceExt::oneshot(
         public,
         axum::http::Request::get("/metrics")

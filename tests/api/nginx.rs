@@ -105,7 +105,7 @@ async fn fresh_database() -> (String, String) {
     let admin = sqlx::PgPool::connect(&base)
         .await
         .unwrap_or_else(|e| panic!("PostgreSQL at {base} is required: {e}"));
-    let now = junggye::db::now_ms();
+    let now = junggye::clock::now_ms();
     let left: Vec<(String,)> = sqlx::query_as(
         "SELECT datname::text FROM pg_database WHERE datname LIKE 'nginx\\_%' \
          AND split_part(datname, '_', 2) ~ '^[0-9]+$' AND split_part(datname, '_', 2)::bigint < $1",
@@ -358,7 +358,7 @@ async fn two_instances_behind_real_nginx_share_the_market_and_survive_losing_one
     }
     let profile = skill(&client, &front, "/skill/members/me", &payload("seller").build()).await;
     assert!(profile.to_string().contains("판매왕"), "{profile}");
-    let db = Db::connect(&junggye::config::DatabaseUrl::new(&database_url), 2)
+    let db = Db::connect(&junggye::db::DatabaseUrl::new(&database_url), 2)
         .await
         .unwrap();
     let product = seed_product(

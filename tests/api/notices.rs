@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use junggye::app;
+use junggye::kakao::Nav;
 use junggye::notices::store::{self, ListCursor, StatusChange};
 use junggye::notices::{NewNotice, Notice, NoticeInput, NoticeKind, NoticeStatus};
-use junggye::skill::Nav;
+use junggye::router;
 use serde_json::Value;
 
 use crate::helpers::{Backend, Reply, TestApp, TestDb, join, payload};
@@ -82,7 +82,7 @@ async fn app_with_block_ids(backend: Backend) -> TestApp {
     .unwrap();
     let mut state = app.state.clone();
     state.nav = Arc::new(nav);
-    app.router = app::assemble(state.clone(), app::skill_routes());
+    app.router = router::assemble(state.clone(), router::skill_routes());
     app.state = state;
     app
 }
@@ -274,7 +274,7 @@ async fn a_notice_is_stored_and_read_back_with_its_id_and_times(backend: Backend
         ..input(NoticeKind::Image, "봄맞이 이벤트", "첫 줄\n둘째 줄")
     })
     .unwrap();
-    let before = junggye::db::now_ms();
+    let before = junggye::clock::now_ms();
     let created = store::create(&t.db, &new, NoticeStatus::Published).await.unwrap();
     assert!(created.id > 0);
     assert!(created.created_at >= before && created.updated_at == created.created_at);

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use junggye::db::now_ms;
+use junggye::clock::now_ms;
 use junggye::kakaopay::PaymentState;
 use junggye::orders::{CloseReason, Order, OrderStatus};
 use junggye::products::ProductStatus;

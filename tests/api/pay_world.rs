@@ -8,10 +8,11 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use junggye::app::{self, AppState};
 use junggye::config::PaymentSettings;
 use junggye::orders::{Order, OrderStatus, Payments, store as order_store};
 use junggye::products::{Category, ProductStatus};
+use junggye::router;
+use junggye::state::AppState;
 use secrecy::SecretString;
 use tower::ServiceExt;
 
@@ -73,7 +74,7 @@ impl Market {
             c.payments = Some(settings);
             configure(c);
         };
-        let app = TestApp::with(backend, configure, app::skill_routes())
+        let app = TestApp::with(backend, configure, router::skill_routes())
             .await
             .with_all_block_ids();
         Self { app, fake }

@@ -51,7 +51,7 @@ pub async fn seed_product_with(
              VALUES ($1, $2, 15000, $3, $4, '강남역', 'https://open.kakao.com/o/abc', $5, $6, $7, $7) RETURNING id",
         )
         .bind(seller_id).bind(name).bind(description).bind(category.key())
-        .bind(junggye::products::store::search_text(name, description)).bind(status.key()).bind(junggye::db::now_ms())
+        .bind(junggye::products::store::search_text(name, description)).bind(status.key()).bind(junggye::clock::now_ms())
         .fetch_one(pool).await.unwrap();
         id
     })

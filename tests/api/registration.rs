@@ -137,7 +137,7 @@ async fn market(backend: Backend, cdn: &FakeCdn) -> TestApp {
     TestApp::with(
         backend,
         |c| c.images.allowed_hosts = vec![host],
-        junggye::app::skill_routes(),
+        junggye::router::skill_routes(),
     )
     .await
     .with_all_block_ids()

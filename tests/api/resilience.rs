@@ -3,8 +3,9 @@
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use junggye::app::{self, AppState};
-use junggye::skill::{SkillCall, SkillError, SkillResult, skill};
+use junggye::kakao::{SkillCall, SkillError, SkillResult, skill};
+use junggye::router;
+use junggye::state::AppState;
 
 use crate::helpers::{Backend, TestApp, payload};
 
@@ -22,7 +23,7 @@ async fn sleeping(_: SkillCall) -> SkillResult {
 }
 
 fn faulty_skills() -> Router<AppState> {
-    app::skill_routes()
+    router::skill_routes()
         .route("/skill/test/fail", skill(failing))
         .route("/skill/test/panic", skill(panicking))
         .route("/skill/test/sleep", skill(sleeping))

@@ -2,10 +2,11 @@
 
 use std::process::Command;
 
-use junggye::app::{self, AppState};
 use junggye::cache::Cache;
 use junggye::config::Config;
-use junggye::skill::Nav;
+use junggye::kakao::Nav;
+use junggye::state::AppState;
+use junggye::{http_server, router};
 use serde_json::Value;
 
 use crate::helpers::{Backend, TestDb, assert_valid, free_port, payload, wait_for_port};
@@ -23,7 +24,7 @@ async fn the_server_answers_over_http_and_drains_on_shutdown() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app::serve(listener, app::router(state), async {
+    let server = tokio::spawn(http_server::serve(listener, router::router(state), async {
         let _ = stopped.await;
     }));
 
@@ -259,7 +260,11 @@ async fn clients_that_send_headers_or_bodies_a_byte_at_a_time_are_cut_off() {
     .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(app::serve(listener, app::router(state), std::future::pending()));
+    tokio::spawn(http_server::serve(
+        listener,
+        router::router(state),
+        std::future::pending(),
+    ));
 
     let give_up = HEADER_READ_TIMEOUT.max(BODY_READ_DEADLINE) + std::time::Duration::from_secs(5);
     let slow_head = "POST /skill/members/join HTTP/1.1\r\nHost: bot\r\nX-Slow: ".to_owned();

@@ -6,11 +6,13 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use junggye::admin::accounts::Role;
-use junggye::app::{self, AppState};
 use junggye::cache::Cache;
-use junggye::db::{Db, now_ms};
-use junggye::skill::Nav;
+use junggye::clock::now_ms;
+use junggye::db::Db;
+use junggye::kakao::Nav;
+use junggye::router;
 use junggye::skill_log::{self, SkillCallRecord};
+use junggye::state::AppState;
 use serde_json::{Value, json};
 
 use crate::admin_auth::{SECRET, account, admin_app, get, post, sign_in};
@@ -73,7 +75,7 @@ async fn quick_app(backend: Backend) -> TestApp {
     TestApp::with(
         backend,
         |c| c.skill_log.flush_every = Duration::from_millis(20),
-        app::skill_routes(),
+        router::skill_routes(),
     )
     .await
 }
@@ -199,7 +201,7 @@ async fn a_full_queue_drops_and_counts_records_without_slowing_skills(backend: B
             c.skill_log.batch_max = BATCH;
             c.skill_log.flush_every = Duration::from_millis(10);
         },
-        app::skill_routes(),
+        router::skill_routes(),
     )
     .await;
     let db = &app.state.db;
@@ -244,7 +246,7 @@ async fn the_purge_removes_rows_past_the_retention_and_keeps_the_rest(backend: B
     let app = TestApp::with(
         backend,
         |c| c.skill_log.retention = Some(Duration::from_secs(3_650 * 86_400)),
-        app::skill_routes(),
+        router::skill_routes(),
     )
     .await;
     let db = &app.state.db;
@@ -289,7 +291,7 @@ async fn turning_the_log_off_records_nothing_and_erases_what_was_kept(backend: B
     assert!(!off.skill_log.enabled());
     rows_when(db, "the rows of the earlier run deleted", <[Row]>::is_empty).await;
 
-    let router = app::router(off.clone());
+    let router = router::router(off.clone());
     let answer = post("/skill/members/me", payload("u-off").build())
         .send(&router)
         .await;
@@ -310,7 +312,7 @@ async fn shutdown_writes_what_the_writer_still_holds(backend: Backend) {
     let app = TestApp::with(
         backend,
         |c| c.skill_log.flush_every = Duration::from_secs(3_600),
-        app::skill_routes(),
+        router::skill_routes(),
     )
     .await;
     app.skill("/skill/members/me", &payload("u-late").build()).await;
@@ -332,7 +334,7 @@ async fn a_nul_in_the_payload_is_dropped_at_the_boundary_and_the_call_is_answere
     let app = TestApp::with(
         backend,
         |c| c.skill_log.flush_every = Duration::from_millis(10),
-        app::skill_routes(),
+        router::skill_routes(),
     )
     .await;
     let mut body = payload("nul\0user")
@@ -361,7 +363,7 @@ async fn a_record_the_database_refuses_costs_only_itself(backend: Backend) {
     let app = TestApp::with(
         backend,
         |c| c.skill_log.flush_every = Duration::from_secs(3_600),
-        app::skill_routes(),
+        router::skill_routes(),
     )
     .await;
     let log = &app.state.skill_log;

@@ -114,13 +114,13 @@ async fn a_phone_change_needs_an_active_member(backend: Backend) {
 
 async fn times_are_utc_milliseconds(backend: Backend) {
     let t = TestDb::new(backend).await;
-    let before = junggye::db::now_ms();
+    let before = junggye::clock::now_ms();
     let name = MemberName::parse("홍길동").unwrap();
     let phone = PhoneNumber::parse("01011112222").unwrap();
     let m = store::insert(&t.db, new_member("u1", &name, &phone))
         .await
         .unwrap();
-    let after = junggye::db::now_ms();
+    let after = junggye::clock::now_ms();
     assert!((before..=after).contains(&m.joined_at));
     assert!(m.joined_at > 1_700_000_000_000, "milliseconds, not seconds");
 }
@@ -129,8 +129,7 @@ async fn times_are_utc_milliseconds(backend: Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_migrating_a_fresh_sqlite_file_at_once_both_start() {
     let dir = tempfile::tempdir().unwrap();
-    let url =
-        junggye::config::DatabaseUrl::new(&format!("sqlite://{}", dir.path().join("shared.db").display()));
+    let url = junggye::db::DatabaseUrl::new(&format!("sqlite://{}", dir.path().join("shared.db").display()));
     let a = junggye::db::Db::connect(&url, 4).await.unwrap();
     let b = junggye::db::Db::connect(&url, 4).await.unwrap();
     let (ra, rb) = tokio::join!(a.migrate(), b.migrate());

@@ -1,22 +1,10 @@
 //! The member skills: join, profile, phone change, withdrawal and the my-page menu.
 
-use axum::Router;
-
-use super::store::{self, JoinError, NewMember, WithdrawOutcome};
-use crate::app::AppState;
 use crate::domain::member::{MemberName, PhoneNumber};
+use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
+use crate::members::store::{self, JoinError, NewMember, WithdrawOutcome};
 use crate::present::date_kst;
-use crate::skill::{Block, Nav, SkillCall, SkillError, SkillResult, skill};
 use kakao_skill::{Extra, ItemCard, ItemRow, ListCard, SkillResponse, TextCard};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/skill/members/join", skill(join))
-        .route("/skill/members/me", skill(profile))
-        .route("/skill/members/me/phone", skill(change_phone))
-        .route("/skill/members/me/withdraw", skill(withdraw))
-        .route("/skill/members/mypage", skill(mypage))
-}
 
 /// `clientExtra.confirm` value that performs a withdrawal (anything else only asks).
 const CONFIRM_YES: &str = "yes";

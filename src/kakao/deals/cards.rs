@@ -7,15 +7,15 @@
 
 use std::time::Duration;
 
-use crate::skill::{Block, Nav};
+use crate::kakao::{Block, Nav};
 use kakao_skill::{
     BasicCard, Button, Carousel, CommerceCard, Extra, Output, Profile, SimpleText, SkillResponse, Thumbnail,
     WebUrl,
 };
 
-use super::price::DealPrice;
-use super::source::DealSource;
-use super::view::{Shown, View};
+use crate::deals::price::DealPrice;
+use crate::deals::source::DealSource;
+use crate::deals::view::{Shown, View};
 
 /// Deals per page, as in the original.
 pub const PAGE_SIZE: usize = 5;

@@ -1,11 +1,11 @@
 //! How orders look in KakaoTalk: the purchase and sales lists, the order detail, and the "are you sure?"
 //! step before an action that cannot be undone.
 
-use super::actions::{self, OrderAction};
-use super::model::{ApprovalWatch, CloseReason, Order, OrderStatus, Party};
+use crate::kakao::{Block, Nav};
+use crate::orders::actions::{self, OrderAction};
+use crate::orders::model::{ApprovalWatch, CloseReason, Order, OrderStatus, Party};
 use crate::present::{date_kst, won};
 use crate::products::model::Page;
-use crate::skill::{Block, Nav};
 use kakao_skill::card::LIST_ITEMS_MAX;
 use kakao_skill::{Extra, ItemCard, ItemRow, ListCard, ListItem, SkillResponse, TextCard};
 

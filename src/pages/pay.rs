@@ -1,24 +1,13 @@
 //! The browser-facing payment URLs: the buy link and Kakao Pay's three redirects.
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use serde::Deserialize;
 
-use super::pages::PayPage;
-use super::payment::{Payments, Start};
-use crate::app::AppState;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/pay/{token}", get(start))
-        .route("/pay/approve/{reference}", get(approve))
-        // Kakao Pay's status, not which URL was hit, decides what happens, so both share one handler.
-        .route("/pay/cancel/{reference}", get(aborted))
-        .route("/pay/fail/{reference}", get(aborted))
-}
+use super::pay_page::PayOutcome;
+use crate::orders::payment::{Payments, Start};
+use crate::state::AppState;
 
 /// Runs `page` with the payment flow, or shows the page saying payments are off.
 async fn with_payments<'a, F, Fut>(state: &'a AppState, page: F) -> Response
@@ -28,22 +17,22 @@ where
 {
     match &state.payments {
         Some(payments) => page(payments).await,
-        None => PayPage::PaymentsOff.into_response(),
+        None => PayOutcome::PaymentsOff.into_response(),
     }
 }
 
 /// A database failure becomes a page that promises nothing happened that the flow cannot stand behind.
-fn or_trouble(result: Result<PayPage, sqlx::Error>) -> Response {
+fn or_trouble(result: Result<PayOutcome, sqlx::Error>) -> Response {
     match result {
         Ok(page) => page.into_response(),
         Err(e) => {
             tracing::error!(error = %e, "payment page failed");
-            PayPage::Checking.into_response()
+            PayOutcome::Checking.into_response()
         }
     }
 }
 
-async fn start(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+pub async fn start(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Response {
     let agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -54,7 +43,7 @@ async fn start(State(state): State<AppState>, Path(token): Path<String>, headers
             Ok(Start::Page(page)) => page.into_response(),
             Err(e) => {
                 tracing::error!(error = %e, "payment start failed");
-                PayPage::PayUnavailable.into_response()
+                PayOutcome::PayUnavailable.into_response()
             }
         }
     })
@@ -62,12 +51,12 @@ async fn start(State(state): State<AppState>, Path(token): Path<String>, headers
 }
 
 #[derive(Deserialize)]
-struct Approval {
+pub struct Approval {
     #[serde(default)]
     pg_token: String,
 }
 
-async fn approve(
+pub async fn approve(
     State(state): State<AppState>,
     Path(reference): Path<String>,
     Query(query): Query<Approval>,
@@ -78,6 +67,6 @@ async fn approve(
     .await
 }
 
-async fn aborted(State(state): State<AppState>, Path(reference): Path<String>) -> Response {
+pub async fn aborted(State(state): State<AppState>, Path(reference): Path<String>) -> Response {
     with_payments(&state, |p| async move { or_trouble(p.aborted(&reference).await) }).await
 }

@@ -1,23 +1,14 @@
 //! The notice skills: the listing, five at a time, and one notice as a card. Anyone may read notices,
 //! so neither skill asks who is calling.
 
-use axum::Router;
-
-use super::model::Notice;
-use super::store::{self, ListCursor};
-use crate::app::AppState;
+use crate::kakao::{Block, Nav, SkillCall, SkillResult};
+use crate::notices::model::Notice;
+use crate::notices::store::{self, ListCursor};
 use crate::present::date_kst;
-use crate::skill::{Block, Nav, SkillCall, SkillResult, skill};
 use kakao_skill::card::LIST_ITEMS_MAX;
 use kakao_skill::{
     BasicCard, Button, Extra, ListCard, ListItem, SimpleText, SkillResponse, TextCard, Thumbnail,
 };
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/skill/notices", skill(list))
-        .route("/skill/notices/detail", skill(detail))
-}
 
 /// Notices per page: as many rows as a list card holds.
 const PAGE_SIZE: u32 = LIST_ITEMS_MAX as u32;

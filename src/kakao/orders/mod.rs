@@ -6,33 +6,22 @@
 //! [`OrderAction::check`]; the store's conditional updates then decide races, and a loser is told the
 //! order changed under them.
 
+pub mod cards;
+
 use std::time::Duration;
 
-use axum::Router;
 use tracing::Instrument;
 
-use super::actions::OrderAction;
-use super::cards::{self, CONFIRM, CONFIRM_YES, CURSOR, ORDER_ID, PER_PAGE};
-use super::model::{Order, Party};
-use super::payment::{Payments, RefundOutcome};
-use super::store::{self, OrderList, Refunder};
-use crate::app::AppState;
 use crate::domain::Invalid;
 use crate::domain::order::TrackingNumber;
+use crate::kakao::{SkillCall, SkillError, SkillResult};
 use crate::members::Member;
+use crate::orders::actions::OrderAction;
+use crate::orders::model::{Order, Party};
+use crate::orders::payment::{Payments, RefundOutcome};
+use crate::orders::store::{self, OrderList, Refunder};
 use crate::present::won;
-use crate::skill::{SkillCall, SkillError, SkillResult, skill};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/skill/orders/purchases", skill(purchases))
-        .route("/skill/orders/sales", skill(sales))
-        .route("/skill/orders/detail", skill(detail))
-        .route("/skill/orders/tracking", skill(tracking))
-        .route("/skill/orders/confirm-purchase", skill(confirm_purchase))
-        .route("/skill/orders/confirm-sale", skill(confirm_sale))
-        .route("/skill/orders/cancel", skill(cancel))
-}
+use cards::{CONFIRM, CONFIRM_YES, CURSOR, ORDER_ID, PER_PAGE};
 
 /// Said for an unknown order and for anyone else's, alike.
 const NOT_FOUND: &str = "찾을 수 없는 주문이에요.";

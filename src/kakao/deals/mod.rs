@@ -3,15 +3,10 @@
 //! Anyone may look (members or not). The answer comes from this process's copy of the cached deals, so it
 //! takes microseconds whatever the boards or Redis are doing (see [`super::Deals::view`]).
 
-use axum::Router;
+pub mod cards;
 
-use super::cards::{self, CURSOR, Page, SOURCE};
-use crate::app::AppState;
-use crate::skill::{SkillCall, SkillResult, skill};
-
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/skill/deals", skill(list))
-}
+use crate::kakao::{SkillCall, SkillResult};
+use cards::{CURSOR, Page, SOURCE};
 
 /// Deals shown at most through cursors (the boards hold far fewer); a larger cursor is not ours.
 const CURSOR_MAX: usize = 10_000;

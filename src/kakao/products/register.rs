@@ -12,19 +12,15 @@
 //! seller's upload and the reason, so the confirmation (and later the owner's detail) can say which photo
 //! was dropped and why, not just that something went wrong.
 
-use std::sync::Arc;
-
 use super::extra_id;
-use crate::db::Db;
 use crate::domain::Invalid;
 use crate::domain::product::{Description, OpenChatUrl, Price, ProductName, TradeLocation};
-use crate::images::{Images, parse_secure_images};
+use crate::images::parse_secure_images;
+use crate::kakao::products::cards::photo_failures_text;
+use crate::kakao::{Block, SkillCall, SkillError, SkillResult};
 use crate::present::won;
-use crate::products::cards::photo_failures_text;
-use crate::products::catalog::Catalog;
-use crate::products::model::{Category, PhotoFailure, PhotosState, Product};
-use crate::products::store::{self, Draft, NewPhoto, ProductFields, Registration};
-use crate::skill::{Block, SkillCall, SkillError, SkillResult};
+use crate::products::model::{Category, PhotosState, Product};
+use crate::products::store::{self, Draft, ProductFields, Registration};
 use kakao_skill::{
     BasicCard, Carousel, Extra, ItemCard, ItemRow, SkillResponse, TextCard, Thumbnail, WebUrl,
 };
@@ -108,7 +104,7 @@ pub async fn preview(call: SkillCall) -> SkillResult {
     let db = &call.state.db;
     let photo_set = store::create_photo_set(db, member.id, photo_urls.len()).await?;
     let (images, catalog) = (call.state.images.clone(), call.state.catalog.clone());
-    tokio::spawn(ingest_photos(
+    tokio::spawn(crate::products::photos::ingest(
         db.clone(),
         images,
         catalog,
@@ -142,41 +138,6 @@ pub async fn preview(call: SkillCall) -> SkillResult {
         ))
         .quick_reply(nav.quick_reply("다시 입력", Block::Categories, again))
         .quick_reply(nav.go("취소", Block::Main)))
-}
-
-/// Downloads, checks and stores the photos of a set, then records the outcome. Runs after the skill has
-/// answered; each failure is recorded with the photo's place and reason (and shown to the seller), never
-/// lost.
-pub async fn ingest_photos(db: Db, images: Images, catalog: Arc<Catalog>, set_id: i64, urls: Vec<String>) {
-    let results = images.ingest_all(&urls).await;
-    let mut photos = Vec::with_capacity(results.len());
-    let mut failures = Vec::new();
-    for (position, result) in results.into_iter().enumerate() {
-        match result {
-            Ok(stored) => photos.push(NewPhoto {
-                original_key: stored.original_key,
-                thumb_key: stored.thumb_key,
-                content_type: stored.content_type.to_owned(),
-                width: stored.width,
-                height: stored.height,
-                bytes: stored.bytes,
-            }),
-            Err(err) => {
-                tracing::warn!(set_id, position, reason = err.reason(), error = %err, "photo not stored");
-                failures.push(PhotoFailure {
-                    position,
-                    reason: err.reason().to_owned(),
-                    message: err.user_message().into_owned(),
-                });
-            }
-        }
-    }
-    match store::finish_photo_set(&db, set_id, &photos, &failures).await {
-        Ok(true) => {}
-        Ok(false) => tracing::warn!(set_id, "photo set was no longer pending; outcome dropped"),
-        Err(err) => tracing::error!(set_id, error = %err, "photo set outcome not recorded"),
-    }
-    catalog.changed();
 }
 
 /// `/skill/products/register`: `clientExtra.draftId` of the caller's own preview.

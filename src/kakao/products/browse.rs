@@ -3,11 +3,11 @@
 
 use super::{PER_PAGE, cursor, extra_id, photo_urls};
 use crate::domain::{Invalid, single_line};
+use crate::kakao::products::cards::{self, More};
+use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
 use crate::members::Member;
-use crate::products::cards::{self, More};
 use crate::products::model::{Category, Product, ProductStatus};
 use crate::products::store::{self, Listing};
-use crate::skill::{Block, Nav, SkillCall, SkillError, SkillResult};
 use kakao_skill::{Carousel, Extra, ListCard, SkillResponse, WebUrl};
 
 /// Longest search text; longer queries are refused rather than silently cut.

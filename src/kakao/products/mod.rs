@@ -1,31 +1,14 @@
 //! The product skills: browsing (`browse`), registering (`register`) and the owner's status changes
 //! (`manage`).
 
-mod browse;
-mod manage;
-mod register;
+pub mod browse;
+pub mod cards;
+pub mod manage;
+pub mod register;
 
-use axum::Router;
-
-use super::cards::PhotoUrls;
-use crate::app::AppState;
 use crate::domain::Invalid;
-use crate::skill::{SkillCall, SkillError, skill};
-
-pub use register::ingest_photos;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/skill/products", skill(browse::list))
-        .route("/skill/products/categories", skill(browse::categories))
-        .route("/skill/products/category", skill(browse::category))
-        .route("/skill/products/search", skill(browse::search))
-        .route("/skill/products/detail", skill(browse::detail))
-        .route("/skill/products/mine", skill(browse::mine))
-        .route("/skill/products/status", skill(manage::change_status))
-        .route("/skill/products/preview", skill(register::preview))
-        .route("/skill/products/register", skill(register::register))
-}
+use crate::kakao::{SkillCall, SkillError};
+use cards::PhotoUrls;
 
 /// Products per list page (a carousel holds ten cards).
 pub const PER_PAGE: usize = 10;

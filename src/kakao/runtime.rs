@@ -13,10 +13,6 @@
 //!
 //! The shared-secret header is checked before any of this by [`guard`], a middleware on all `/skill` routes.
 
-pub mod guard;
-pub mod nav;
-pub mod replies;
-
 use std::future::Future;
 use std::time::Instant;
 
@@ -28,11 +24,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, post};
 use tracing::Instrument;
 
-use crate::app::AppState;
+use super::replies;
+use crate::blocks::Nav;
 use crate::domain::Invalid;
 use crate::members::{Member, store as member_store};
+use crate::state::AppState;
 use kakao_skill::{SkillPayload, SkillResponse};
-pub use nav::{Block, Nav};
 
 /// What a skill handler returns.
 pub type SkillResult = Result<SkillResponse, SkillError>;

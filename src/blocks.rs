@@ -1,4 +1,7 @@
-//! Navigation between Open Builder blocks.
+//! The operator's Open Builder blocks: which of our block keys has which block id, and how an answer
+//! links to a block. It is configuration (read once from `KAKAO_BLOCKS_FILE`), so it sits beside
+//! [`crate::config`] below the application state; the Kakao face ([`crate::kakao`]) builds its answers
+//! with it.
 //!
 //! Multi-step flows (confirmations, pagination) need `block` quick replies, because only they carry
 //! `extra` back to us as `clientExtra`, and a block action needs the id Open Builder gave the block.

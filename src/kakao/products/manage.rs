@@ -2,9 +2,9 @@
 
 use super::extra_id;
 use crate::domain::Invalid;
+use crate::kakao::{Block, SkillCall, SkillError, SkillResult};
 use crate::products::model::{ProductStatus, StatusAction};
 use crate::products::store;
-use crate::skill::{Block, SkillCall, SkillError, SkillResult};
 use kakao_skill::{Extra, SkillResponse};
 
 /// Said to the loser of a race, or to a stale button.

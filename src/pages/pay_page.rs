@@ -4,75 +4,11 @@
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::model::{CloseReason, Order, OrderStatus};
+use crate::orders::model::CloseReason;
+pub use crate::orders::outcome::PayOutcome;
 use crate::present::won;
 
-/// Every page, with what it needs to say.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PayPage {
-    LinkExpired,
-    LinkInvalid,
-    LinkUsed,
-    /// Not on sale any more (someone else is paying, or it was sold, hidden or deleted).
-    Unavailable,
-    PriceChanged,
-    NotMember,
-    /// Kakao Pay could not start the payment; nothing was taken.
-    PayUnavailable,
-    /// Payments are not configured on this server.
-    PaymentsOff,
-    NotFound,
-    /// Not approved; the buyer may try again while the order is open.
-    NotApproved,
-    /// The outcome is being confirmed with Kakao Pay.
-    Checking,
-    /// Kakao Pay says the buyer is still paying.
-    StillOpen,
-    Paid {
-        item: String,
-        amount: i64,
-    },
-    Refunding {
-        item: String,
-        reason: Option<CloseReason>,
-    },
-    Refunded {
-        item: String,
-        reason: Option<CloseReason>,
-    },
-    Abandoned {
-        reason: Option<CloseReason>,
-    },
-    /// Closed while an approve was still unanswered: Kakao Pay may yet take the money, which then goes back.
-    ClosedWhileChecking,
-}
-
-impl PayPage {
-    /// The page describing an order's current state.
-    pub fn for_order(order: &Order) -> Self {
-        let item = order.item_name.clone();
-        match order.status {
-            OrderStatus::Pending => Self::NotApproved,
-            OrderStatus::Approving => Self::Checking,
-            OrderStatus::Paid | OrderStatus::BuyerConfirmed | OrderStatus::Completed => Self::Paid {
-                item,
-                amount: order.amount,
-            },
-            OrderStatus::RefundPending => Self::Refunding {
-                item,
-                reason: order.close_reason,
-            },
-            OrderStatus::Refunded => Self::Refunded {
-                item,
-                reason: order.close_reason,
-            },
-            OrderStatus::Abandoned if order.approval_watch.is_some() => Self::ClosedWhileChecking,
-            OrderStatus::Abandoned => Self::Abandoned {
-                reason: order.close_reason,
-            },
-        }
-    }
-
+impl PayOutcome {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::LinkExpired => StatusCode::GONE,
@@ -158,7 +94,7 @@ impl PayPage {
     }
 }
 
-impl IntoResponse for PayPage {
+impl IntoResponse for PayOutcome {
     fn into_response(self) -> Response {
         let mut response = (self.status(), Html(self.html())).into_response();
         // Payment pages are about one person's money: never cached by a proxy or the browser.
@@ -196,7 +132,7 @@ mod tests {
 
     #[test]
     fn seller_text_is_escaped() {
-        let page = PayPage::Paid {
+        let page = PayOutcome::Paid {
             item: "<script>alert(1)</script>".into(),
             amount: 1000,
         };

@@ -3,19 +3,16 @@
 //! so a value accepted here is accepted there, normalised the same way.
 
 use axum::Json;
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
 
-use crate::app::AppState;
 use crate::domain::Invalid;
 use crate::domain::member::{MemberName, PhoneNumber};
 use crate::domain::order::TrackingNumber;
 use crate::domain::product::{Description, OpenChatUrl, Price, ProductName};
-use crate::skill::not_a_skill_call;
+use crate::kakao::not_a_skill_call;
 use kakao_skill::{ValidationPayload, ValidationResponse};
 
 /// Parses user input into the normalised value the slot keeps.
@@ -40,11 +37,7 @@ pub const FIELDS: &[(&str, Normalise)] = &[
     }),
 ];
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/skill/validate/{field}", post(validate))
-}
-
-async fn validate(Path(field): Path<String>, body: Bytes) -> Response {
+pub async fn validate(Path(field): Path<String>, body: Bytes) -> Response {
     let Some((_, parse)) = FIELDS.iter().find(|(name, _)| *name == field) else {
         return not_a_skill_call(StatusCode::NOT_FOUND, "unknown validation field");
     };

@@ -11,7 +11,7 @@ use secrecy::ExposeSecret;
 use subtle::ConstantTimeEq;
 
 use super::not_a_skill_call;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Lets the call through only with the configured secret header (401 when absent, 403 when wrong).
 /// Without a configured secret (never in production) every call passes; start-up warned about it.

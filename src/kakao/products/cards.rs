@@ -1,20 +1,15 @@
 //! How products look in KakaoTalk: list cards, the detail view, and photo URLs.
 
-use crate::images::ImageStore;
+use crate::images::{ImageStore, NO_PHOTO_PATH};
+use crate::kakao::{Block, Nav};
 use crate::present::{date_kst, won};
-use crate::skill::{Block, Nav};
 use kakao_skill::text::fit;
 use kakao_skill::{
     BasicCard, Button, Carousel, CommerceCard, Extra, ItemCard, ItemRow, Profile, SkillResponse, TextCard,
     Thumbnail, WebUrl,
 };
 
-use super::model::{Page, PhotoFailure, PhotosState, Product, ProductStatus, ProductSummary};
-
-/// Path of the image shown for a product whose photos are not ready: commerce cards require one.
-pub const NO_PHOTO_PATH: &str = "/static/no-photo.png";
-/// The placeholder itself (640×640, the same ratio as every thumbnail).
-pub const NO_PHOTO_PNG: &[u8] = include_bytes!("../../assets/no-photo.png");
+use crate::products::model::{Page, PhotoFailure, PhotosState, Product, ProductStatus, ProductSummary};
 
 /// The label of the Kakao Pay button on the detail view.
 pub const BUY_LABEL: &str = "카카오페이로 구매";

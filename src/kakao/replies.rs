@@ -1,7 +1,7 @@
 //! Answers shared by many skills: problems, the "join first" prompt, and the fallbacks for failures.
 //! Every one offers a way on, so the user is never left at a dead end.
 
-use super::nav::{Block, Nav};
+use crate::blocks::{Block, Nav};
 use kakao_skill::{SkillResponse, TextCard};
 
 /// The user must join before using this skill.

@@ -1,0 +1,244 @@
+//! Every URL the server answers, in one place, grouped by who calls it, with the middleware each group
+//! gets. Handlers live with their face ([`crate::kakao`], [`crate::pages`], [`crate::admin`],
+//! [`crate::ops`]); this file only says which URL reaches which handler.
+//!
+//! | caller | URLs | middleware of its own |
+//! |---|---|---|
+//! | Kakao's bot engine | `POST /skill/…` | the shared-secret check ([`guard`]) |
+//! | buyers' browsers | `GET /pay/…`, `GET /images/…`, the no-photo placeholder | — |
+//! | operators | `/admin/…` (REST API, OpenAPI document) | JWT ([`admin::AdminAuthLayer`]) on all but sign-in |
+//! | probes | `GET /healthz`, `GET /readyz`; `/metrics` on its own listener ([`crate::metrics`]) | — |
+//!
+//! Every request goes through one stack (outermost first): request id, trace span keyed on the route
+//! template, request metrics, client address, panic catcher, body size limit.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{MatchedPath, Request};
+use axum::middleware;
+use axum::routing::{get, post};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::admin::{self, AdminState};
+use crate::config::ImageStorage;
+use crate::images::{NO_PHOTO_PATH, NO_PHOTO_PNG};
+use crate::kakao::{self, guard, skill};
+use crate::state::AppState;
+use crate::{ops, pages};
+
+/// Every skill, `POST` with a Kakao skill payload. Tests add their own skills to this before
+/// [`assemble`].
+pub fn skill_routes() -> Router<AppState> {
+    use kakao::{deals, members, notices, orders, products, validation};
+    Router::new()
+        // Members.
+        .route("/skill/members/join", skill(members::join))
+        .route("/skill/members/me", skill(members::profile))
+        .route("/skill/members/me/phone", skill(members::change_phone))
+        .route("/skill/members/me/withdraw", skill(members::withdraw))
+        .route("/skill/members/mypage", skill(members::mypage))
+        // Products: browsing, registering, the owner's status changes.
+        .route("/skill/products", skill(products::browse::list))
+        .route("/skill/products/categories", skill(products::browse::categories))
+        .route("/skill/products/category", skill(products::browse::category))
+        .route("/skill/products/search", skill(products::browse::search))
+        .route("/skill/products/detail", skill(products::browse::detail))
+        .route("/skill/products/mine", skill(products::browse::mine))
+        .route("/skill/products/status", skill(products::manage::change_status))
+        .route("/skill/products/preview", skill(products::register::preview))
+        .route("/skill/products/register", skill(products::register::register))
+        // Orders (buying with Kakao Pay).
+        .route("/skill/orders/purchases", skill(orders::purchases))
+        .route("/skill/orders/sales", skill(orders::sales))
+        .route("/skill/orders/detail", skill(orders::detail))
+        .route("/skill/orders/tracking", skill(orders::tracking))
+        .route("/skill/orders/confirm-purchase", skill(orders::confirm_purchase))
+        .route("/skill/orders/confirm-sale", skill(orders::confirm_sale))
+        .route("/skill/orders/cancel", skill(orders::cancel))
+        // Notices and hot deals.
+        .route("/skill/notices", skill(notices::list))
+        .route("/skill/notices/detail", skill(notices::detail))
+        .route("/skill/deals", skill(deals::list))
+        // Open Builder's parameter-validation skills (their own, smaller answer format).
+        .route("/skill/validate/{field}", post(validation::validate))
+}
+
+/// The pages buyers' browsers open: the payment link and Kakao Pay's three redirects.
+fn browser_routes() -> Router<AppState> {
+    use pages::pay;
+    Router::new()
+        .route("/pay/{token}", get(pay::start))
+        .route("/pay/approve/{reference}", get(pay::approve))
+        // Kakao Pay's status, not which URL was hit, decides what happens, so both share one handler.
+        .route("/pay/cancel/{reference}", get(pay::aborted))
+        .route("/pay/fail/{reference}", get(pay::aborted))
+        .route(NO_PHOTO_PATH, get(no_photo))
+}
+
+/// Liveness and readiness, for the load balancer and the orchestrator.
+fn probe_routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+}
+
+/// Admin API operations anyone may call: they take credentials in their bodies. Each handler's path is
+/// in its `#[utoipa::path]` annotation, from which the OpenAPI document is made.
+pub fn admin_public() -> OpenApiRouter<AdminState> {
+    use admin::auth;
+    OpenApiRouter::new()
+        .routes(routes!(auth::login)) // POST /admin/auth/login
+        .routes(routes!(auth::refresh)) // POST /admin/auth/refresh
+        .routes(routes!(auth::logout)) // POST /admin/auth/logout
+}
+
+/// Admin API operations that need an access token: [`admin::mount`] puts all of them behind
+/// [`admin::AdminAuthLayer`].
+pub fn admin_protected() -> OpenApiRouter<AdminState> {
+    use admin::{auth, deals, members, notices, orders, products, skill_calls};
+    OpenApiRouter::new()
+        .routes(routes!(auth::me)) // GET /admin/me
+        .routes(routes!(auth::revoke_all)) // POST /admin/auth/revoke-all
+        .routes(routes!(members::list)) // GET /admin/members
+        .routes(routes!(members::detail)) // GET /admin/members/{id}
+        .routes(routes!(members::set_grade)) // PUT /admin/members/{id}/grade
+        .routes(routes!(members::deactivate)) // POST /admin/members/{id}/deactivate
+        .routes(routes!(products::list)) // GET /admin/products
+        .routes(routes!(products::detail, products::delete)) // GET, DELETE /admin/products/{id}
+        .routes(routes!(products::change_status)) // PUT /admin/products/{id}/status
+        .routes(routes!(orders::list)) // GET /admin/orders
+        .routes(routes!(orders::detail)) // GET /admin/orders/{id}
+        .routes(routes!(orders::cancel)) // POST /admin/orders/{id}/cancel
+        .routes(routes!(notices::list, notices::create)) // GET, POST /admin/notices
+        // GET, PUT, DELETE /admin/notices/{id}
+        .routes(routes!(notices::detail, notices::update, notices::delete))
+        .routes(routes!(notices::set_status)) // PUT /admin/notices/{id}/status
+        .routes(routes!(deals::sources)) // GET /admin/deals/sources
+        .routes(routes!(deals::refresh)) // POST /admin/deals/refresh
+        .routes(routes!(skill_calls::stats)) // GET /admin/skill-calls/stats
+}
+
+/// The OpenAPI document of every admin operation.
+pub fn admin_openapi() -> utoipa::openapi::OpenApi {
+    admin::document(admin_public(), admin_protected())
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    assemble(state, skill_routes())
+}
+
+/// The admin API with `extra` operations protected like [`admin_protected`]'s (tests add their own).
+pub fn admin_routes(state: &AppState, extra: OpenApiRouter<AdminState>) -> Router<AppState> {
+    admin::mount(
+        state,
+        admin_public(),
+        admin_protected().merge(extra),
+        admin_openapi(),
+    )
+}
+
+/// Largest request body accepted; Kakao's payloads are a few KB.
+const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+/// Puts `skills` behind the secret check, adds every other group of URLs and the middleware stack.
+pub fn assemble(state: AppState, skills: Router<AppState>) -> Router {
+    let skills = skills.route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        guard::require_skill_secret,
+    ));
+    let mut router = Router::new()
+        .merge(skills)
+        .merge(browser_routes())
+        .merge(probe_routes())
+        .merge(admin_routes(&state, OpenApiRouter::new()));
+    // Locally stored photos are served by us; S3 serves its own.
+    if matches!(state.config.images.storage, ImageStorage::Local { .. }) {
+        let images = Router::new()
+            .route("/images/{*key}", get(pages::images::serve))
+            .with_state(state.images.store().clone());
+        router = router.merge(images);
+    }
+    // The layers every request passes, outermost first.
+    let trusted_proxies = Arc::new(state.config.trusted_proxies.clone());
+    let stack = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_response),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(middleware::from_fn(count_request))
+        .layer(middleware::from_fn_with_state(
+            trusted_proxies,
+            crate::client_addr::layer,
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT_BYTES));
+    router.layer(stack).with_state(state)
+}
+
+/// The placeholder shown where a product has no photo yet.
+async fn no_photo() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "image/png"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        NO_PHOTO_PNG,
+    )
+}
+
+/// The span of one request, keyed on the route template so it stays low-cardinality.
+fn request_span(request: &Request) -> Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        route,
+        request_id,
+        block = tracing::field::Empty,
+        outcome = tracing::field::Empty,
+        skill_ms = tracing::field::Empty,
+    )
+}
+
+/// Counts every request by route template, method and status (outside the panic catcher, so a panic
+/// counts as the 500 it became).
+async fn count_request(request: Request, next: middleware::Next) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let method = request.method().clone();
+    let response = next.run(request).await;
+    crate::metrics::global().http_request(&route, method.as_str(), response.status().as_u16());
+    response
+}
+
+fn log_response<B>(response: &axum::http::Response<B>, latency: Duration, _span: &Span) {
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_us = latency.as_micros() as u64,
+        "request finished"
+    );
+}
