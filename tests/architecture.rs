@@ -81,8 +81,7 @@ fn product_code(source: &str) -> String {
     let mut code = String::new();
     let mut skipping_tests = false;
     let mut depth: i64 = 0;
-    let mut lines = source.lines().peekable();
-    while let Some(line) = lines.next() {
+    for line in source.lines() {
         let trimmed = line.trim_start();
         if trimmed.starts_with("#[cfg(test)]") {
             // Skip the next item: up to its matching closing brace (or its `;`).
