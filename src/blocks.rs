@@ -14,125 +14,63 @@ use std::path::Path;
 
 use kakao_skill::{BlockId, Button, Extra, ListItem, QuickReply};
 
-/// The blocks our answers link to. `key` is the name in the blocks file; `utterance` the fallback text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Block {
-    Main,
-    Join,
-    Profile,
-    ChangePhone,
-    Withdraw,
-    MyPage,
-    Products,
-    Categories,
-    Category,
-    Search,
-    ProductDetail,
-    Preview,
-    Register,
-    MyProducts,
-    ProductStatus,
-    Notices,
-    NoticeDetail,
-    Purchases,
-    Sales,
-    OrderDetail,
-    OrderTracking,
-    ConfirmPurchase,
-    ConfirmSale,
-    OrderCancel,
-    Deals,
+/// Declares [`Block`] from one table: variant, key in the blocks file, and the utterance a user would type
+/// to reach it (the fallback `messageText` when the block has no id).
+macro_rules! blocks {
+    ($($variant:ident $key:literal $utterance:literal,)*) => {
+        /// The blocks our answers link to.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Block {
+            $($variant,)*
+        }
+
+        impl Block {
+            /// Every block, in the order of the table.
+            pub const ALL: [Block; [$($key),*].len()] = [$(Block::$variant,)*];
+
+            /// The block's name in the blocks file.
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $key,)*
+                }
+            }
+
+            /// What the user would type to reach the block (the fallback `messageText`).
+            pub fn utterance(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $utterance,)*
+                }
+            }
+        }
+    };
 }
 
-impl Block {
-    pub const ALL: [Block; 25] = [
-        Block::Main,
-        Block::Join,
-        Block::Profile,
-        Block::ChangePhone,
-        Block::Withdraw,
-        Block::MyPage,
-        Block::Products,
-        Block::Categories,
-        Block::Category,
-        Block::Search,
-        Block::ProductDetail,
-        Block::Preview,
-        Block::Register,
-        Block::MyProducts,
-        Block::ProductStatus,
-        Block::Notices,
-        Block::NoticeDetail,
-        Block::Purchases,
-        Block::Sales,
-        Block::OrderDetail,
-        Block::OrderTracking,
-        Block::ConfirmPurchase,
-        Block::ConfirmSale,
-        Block::OrderCancel,
-        Block::Deals,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Main => "main",
-            Self::Join => "join",
-            Self::Profile => "profile",
-            Self::ChangePhone => "change_phone",
-            Self::Withdraw => "withdraw",
-            Self::MyPage => "mypage",
-            Self::Products => "products",
-            Self::Categories => "categories",
-            Self::Category => "category",
-            Self::Search => "search",
-            Self::ProductDetail => "product_detail",
-            Self::Preview => "preview",
-            Self::Register => "register",
-            Self::MyProducts => "my_products",
-            Self::ProductStatus => "product_status",
-            Self::Notices => "notices",
-            Self::NoticeDetail => "notice_detail",
-            Self::Purchases => "purchases",
-            Self::Sales => "sales",
-            Self::OrderDetail => "order_detail",
-            Self::OrderTracking => "order_tracking",
-            Self::ConfirmPurchase => "confirm_purchase",
-            Self::ConfirmSale => "confirm_sale",
-            Self::OrderCancel => "order_cancel",
-            Self::Deals => "deals",
-        }
-    }
-
-    /// What the user would type to reach the block (the fallback `messageText`).
-    pub fn utterance(self) -> &'static str {
-        match self {
-            Self::Main => "처음으로",
-            Self::Join => "회원가입",
-            Self::Profile => "프로필",
-            Self::ChangePhone => "연락처변경",
-            Self::Withdraw => "회원탈퇴",
-            Self::MyPage => "마이페이지",
-            Self::Products => "상품목록",
-            Self::Categories => "카테고리",
-            Self::Category => "카테고리상품",
-            Self::Search => "상품검색",
-            Self::ProductDetail => "상품상세",
-            Self::Preview => "상품등록",
-            Self::Register => "등록하기",
-            Self::MyProducts => "내상품",
-            Self::ProductStatus => "상품상태변경",
-            Self::Notices => "공지사항",
-            Self::NoticeDetail => "공지상세",
-            Self::Purchases => "구매내역",
-            Self::Sales => "판매내역",
-            Self::OrderDetail => "주문상세",
-            Self::OrderTracking => "운송장입력",
-            Self::ConfirmPurchase => "구매확정",
-            Self::ConfirmSale => "판매확정",
-            Self::OrderCancel => "주문취소",
-            Self::Deals => "핫딜",
-        }
-    }
+blocks! {
+    Main             "main"               "처음으로",
+    Join             "join"               "회원가입",
+    Profile          "profile"            "프로필",
+    ChangePhone      "change_phone"       "연락처변경",
+    Withdraw         "withdraw"           "회원탈퇴",
+    MyPage           "mypage"             "마이페이지",
+    Products         "products"           "상품목록",
+    Categories       "categories"         "카테고리",
+    Category         "category"           "카테고리상품",
+    Search           "search"             "상품검색",
+    ProductDetail    "product_detail"     "상품상세",
+    Preview          "preview"            "상품등록",
+    Register         "register"           "등록하기",
+    MyProducts       "my_products"        "내상품",
+    ProductStatus    "product_status"     "상품상태변경",
+    Notices          "notices"            "공지사항",
+    NoticeDetail     "notice_detail"      "공지상세",
+    Purchases        "purchases"          "구매내역",
+    Sales            "sales"              "판매내역",
+    OrderDetail      "order_detail"       "주문상세",
+    OrderTracking    "order_tracking"     "운송장입력",
+    ConfirmPurchase  "confirm_purchase"   "구매확정",
+    ConfirmSale      "confirm_sale"       "판매확정",
+    OrderCancel      "order_cancel"       "주문취소",
+    Deals            "deals"              "핫딜",
 }
 
 /// Block ids known for this bot.

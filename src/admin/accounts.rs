@@ -1,8 +1,8 @@
 //! Admin accounts: who may use the admin API, with which role, and their storage.
 //!
 //! Accounts are made only by an operator on the server (`junggye admin create`); the API cannot create
-//! one, and none exists by default. The original system's admin "password" was a member's Kakao key
-//! (fault 3); here it is a password of at least twelve characters, kept only as an argon2id hash.
+//! one, and none exists by default. The original system's admin "password" was a member's Kakao
+//! key; here it is a password of at least twelve characters, kept only as an argon2id hash.
 
 use serde::{Deserialize, Serialize};
 use sqlx::FromRow;

@@ -1,7 +1,7 @@
 //! The admin API's one error format: RFC 9457 problem details (`application/problem+json`) with the real
 //! HTTP status.
 //!
-//! The system this replaces answered HTTP 200 with `{code, message}` for every failure (fault 16), so
+//! The system this replaces answered HTTP 200 with `{code, message}` for every failure, so
 //! proxies, monitors and clients could not tell a refusal from a success. Here every failure is an
 //! [`ApiError`], and its status is the HTTP status. Internal failures are logged once, here, and reach
 //! the client only as a generic message.

@@ -20,8 +20,8 @@ use crate::domain::member::PhoneNumber;
 use crate::members::Grade;
 use crate::members::store::{self, WithdrawOutcome};
 
-/// A member as admins see it. The Kakao user key is left out: the old system used it as a password
-/// (fault 3), and no admin task needs it.
+/// A member as admins see it. The Kakao user key is left out: the old system used it as an admin
+/// password, and no admin task needs it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct MemberDto {
     pub id: i64,

@@ -13,7 +13,7 @@
 //!    [`ApiJson<T>`] rather than `Json<T>` for request bodies, so malformed JSON answers in the same
 //!    problem format.
 //! 3. Return `Result<Json<Dto>, ApiError>`: a DTO made for admins (`Serialize + ToSchema`), never a
-//!    database row — no phone numbers in full, no payment ids or secrets (fault 16). `?` turns a
+//!    database row — no phone numbers in full, no payment ids or secrets. `?` turns a
 //!    `sqlx::Error` into a logged 500; use [`ApiError::NotFound`], [`ApiError::Conflict`],
 //!    [`ApiError::Validation`] for the rest.
 //! 4. Register it with `routes!(handler)` in `crate::router::admin_protected` (the one file that lists

@@ -1,6 +1,6 @@
 //! Admin tokens: short-lived signed access tokens (JWT) and long-lived opaque refresh tokens.
 //!
-//! The original signed a one-hour JWT with a key written in the code (fault 3). Here the key is
+//! The original signed a one-hour JWT with a key written in its source code. Here the key is
 //! `JWT_SECRET` (≥ 32 bytes, required in production), access tokens live `ADMIN_ACCESS_TTL_SECS`
 //! (15 minutes by default), and only HS256 with our issuer, our audience and `typ = "access"` is
 //! accepted: a payment link (audience `junggye:pay`), a token signed with another algorithm (`none`,

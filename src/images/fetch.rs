@@ -1,8 +1,8 @@
 //! Downloading an image from a URL a user sent, without letting that URL reach anything else.
 //!
 //! The URL comes from a request body, so it is attacker-controlled: fetched blindly it reads internal
-//! services, cloud metadata endpoints or localhost admin pages (server-side request forgery, fault 13 of
-//! the original system). So:
+//! services, cloud metadata endpoints or localhost admin pages (server-side request forgery, which the
+//! original system allowed). So:
 //!
 //! - Only hosts on `IMAGE_HOSTS` ([`HostAllowList`]); no userinfo (`http://kakaocdn.net@evil.com/`), no
 //!   scheme but http(s), no IP address unless that exact address is listed.

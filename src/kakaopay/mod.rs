@@ -18,8 +18,8 @@
 //!
 //! # Why errors are sorted by what the caller must do
 //!
-//! The system this replaces called Kakao Pay and then wrote to its database with no recovery in between
-//! (fault 7): a refund could happen without the database knowing, or the database could record one that
+//! The system this replaces called Kakao Pay and then wrote to its database with no recovery in between:
+//! a refund could happen without the database knowing, or the database could record one that
 //! never happened. Every outcome of a call here is one of:
 //!
 //! - `Ok(answer)` — it happened; record it.

@@ -2,7 +2,7 @@
 //! statement "member B may start paying P won for product X".
 //!
 //! The system this replaces put the buyer's key in the query string, so anyone could pay as anyone
-//! (fault 4). Here every fact is inside an HS256 signature (`PAY_LINK_SECRET`), so nothing in the URL can
+//! by editing the link. Here every fact is inside an HS256 signature (`PAY_LINK_SECRET`), so nothing in the URL can
 //! be edited into another buyer, product or price; `exp` makes it short-lived; and its random `jti` is
 //! stored with the order it creates under a unique index, so a link opens at most one order.
 

@@ -251,14 +251,6 @@ impl SkillResponse {
         self
     }
 
-    /// The text of the first output when it is a simple text (handy in tests and logs).
-    pub fn first_text(&self) -> Option<&str> {
-        match self.template.as_ref()?.outputs.first()? {
-            Output::SimpleText(t) => Some(t.text()),
-            _ => None,
-        }
-    }
-
     pub fn outputs(&self) -> &[Output] {
         self.template.as_ref().map_or(&[], |t| &t.outputs)
     }
