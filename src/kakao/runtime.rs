@@ -11,7 +11,7 @@
 //! 5. records the call (route template, block, hashed user, outcome, latency) in the skill request log,
 //!    [`crate::skill_log`], without waiting, and in the Prometheus metrics ([`crate::metrics`]).
 //!
-//! The shared-secret header is checked before any of this by [`guard`], a middleware on all `/skill` routes.
+//! The shared-secret header is checked before any of this by [`super::guard`], a middleware on all `/skill` routes.
 
 use std::future::Future;
 use std::time::Instant;
