@@ -7,6 +7,7 @@
 #
 #   benches/run.sh                         # SQLite and PostgreSQL, 3 rounds of 10 s, every scenario
 #   BACKENDS=sqlite REPEAT=1 SCENARIOS="list search" CONNECTIONS=64 benches/run.sh
+#   JUNGGYE_BIN=/path/to/an/earlier/junggye benches/run.sh   # measure another build
 #
 # Scenarios: profile, join (members); list, detail, search (10,000 products, PRODUCTS to change).
 #
@@ -30,6 +31,8 @@ export RUST_LOG=${RUST_LOG:-info,sqlx=warn}
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk" >&2; exit 1; }
 cargo build --release --quiet --bin junggye --example ceiling
 TARGET=${CARGO_TARGET_DIR:-target}/release
+# JUNGGYE_BIN: another build of the server to measure (e.g. an earlier commit's, to compare in one sitting).
+JUNGGYE_BIN=${JUNGGYE_BIN:-$TARGET/junggye}
 WORK=$(mktemp -d)
 SERVER=""; CEILING=""
 trap 'kill $SERVER $CEILING 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -44,7 +47,7 @@ CEILING=$!
 wait_up "http://127.0.0.1:$CEILING_PORT/"
 
 start_server() { # database url
-  DATABASE_URL=$1 BIND_ADDR=127.0.0.1:$PORT APP_ENV=test METRICS_ADDR=off "$TARGET/junggye" serve >"$WORK/server.log" 2>&1 &
+  DATABASE_URL=$1 BIND_ADDR=127.0.0.1:$PORT APP_ENV=test METRICS_ADDR=off "$JUNGGYE_BIN" serve >"$WORK/server.log" 2>&1 &
   SERVER=$!
   wait_up "http://127.0.0.1:$PORT/healthz"
 }
