@@ -269,6 +269,7 @@ mod tests {
                 .is_multiple_of(3)
                 .then(|| format!("https://shop.example.com/{n}")),
             brand: Some("쇼핑몰".into()),
+            full_title: None,
             detail_read: true,
         }
     }
