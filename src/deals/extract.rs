@@ -32,7 +32,10 @@ pub struct DealRow {
     pub title: String,
     pub price: DealPrice,
     pub category: Option<String>,
-    pub label: Option<String>,
+    /// Every status mark the row carries (`인기`, `진행중`), in page order; kept so that a deal whose
+    /// mark is added to `skip_labels` later is hidden from snapshots read before.
+    #[serde(default)]
+    pub labels: Vec<String>,
     /// Absolute http(s) URL.
     pub thumbnail: Option<String>,
     /// Absolute http(s) URL.
@@ -259,7 +262,7 @@ fn html_row(
     Ok(DealRow {
         price,
         category: list.category.as_ref().and_then(|f| text(row, f)),
-        label: labels.into_iter().next(),
+        labels,
         thumbnail: image(&list.thumbnail),
         brand_logo: image(&list.brand_logo),
         title,
@@ -317,7 +320,7 @@ fn feed_item(source: &DealSource, item: roxmltree::Node<'_, '_>, title: &str, ba
         title: title.to_owned(),
         price: title::price_in(title),
         category: child_text(item, "category"),
-        label: None,
+        labels: Vec::new(),
         thumbnail: image,
         brand_logo: None,
         detail_url,
@@ -510,7 +513,7 @@ mod tests {
                 title: "[11번가] 삼성전자 990 PRO 2TB NVMe SSD".to_owned(),
                 price: DealPrice::Won(189_000),
                 category: some("PC/하드웨어"),
-                label: some("인기"),
+                labels: vec!["인기".into()],
                 thumbnail: some("https://img2.quasarzone.com/qb_saleinfo/2026/11/22/thumb_1571001.jpg"),
                 brand_logo: some("https://img2.quasarzone.com/brand/11st.png"),
                 detail_url: "https://quasarzone.com/bbs/qb_saleinfo/views/1571001".to_owned(),
@@ -526,7 +529,7 @@ mod tests {
                     text: "$79.99".to_owned()
                 },
                 category: some("PC/하드웨어"),
-                label: some("진행중"),
+                labels: vec!["진행중".into()],
                 thumbnail: some("https://img2.quasarzone.com/qb_saleinfo/2026/11/22/thumb_1571003.jpg"),
                 brand_logo: None,
                 detail_url: "https://quasarzone.com/bbs/qb_saleinfo/views/1571003".to_owned(),
@@ -605,7 +608,7 @@ mod tests {
             ]
         );
         assert_eq!(report.deals[0].category, some("음식"));
-        assert_eq!(report.deals[0].label, None);
+        assert!(report.deals[0].labels.is_empty());
         assert_eq!(
             skipped(&report),
             [
@@ -680,7 +683,7 @@ mod tests {
                 title: "[쿠팡] 오뚜기 진라면 순한맛 120g 20봉 (13,520원/무료)".into(),
                 price: DealPrice::Won(13_520),
                 category: some("음식"),
-                label: None,
+                labels: vec![],
                 thumbnail: some("https://i1.ruliweb.com/thumb/26/08/07/101209.jpg"),
                 brand_logo: None,
                 detail_url: "https://bbs.ruliweb.com/market/board/1020/read/101209".into(),
@@ -753,7 +756,7 @@ mod tests {
                 title: "[네이버] 오뚜기 진라면 매운맛 120g x 40".to_owned(),
                 price: DealPrice::Won(21_900),
                 category: some("[식품]"),
-                label: None,
+                labels: vec![],
                 thumbnail: some("https://cdn.hotdeal.example.com/thumb/48213.jpg"),
                 brand_logo: some("https://hotdeal.example.com/img/shop/naver.png"),
                 detail_url: "https://hotdeal.example.com/board/view.php?id=hotdeal&no=48213".to_owned(),
@@ -767,7 +770,7 @@ mod tests {
                 max: 34_900
             }
         );
-        assert_eq!(rows[1].label, some("인기"));
+        assert_eq!(rows[1].labels, ["인기"]);
     }
 
     #[test]

@@ -213,17 +213,17 @@ impl Fetcher {
         };
         let response = request.send().await.map_err(classify)?;
         let status = response.status();
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            return Err(FetchError::RateLimited {
-                retry_after: retry_after(response.headers(), SystemTime::now()),
-            });
-        }
         let challenged = response
             .headers()
             .get("cf-mitigated")
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"challenge"));
         if status == StatusCode::FORBIDDEN || challenged {
             return Err(FetchError::Blocked(format!("HTTP {}", status.as_u16())));
+        }
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(FetchError::RateLimited {
+                retry_after: retry_after(response.headers(), SystemTime::now()),
+            });
         }
         if !status.is_success() {
             let body = self.body(response).await.unwrap_or_default();

@@ -241,7 +241,7 @@ mod tests {
                     title: "딜".into(),
                     price: DealPrice::Won(1_000),
                     category: None,
-                    label: None,
+                    labels: vec![],
                     thumbnail: None,
                     brand_logo: None,
                     detail_url: "https://deals.example.com/1".into(),

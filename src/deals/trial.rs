@@ -142,7 +142,9 @@ impl Trial {
         let mut about = vec![format!("price: {}", row.price.display())];
         about.extend(row.category.as_ref().map(|c| format!("category: {c}")));
         about.extend(deal.brand.as_ref().map(|b| format!("shop: {b}")));
-        about.extend(row.label.as_ref().map(|l| format!("label: {l}")));
+        if !row.labels.is_empty() {
+            about.push(format!("labels: {}", row.labels.join(", ")));
+        }
         writeln!(f, "     {}", about.join(" · "))?;
         writeln!(f, "     post: {}", row.detail_url)?;
         let shop = match (&deal.purchase_url, deal.detail_read) {

@@ -39,7 +39,7 @@ impl Shown<'_> {
     /// `skip_labels`, or before the board marked them.
     pub fn is_ended(&self) -> bool {
         let row = &self.deal.row;
-        row.label.as_deref().is_some_and(|label| self.source.marks_ended(label))
+        row.labels.iter().any(|label| self.source.marks_ended(label))
             || self.source.title_marks_ended(&row.title)
     }
 }
@@ -87,7 +87,7 @@ mod tests {
                 title: url.to_owned(),
                 price: DealPrice::Won(1_000),
                 category: None,
-                label: label.map(str::to_owned),
+                labels: label.into_iter().map(str::to_owned).collect(),
                 thumbnail: None,
                 brand_logo: None,
                 detail_url: format!("https://deals.example.com/{url}"),
