@@ -168,9 +168,7 @@ pub fn read_list(source: &DealSource, body: &str, page_url: &str) -> Result<List
     let problem = if report.matched == 0 {
         Some(LayoutProblem::NoRows)
     } else if report.deals.is_empty() && !report.skipped.iter().all(|s| s.reason.on_purpose()) {
-        Some(LayoutProblem::NoUsableRows {
-            rows: report.matched,
-        })
+        Some(LayoutProblem::NoUsableRows { rows: report.matched })
     } else {
         None
     };
@@ -210,9 +208,18 @@ fn collect(rows: Vec<RowResult>) -> ListReport {
     report
 }
 
-fn html_rows(source: &DealSource, list: &HtmlList, html: &str, base: &Url) -> Result<Vec<RowResult>, LayoutProblem> {
+fn html_rows(
+    source: &DealSource,
+    list: &HtmlList,
+    html: &str,
+    base: &Url,
+) -> Result<Vec<RowResult>, LayoutProblem> {
     let document = Html::parse_document(html);
-    let skip_texts: Vec<String> = source.skip_texts.iter().map(|t| collapse(t.split_whitespace())).collect();
+    let skip_texts: Vec<String> = source
+        .skip_texts
+        .iter()
+        .map(|t| collapse(t.split_whitespace()))
+        .collect();
     Ok(document
         .select(&list.row.selector)
         .map(|row| {
@@ -237,11 +244,18 @@ fn html_row(
     if let Some(text) = skip_texts.iter().find(|t| row_text.contains(t.as_str())) {
         return Err(SkipReason::Text(text.clone()));
     }
-    if let Some(css) = list.skip_rows_with.iter().find(|css| row.select(&css.selector).next().is_some()) {
+    if let Some(css) = list
+        .skip_rows_with
+        .iter()
+        .find(|css| row.select(&css.selector).next().is_some())
+    {
         return Err(SkipReason::Marked(css.text.clone()));
     }
     let title = text(row, &list.title).ok_or(SkipReason::NoTitle)?;
-    if let Some(tag) = title::leading_tags(&title).into_iter().find(|t| source.marks_ended(t)) {
+    if let Some(tag) = title::leading_tags(&title)
+        .into_iter()
+        .find(|t| source.marks_ended(t))
+    {
         return Err(SkipReason::Ended(format!("[{tag}]")));
     }
     let href = attr(row, &list.link).map(|(value, _)| value);
@@ -287,14 +301,22 @@ fn feed_rows(source: &DealSource, xml: &str, base: &Url) -> Result<Vec<RowResult
         .collect())
 }
 
-fn feed_item(source: &DealSource, item: roxmltree::Node<'_, '_>, title: &str, base: &Url) -> Result<DealRow, SkipReason> {
+fn feed_item(
+    source: &DealSource,
+    item: roxmltree::Node<'_, '_>,
+    title: &str,
+    base: &Url,
+) -> Result<DealRow, SkipReason> {
     if let Some(text) = source.skip_texts.iter().find(|t| title.contains(t.trim())) {
         return Err(SkipReason::Text(text.clone()));
     }
     if title.is_empty() {
         return Err(SkipReason::NoTitle);
     }
-    if let Some(tag) = title::leading_tags(title).into_iter().find(|t| source.marks_ended(t)) {
+    if let Some(tag) = title::leading_tags(title)
+        .into_iter()
+        .find(|t| source.marks_ended(t))
+    {
         return Err(SkipReason::Ended(format!("[{tag}]")));
     }
     let permalink = children(item, "guid")
@@ -327,7 +349,10 @@ fn feed_item(source: &DealSource, item: roxmltree::Node<'_, '_>, title: &str, ba
     })
 }
 
-fn children<'a, 'i>(node: roxmltree::Node<'a, 'i>, name: &'static str) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> {
+fn children<'a, 'i>(
+    node: roxmltree::Node<'a, 'i>,
+    name: &'static str,
+) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> {
     node.children()
         .filter(move |n| n.is_element() && n.tag_name().name() == name && n.tag_name().namespace().is_none())
 }
@@ -355,7 +380,9 @@ pub fn extract_detail(source: &DealSource, html: &str, page_url: &str) -> DealDe
     let document = Html::parse_document(html);
     let root = document.root_element();
     let purchase_url = match (&selectors.purchase_url, Url::parse(page_url)) {
-        (Some(field), Ok(base)) => attr(root, field).and_then(|(value, text)| shop_url(&value, Some(&text), &base)),
+        (Some(field), Ok(base)) => {
+            attr(root, field).and_then(|(value, text)| shop_url(&value, Some(&text), &base))
+        }
         _ => None,
     };
     DealDetail {
@@ -447,10 +474,18 @@ fn element_text(element: ElementRef<'_>, drop: &[Css]) -> String {
 fn attr(scope: ElementRef<'_>, field: &AttrField) -> Option<(String, String)> {
     let scopes = scopes(scope, &field.field);
     field.field.selectors.iter().find_map(|css| {
-        scopes.iter().flat_map(|s| s.select(&css.selector)).find_map(|element| {
-            let value = element.attr(&field.attr)?.trim();
-            (!value.is_empty()).then(|| (value.to_owned(), collapse(element.text().flat_map(str::split_whitespace))))
-        })
+        scopes
+            .iter()
+            .flat_map(|s| s.select(&css.selector))
+            .find_map(|element| {
+                let value = element.attr(&field.attr)?.trim();
+                (!value.is_empty()).then(|| {
+                    (
+                        value.to_owned(),
+                        collapse(element.text().flat_map(str::split_whitespace)),
+                    )
+                })
+            })
     })
 }
 
@@ -595,16 +630,32 @@ mod tests {
                     "13,520원".into(),
                     read(101209).as_str()
                 ),
-                ("[반다이몰] HG 건담 에어리얼 재판 / 21,600원", "21,600원".into(), &read(101207)),
+                (
+                    "[반다이몰] HG 건담 에어리얼 재판 / 21,600원",
+                    "21,600원".into(),
+                    &read(101207)
+                ),
                 (
                     "[예판] 닌텐도 스위치 2 본체 + 마리오 카트 월드 번들 한정판 612...",
                     "가격 정보 없음".into(),
                     &read(101206)
                 ),
                 ("[스팀] 엘든 링 60% 할인 ($23.99)", "$23.99".into(), &read(101205)),
-                ("[G마켓] 문화상품권 5만원권 (4.6만원)", "46,000원".into(), &read(101204)),
-                ("[에픽게임즈] 인디 퍼즐 게임 모음 (무료)", "무료".into(), &read(101202)),
-                ("[쿠팡] 로지텍 G304 무선 마우스 (29,900원/무료)", "29,900원".into(), &read(101201)),
+                (
+                    "[G마켓] 문화상품권 5만원권 (4.6만원)",
+                    "46,000원".into(),
+                    &read(101204)
+                ),
+                (
+                    "[에픽게임즈] 인디 퍼즐 게임 모음 (무료)",
+                    "무료".into(),
+                    &read(101202)
+                ),
+                (
+                    "[쿠팡] 로지텍 G304 무선 마우스 (29,900원/무료)",
+                    "29,900원".into(),
+                    &read(101201)
+                ),
             ]
         );
         assert_eq!(report.deals[0].category, some("음식"));
@@ -690,15 +741,17 @@ mod tests {
             }
         );
         assert_eq!(
-            report.deals[1].detail_url,
-            "https://bbs.ruliweb.com/market/board/1020/read/101207",
+            report.deals[1].detail_url, "https://bbs.ruliweb.com/market/board/1020/read/101207",
             "a permalink guid stands in for a missing link"
         );
         assert_eq!(
             report.deals[1].thumbnail,
             some("https://i1.ruliweb.com/thumb/26/08/07/101207.jpg")
         );
-        assert_eq!(report.deals[2].thumbnail, None, "an enclosure that is not an image");
+        assert_eq!(
+            report.deals[2].thumbnail, None,
+            "an enclosure that is not an image"
+        );
         assert_eq!(report.deals.len(), 3);
         assert_eq!(
             skipped(&report),
@@ -718,7 +771,10 @@ mod tests {
                 Err(ExtractError::LayoutChanged { problem, .. }) => problem,
                 other => panic!("{other:?}"),
             };
-            assert!(matches!(problem, LayoutProblem::NotAFeed | LayoutProblem::NoRows), "{problem:?}");
+            assert!(
+                matches!(problem, LayoutProblem::NotAFeed | LayoutProblem::NoRows),
+                "{problem:?}"
+            );
         }
     }
 
@@ -809,7 +865,9 @@ mod tests {
                     "https://store.nintendo.co.kr/bundle/mario-kart-world?utm_source=ruliweb&ref=hotdeal"
                 ),
                 brand: None,
-                title: some("[예판] 닌텐도 스위치 2 본체 + 마리오 카트 월드 번들 한정판 612,000원 (무료배송)"),
+                title: some(
+                    "[예판] 닌텐도 스위치 2 본체 + 마리오 카트 월드 번들 한정판 612,000원 (무료배송)"
+                ),
             }
         );
     }

@@ -208,7 +208,9 @@ impl Fetcher {
     async fn once(&self, url: &Url, timeout: Duration, referer: Option<&Url>) -> Result<String, FetchError> {
         let mut request = self.client.get(url.clone()).timeout(timeout);
         request = match referer.and_then(|r| HeaderValue::from_str(r.as_str()).ok()) {
-            Some(referer) => request.header(REFERER, referer).header("sec-fetch-site", "same-origin"),
+            Some(referer) => request
+                .header(REFERER, referer)
+                .header("sec-fetch-site", "same-origin"),
             None => request.header("sec-fetch-site", "none"),
         };
         let response = request.send().await.map_err(classify)?;
@@ -364,7 +366,9 @@ mod tests {
         assert!(is_challenge(
             "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body></body></html>"
         ));
-        assert!(is_challenge("<script>window._cf_chl_opt={cType: 'managed'}</script>"));
+        assert!(is_challenge(
+            "<script>window._cf_chl_opt={cType: 'managed'}</script>"
+        ));
         // Cloudflare also adds its script to ordinary pages; that alone is not a challenge.
         assert!(!is_challenge(
             "<table class=\"board_list_table\"></table><script src=\"/cdn-cgi/challenge-platform/scripts/jsd/main.js\"></script>"

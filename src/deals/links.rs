@@ -111,7 +111,8 @@ fn redirect_target(url: &Url) -> Option<Url> {
 
 /// `text` when it is a complete absolute http(s) URL (not one a list or page shortened with `…`).
 fn whole_url(text: &str) -> Option<Url> {
-    if text.is_empty() || text.ends_with("...") || text.ends_with('…') || text.contains(char::is_whitespace) {
+    if text.is_empty() || text.ends_with("...") || text.ends_with('…') || text.contains(char::is_whitespace)
+    {
         return None;
     }
     http(Url::parse(text).ok()?)
@@ -138,8 +139,11 @@ mod tests {
     #[test]
     fn a_link_php_redirector_is_unwrapped_raw_or_encoded() {
         assert_eq!(
-            shop("https://web.ruliweb.com/link.php?ol=https://shop.example.com/item?id=1&ref=rw", None)
-                .as_deref(),
+            shop(
+                "https://web.ruliweb.com/link.php?ol=https://shop.example.com/item?id=1&ref=rw",
+                None
+            )
+            .as_deref(),
             Some("https://shop.example.com/item?id=1&ref=rw"),
             "a raw target keeps its own parameters"
         );
@@ -152,7 +156,11 @@ mod tests {
             Some("https://shop.example.com/item?id=1")
         );
         assert_eq!(
-            shop("//web.ruliweb.com/link.php?x=1&url=https://shop.example.com/a", None).as_deref(),
+            shop(
+                "//web.ruliweb.com/link.php?x=1&url=https://shop.example.com/a",
+                None
+            )
+            .as_deref(),
             Some("https://shop.example.com/a")
         );
         assert_eq!(
@@ -179,9 +187,15 @@ mod tests {
 
     #[test]
     fn the_anchor_text_stands_in_when_the_href_is_unusable() {
-        assert_eq!(shop("javascript:goToLink('bm90IGEgdXJs')", Some(SHOP)).as_deref(), Some(SHOP));
+        assert_eq!(
+            shop("javascript:goToLink('bm90IGEgdXJs')", Some(SHOP)).as_deref(),
+            Some(SHOP)
+        );
         assert_eq!(shop("javascript:void(0)", Some(SHOP)).as_deref(), Some(SHOP));
-        assert_eq!(shop("javascript:void(0)", Some("https://www.11st.co.kr/prod...")), None);
+        assert_eq!(
+            shop("javascript:void(0)", Some("https://www.11st.co.kr/prod...")),
+            None
+        );
         assert_eq!(shop("javascript:void(0)", Some("바로가기")), None);
     }
 

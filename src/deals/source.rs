@@ -361,7 +361,12 @@ impl Compiler<'_> {
         texts.iter().map(|t| self.css(field, t)).collect()
     }
 
-    fn header(&self, field: &str, rows: Option<&str>, header: Option<&str>) -> Result<Option<HeaderRow>, SourceError> {
+    fn header(
+        &self,
+        field: &str,
+        rows: Option<&str>,
+        header: Option<&str>,
+    ) -> Result<Option<HeaderRow>, SourceError> {
         match (rows, header) {
             (None, None) => Ok(None),
             (Some(rows), Some(text)) if !text.trim().is_empty() => Ok(Some(HeaderRow {
@@ -460,10 +465,7 @@ impl RawSource {
             .chain(&self.skip_texts)
             .any(|s| s.trim().is_empty())
         {
-            return Err(c.invalid(
-                "skip_labels/skip_texts",
-                "an empty entry would skip every row",
-            ));
+            return Err(c.invalid("skip_labels/skip_texts", "an empty entry would skip every row"));
         }
         let list = match self.kind {
             Kind::Html => ListFormat::Html(Box::new(self.html_list(&c)?)),
@@ -498,7 +500,8 @@ impl RawSource {
     }
 
     fn html_list(&self, c: &Compiler<'_>) -> Result<HtmlList, SourceError> {
-        let required = |field: &'static str| c.invalid(field, "is required for an HTML list (kind = \"html\")");
+        let required =
+            |field: &'static str| c.invalid(field, "is required for an HTML list (kind = \"html\")");
         let row = self.row.as_deref().ok_or_else(|| required("row"))?;
         let title = self.title.as_ref().ok_or_else(|| required("title"))?;
         let link = self.link.as_ref().ok_or_else(|| required("link"))?;
@@ -607,7 +610,10 @@ mod tests {
         );
         assert_eq!(quasar.skip_labels, ["종료"]);
         assert_eq!(quasar.skip_texts, ["블라인드 처리된 글입니다."]);
-        assert_eq!(html(quasar).thumbnail.as_ref().map(|t| t.attr.as_str()), Some("src"));
+        assert_eq!(
+            html(quasar).thumbnail.as_ref().map(|t| t.attr.as_str()),
+            Some("src")
+        );
         let detail = quasar.detail.as_ref().expect("detail selectors");
         assert!(detail.purchase_url.is_some() && detail.brand.is_some() && detail.title.is_some());
         let brand = detail.brand.as_ref().unwrap().header.as_ref().expect("by header");
@@ -645,7 +651,10 @@ mod tests {
         assert_eq!(texts(list.category.as_ref().unwrap()), ["span.cat", "td.cat"]);
         assert_eq!(list.thumbnail.as_ref().unwrap().attr, "data-src");
         let header = source.detail.unwrap().brand.unwrap().header.unwrap();
-        assert_eq!((header.rows.text.as_str(), header.text.as_str()), ("table.info tr", "판매처"));
+        assert_eq!(
+            (header.rows.text.as_str(), header.text.as_str()),
+            ("table.info tr", "판매처")
+        );
     }
 
     #[test]
@@ -691,7 +700,9 @@ mod tests {
 
     #[test]
     fn ended_marks_are_compared_without_brackets() {
-        let source = load_sources(&with(r#"skip_labels = ["[종료]", "품절"]"#)).unwrap().remove(0);
+        let source = load_sources(&with(r#"skip_labels = ["[종료]", "품절"]"#))
+            .unwrap()
+            .remove(0);
         assert_eq!(source.skip_labels, ["종료", "품절"]);
         for label in ["종료", "[종료]", " (품절) ", "【종료】"] {
             assert!(source.marks_ended(label), "{label}");

@@ -119,7 +119,9 @@ fn amounts(title: &str) -> Vec<Amount> {
         let Some(price) = price.filter(|p| !matches!(p, DealPrice::Text(_))) else {
             continue;
         };
-        let joined = found.last().and_then(|last| joined_range(title, last, &price, token.start));
+        let joined = found
+            .last()
+            .and_then(|last| joined_range(title, last, &price, token.start));
         if let (Some(range), Some(last)) = (joined, found.last_mut()) {
             last.price = range;
             last.end = token.end;
@@ -143,7 +145,10 @@ fn joined_range(title: &str, last: &Amount, next: &DealPrice, next_start: usize)
     let (DealPrice::Won(min), DealPrice::Won(max)) = (&last.price, next) else {
         return None;
     };
-    (TILDES.iter().any(|t| between.len() == t.len_utf8() && between.starts_with(*t)) && min < max)
+    (TILDES
+        .iter()
+        .any(|t| between.len() == t.len_utf8() && between.starts_with(*t))
+        && min < max)
         .then_some(DealPrice::Range { min: *min, max: *max })
 }
 
@@ -346,12 +351,18 @@ mod tests {
     fn the_price_written_in_a_title_is_read_in_its_usual_forms() {
         assert_eq!(price_in("[쿠팡] 짜장 라면 8봉 (7,520원/무료)"), won(7_520));
         assert_eq!(price_in("[반다이몰] 피규어 재입고 / 64,800원"), won(64_800));
-        assert_eq!(price_in("[하이마트]창문형 에어컨 [자가설치](61.6만)"), won(616_000));
+        assert_eq!(
+            price_in("[하이마트]창문형 에어컨 [자가설치](61.6만)"),
+            won(616_000)
+        );
         assert_eq!(price_in("[G마켓] 상품권 (1만원)"), won(10_000));
         assert_eq!(price_in("[G마켓] 상품권 5만원권 (4.6만원)"), won(46_000));
         assert_eq!(price_in("[11번가] 키보드 (3천원)"), won(3_000));
         assert_eq!(price_in("[알리] 모니터 ₩147,200"), won(147_200));
-        assert_eq!(price_in("[옥션] 아트북 35,640원 (5대 카드 / 무료배송)"), won(35_640));
+        assert_eq!(
+            price_in("[옥션] 아트북 35,640원 (5대 카드 / 무료배송)"),
+            won(35_640)
+        );
         let range = DealPrice::Range {
             min: 12_000,
             max: 15_000,
@@ -424,7 +435,11 @@ mod tests {
         assert_eq!(price_in("[롯데온] 커피 20개 (15,890원/무료..."), won(15_890));
         assert_eq!(price_in("[하이마트] 배그100원,킹덤하츠3 990원"), unknown());
         assert_eq!(price_in("[네이버페이] 클릭 38원, 라이브 2원"), unknown());
-        assert_eq!(price_in("[쿠팡] 라면 (7,520원) 7,520원"), won(7_520), "one price, twice");
+        assert_eq!(
+            price_in("[쿠팡] 라면 (7,520원) 7,520원"),
+            won(7_520),
+            "one price, twice"
+        );
     }
 
     #[test]
@@ -452,7 +467,10 @@ mod tests {
 
     #[test]
     fn leading_tags_are_read_in_order() {
-        assert_eq!(leading_tags("[종료] [하이마트]에어컨 (61.6만)"), ["종료", "하이마트"]);
+        assert_eq!(
+            leading_tags("[종료] [하이마트]에어컨 (61.6만)"),
+            ["종료", "하이마트"]
+        );
         assert_eq!(leading_tags("(종료)[쿠팡] 라면"), ["종료", "쿠팡"]);
         assert!(leading_tags("라면 [종료]").is_empty());
         assert_eq!(leading_tags("[열린 태그"), Vec::<&str>::new());

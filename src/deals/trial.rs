@@ -47,7 +47,11 @@ pub struct Trial {
 }
 
 /// Tries the source `key` of `settings` (see the module documentation).
-pub async fn try_source(settings: &DealSettings, key: &str, file: Option<&Path>) -> Result<Trial, TrialError> {
+pub async fn try_source(
+    settings: &DealSettings,
+    key: &str,
+    file: Option<&Path>,
+) -> Result<Trial, TrialError> {
     let source = settings
         .sources
         .iter()
@@ -86,7 +90,12 @@ pub async fn try_source(settings: &DealSettings, key: &str, file: Option<&Path>)
     };
     let report = read_list(&source, &body, &page_url)?;
     let deals = match file {
-        Some(_) => report.deals.iter().cloned().map(|row| Deal::new(row, None)).collect(),
+        Some(_) => report
+            .deals
+            .iter()
+            .cloned()
+            .map(|row| Deal::new(row, None))
+            .collect(),
         None => add_details(&fetcher, &source, report.deals.clone(), None).await,
     };
     Ok(Trial {
@@ -128,7 +137,11 @@ impl fmt::Display for Trial {
         if !report.skipped.is_empty() {
             writeln!(f, "\nskipped rows:")?;
             for skipped in &report.skipped {
-                writeln!(f, "  row {}: {} — {}", skipped.position, skipped.reason, skipped.text)?;
+                writeln!(
+                    f,
+                    "  row {}: {} — {}",
+                    skipped.position, skipped.reason, skipped.text
+                )?;
             }
         }
         Ok(())

@@ -359,7 +359,10 @@ async fn both_shipped_boards_are_read_with_links_to_each_post_and_its_shop() {
         .iter()
         .map(|c| c["description"].as_str().unwrap().split('\n').next().unwrap())
         .collect();
-    assert_eq!(prices, ["189,000원", "13,520원", "$79.99", "21,600원", "가격다양"]);
+    assert_eq!(
+        prices,
+        ["189,000원", "13,520원", "$79.99", "21,600원", "가격다양"]
+    );
     // Relative links resolve on the board's host; absolute ones stay as written.
     assert_eq!(
         card_links(&reply),
@@ -432,7 +435,10 @@ async fn pages_follow_the_cursor_and_more_appears_only_before_the_last_page() {
 
     let second = ask(&app, &[("cursor", "5")]).await;
     assert_eq!(cards(&second).len(), 5);
-    assert_eq!(quick_reply(&second, "더보기").expect("a third page")["extra"]["cursor"], "10");
+    assert_eq!(
+        quick_reply(&second, "더보기").expect("a third page")["extra"]["cursor"],
+        "10"
+    );
     let third = ask(&app, &[("cursor", "10")]).await;
     assert_eq!(cards(&third).len(), 2);
     assert!(quick_reply(&third, "더보기").is_none());
@@ -504,7 +510,10 @@ async fn ended_deals_are_not_shown_even_from_a_snapshot_that_kept_them() {
     }
     assert!(texts.contains("삼다수"), "{texts}");
     assert!(!texts.contains("종료된 딜"), "{texts}");
-    assert!(!texts.contains("끝난 딜"), "the 종료 after 인기 counts too: {texts}");
+    assert!(
+        !texts.contains("끝난 딜"),
+        "the 종료 after 인기 counts too: {texts}"
+    );
 }
 
 #[tokio::test]
@@ -978,7 +987,10 @@ async fn a_403_or_a_challenge_page_is_reported_as_blocked_and_backs_off_without_
     }
     // It counts as a failure: the breaker opens and the scheduled refreshes leave the board alone.
     let outcome = deals.refresh_due("quasarzone").await.unwrap();
-    assert!(matches!(outcome, RefreshOutcome::BreakerOpen { .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, RefreshOutcome::BreakerOpen { .. }),
+        "{outcome:?}"
+    );
     assert_eq!(site.hits(Q_LIST), hits);
 }
 
@@ -1007,14 +1019,19 @@ async fn tls_board() -> (SocketAddr, reqwest::Certificate) {
         while let Ok((tcp, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(tcp).await else { return };
-                let service = hyper::service::service_fn(|request: hyper::Request<hyper::body::Incoming>| async move {
-                    let mut echo = format!("{:?}\n", request.version());
-                    for (name, value) in request.headers() {
-                        echo.push_str(&format!("{name}: {}\n", value.to_str().unwrap_or("?")));
-                    }
-                    Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(bytes::Bytes::from(echo))))
-                });
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service =
+                    hyper::service::service_fn(|request: hyper::Request<hyper::body::Incoming>| async move {
+                        let mut echo = format!("{:?}\n", request.version());
+                        for (name, value) in request.headers() {
+                            echo.push_str(&format!("{name}: {}\n", value.to_str().unwrap_or("?")));
+                        }
+                        Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
+                            bytes::Bytes::from(echo),
+                        )))
+                    });
                 let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
                     .serve_connection(TokioIo::new(tls), service)
                     .await;
@@ -1027,7 +1044,8 @@ async fn tls_board() -> (SocketAddr, reqwest::Certificate) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reader_speaks_http2_with_a_browsers_headers() {
     let (addr, root) = tls_board().await;
-    let fetcher = junggye::deals::fetch::Fetcher::with_roots("junggye-test", options().fetch, vec![root]).unwrap();
+    let fetcher =
+        junggye::deals::fetch::Fetcher::with_roots("junggye-test", options().fetch, vec![root]).unwrap();
     let list = url::Url::parse(&format!("https://{addr}/bbs/qb_saleinfo?page=1")).unwrap();
     let echo = fetcher.get(&list, &Politeness::default(), None).await.unwrap();
     let mut lines = echo.lines();
@@ -1046,12 +1064,17 @@ async fn the_reader_speaks_http2_with_a_browsers_headers() {
         "{echo}"
     );
     assert!(
-        headers.iter().any(|h| h.starts_with("accept-encoding:") && h.contains("gzip") && h.contains("br")),
+        headers
+            .iter()
+            .any(|h| h.starts_with("accept-encoding:") && h.contains("gzip") && h.contains("br")),
         "{echo}"
     );
     // A deal's page is asked for as if followed from the list.
     let post = url::Url::parse(&format!("https://{addr}/bbs/qb_saleinfo/views/1")).unwrap();
-    let echo = fetcher.get(&post, &Politeness::default(), Some(&list)).await.unwrap();
+    let echo = fetcher
+        .get(&post, &Politeness::default(), Some(&list))
+        .await
+        .unwrap();
     assert!(echo.contains(&format!("referer: {list}")), "{echo}");
     assert!(echo.contains("sec-fetch-site: same-origin"), "{echo}");
 }
@@ -1073,7 +1096,11 @@ async fn a_feed_source_is_read_and_shown() {
         deals.refresh_now(None).await.unwrap()[0].1,
         RefreshOutcome::Refreshed { deals: 3 }
     );
-    assert_eq!(site.hits("/r/rss"), 1, "a feed is one document, whatever max_pages says");
+    assert_eq!(
+        site.hits("/r/rss"),
+        1,
+        "a feed is one document, whatever max_pages says"
+    );
     let reply = ask(&app_with(deals).await, &[]).await;
     let titles: Vec<String> = cards(&reply)
         .iter()
@@ -1124,28 +1151,46 @@ fn the_shipped_sources_read_the_real_captured_pages() {
         })
         .collect();
     captures.sort();
-    assert!(!captures.is_empty(), "no ruliweb_list_*.html in {}", dir.display());
+    assert!(
+        !captures.is_empty(),
+        "no ruliweb_list_*.html in {}",
+        dir.display()
+    );
     for capture in captures {
         let html = std::fs::read_to_string(&capture).unwrap();
         let name = capture.file_name().unwrap().to_string_lossy().into_owned();
-        let report = read_list(&ruliweb, &html, "https://bbs.ruliweb.com/market/board/1020?page=1")
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let report = read_list(
+            &ruliweb,
+            &html,
+            "https://bbs.ruliweb.com/market/board/1020?page=1",
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
         let with_count: Vec<&str> = report
             .deals
             .iter()
             .map(|d| d.title.as_str())
             .filter(|t| {
-                let inner = t.strip_suffix(')').and_then(|t| t.rsplit_once('(')).map(|(_, n)| n);
+                let inner = t
+                    .strip_suffix(')')
+                    .and_then(|t| t.rsplit_once('('))
+                    .map(|(_, n)| n);
                 inner.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
             })
             .collect();
-        assert!(with_count.is_empty(), "{name}: comment counts left in {with_count:?}");
+        assert!(
+            with_count.is_empty(),
+            "{name}: comment counts left in {with_count:?}"
+        );
         let ended = report
             .skipped
             .iter()
             .filter(|s| matches!(s.reason, SkipReason::Ended(_)))
             .count();
-        assert_eq!(ended, html.matches(">[종료]<").count(), "{name}: every [종료] row left out");
+        assert_eq!(
+            ended,
+            html.matches(">[종료]<").count(),
+            "{name}: every [종료] row left out"
+        );
         assert!(report.deals.iter().all(|d| !d.title.contains("[종료]")), "{name}");
         let priced = report.deals.iter().filter(|d| !d.price.is_unknown()).count();
         assert!(
@@ -1154,7 +1199,11 @@ fn the_shipped_sources_read_the_real_captured_pages() {
             report.deals.len()
         );
         if name == "ruliweb_list_2026-08-07.html" {
-            assert_eq!((report.matched, report.deals.len(), ended, priced), (28, 26, 2, 14), "{name}");
+            assert_eq!(
+                (report.matched, report.deals.len(), ended, priced),
+                (28, 26, 2, 14),
+                "{name}"
+            );
         }
     }
 }
@@ -1173,20 +1222,47 @@ fn deals_try(args: &[&str], sources_file: Option<&std::path::Path>) -> std::proc
 
 #[test]
 fn deals_try_shows_a_saved_page_as_the_skill_would_with_the_skipped_rows() {
-    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/deals/ruliweb_list.html");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/deals/ruliweb_list.html"
+    );
     let output = deals_try(&["ruliweb", "--file", fixture], None);
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.starts_with("루리웹 핫딜 (ruliweb, HTML list, enabled)\n"), "{stdout}");
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.starts_with("루리웹 핫딜 (ruliweb, HTML list, enabled)\n"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("10 rows: 7 deals, 3 skipped, 6 with a price, 0 with a shop link"),
         "{stdout}"
     );
     assert!(stdout.contains("  1. [쿠팡] 오뚜기 진라면 순한맛 120g 20봉 (13,520원/무료)\n     price: 13,520원 · category: 음식\n"), "{stdout}");
-    assert!(stdout.contains("     post: https://bbs.ruliweb.com/market/board/1020/read/101209\n"), "{stdout}");
-    assert!(stdout.contains("shop link: (deal pages are not read with --file)"), "{stdout}");
+    assert!(
+        stdout.contains("     post: https://bbs.ruliweb.com/market/board/1020/read/101209\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("shop link: (deal pages are not read with --file)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("  row 2: ended ([종료]) — 101208"), "{stdout}");
-    assert!(stdout.contains("  row 7: skip text \"삭제된 게시물입니다.\""), "{stdout}");
+    assert!(
+        stdout.contains("  row 7: skip text \"삭제된 게시물입니다.\""),
+        "{stdout}"
+    );
+
+    let mismatch = deals_try(&["quasarzone", "--file", fixture], None);
+    assert!(!mismatch.status.success());
+    let stderr = String::from_utf8_lossy(&mismatch.stderr);
+    assert!(
+        stderr.contains("the page layout changed: the row selector matches nothing"),
+        "{stderr}"
+    );
 
     let unknown = deals_try(&["nope", "--file", fixture], None);
     assert!(!unknown.status.success());
@@ -1201,7 +1277,8 @@ fn deals_try_shows_a_saved_page_as_the_skill_would_with_the_skipped_rows() {
 async fn deals_try_reads_a_board_and_its_deal_pages_even_when_not_enabled() {
     let site = FakeSite::with_both_boards().await;
     let dir = tempfile::tempdir().unwrap();
-    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deals/sources.toml")).unwrap();
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deals/sources.toml")).unwrap();
     let sources = shipped
         .replace(
             "https://quasarzone.com/bbs/qb_saleinfo?page={page}",
@@ -1220,15 +1297,28 @@ async fn deals_try_reads_a_board_and_its_deal_pages_even_when_not_enabled() {
         .await
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
-    assert!(stdout.starts_with("퀘이사존 핫딜 (quasarzone, HTML list, not enabled)\n"), "{stdout}");
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.starts_with("퀘이사존 핫딜 (quasarzone, HTML list, not enabled)\n"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("12 rows: 5 deals, 7 skipped, 5 with a price, 5 with a shop link"),
         "{stdout}"
     );
-    assert!(stdout.contains("shop link: https://www.11st.co.kr/products/7712345678"), "{stdout}");
+    assert!(
+        stdout.contains("shop link: https://www.11st.co.kr/products/7712345678"),
+        "{stdout}"
+    );
     assert!(stdout.contains("  row 12: has .fa-lock — "), "{stdout}");
-    assert!(stdout.contains("  row 8: no http(s) link (\"javascript:void(0)\")"), "{stdout}");
+    assert!(
+        stdout.contains("  row 8: no http(s) link (\"javascript:void(0)\")"),
+        "{stdout}"
+    );
     assert_eq!(site.hits(Q_LIST), 1);
     assert_eq!(site.hits(Q_DETAILS[0]), 1);
 }
