@@ -37,6 +37,23 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Hot-deal boards.
+    Deals {
+        #[command(subcommand)]
+        command: DealsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DealsCommand {
+    /// Print what a board would show (titles, prices, links, skipped rows and why), enabled or not.
+    Try {
+        /// The source's `key` in the sources file.
+        source: String,
+        /// Read the list page from this saved file instead of fetching it (deal pages are then not read).
+        #[arg(long)]
+        file: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -85,6 +102,9 @@ async fn main() -> ExitCode {
                     password_stdin,
                 },
         } => admin_create(config, &username, role, password_stdin).await,
+        Command::Deals {
+            command: DealsCommand::Try { source, file },
+        } => deals_try(&config, &source, file.as_deref()).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -126,6 +146,16 @@ async fn admin_create(
         account.id,
         role.as_str()
     );
+    Ok(())
+}
+
+async fn deals_try(
+    config: &Config,
+    source: &str,
+    file: Option<&std::path::Path>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let trial = junggye::deals::trial::try_source(&config.deals, source, file).await?;
+    print!("{trial}");
     Ok(())
 }
 

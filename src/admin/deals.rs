@@ -21,6 +21,9 @@ pub struct SourceDto {
     pub last_attempt_ms: Option<i64>,
     /// Why the last failed refresh failed.
     pub last_error: Option<String>,
+    /// Its kind: `blocked` (403 or a bot challenge), `layout_changed`, `rate_limited` or `unreachable`.
+    #[schema(example = "blocked")]
+    pub last_error_kind: Option<String>,
     pub last_error_ms: Option<i64>,
     /// Deals being served from this source.
     pub item_count: i64,
@@ -38,6 +41,7 @@ impl From<SourceHealth> for SourceDto {
             last_success_ms: s.health.last_success_ms,
             last_attempt_ms: s.health.last_attempt_ms,
             last_error: s.health.last_error,
+            last_error_kind: s.health.last_error_kind.map(|k| k.as_str().to_owned()),
             last_error_ms: s.health.last_error_ms,
             item_count: i64::try_from(s.health.item_count).unwrap_or(i64::MAX),
             consecutive_failures: i64::from(s.health.consecutive_failures),
@@ -136,4 +140,28 @@ pub async fn refresh(
     let entry = Entry::new("deals.refresh", "deal_source", None).after(&results);
     audit::record(&state.app.db, &claims, &entry).await?;
     Ok(Json(results))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deals::{FailureKind, Health};
+
+    #[test]
+    fn a_blocked_source_says_so_apart_from_its_error_text() {
+        let dto = SourceDto::from(SourceHealth {
+            key: "quasarzone".into(),
+            name: "퀘이사존 핫딜".into(),
+            health: Health {
+                last_error: Some("list page: blocked by the site (HTTP 403)".into()),
+                last_error_kind: Some(FailureKind::Blocked),
+                consecutive_failures: 1,
+                ..Health::default()
+            },
+            breaker_open_for: None,
+        });
+        assert_eq!(dto.last_error_kind.as_deref(), Some("blocked"));
+        let json = serde_json::to_value(&dto).unwrap();
+        assert_eq!(json["last_error_kind"], "blocked");
+    }
 }

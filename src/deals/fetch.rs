@@ -1,14 +1,19 @@
-//! Reading deal boards over HTTP, gently.
+//! Reading deal boards over HTTP, gently, the way a browser asks.
 //!
-//! The original was blocked by its board for fast repeats. Every request here goes through one
-//! [`Fetcher`] with one user agent (`DEALS_USER_AGENT`), and per host:
+//! The original was blocked by its board for fast repeats, and some boards refuse clients that do not look
+//! like a browser: 퀘이사존 answers 403 to HTTP/1.1 clients. Every request here goes through one [`Fetcher`]
+//! with one user agent (`DEALS_USER_AGENT`), HTTP/2 where the site offers it (ALPN), compressed pages
+//! (gzip, brotli), and a browser's header set ([`BROWSER_HEADERS`], and a `Referer` on deal pages). Per
+//! host:
 //!
 //! - one request at a time, at least the source's `min_delay_ms` after the previous one finished;
 //! - a time limit per request (`timeout_ms`, the body included) and a size cap on the body;
 //! - retries with a doubling backoff for what may pass (5xx, timeouts, refused connections), never for
 //!   other 4xx answers;
 //! - a `429` is honoured: its `Retry-After` (seconds or an HTTP date) is waited out when it is short,
-//!   otherwise the fetch fails with the wait the site asked for, so the breaker stays open that long.
+//!   otherwise the fetch fails with the wait the site asked for, so the breaker stays open that long;
+//! - a `403`, or a bot challenge (Cloudflare's "Just a moment…"), is [`FetchError::Blocked`]: not retried,
+//!   reported as such rather than as a layout change, and it opens the breaker like any failure.
 //!
 //! Pages are decoded as UTF-8 (lossily): the shipped boards serve UTF-8.
 
@@ -17,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, REFERER, RETRY_AFTER};
 use url::Url;
 
 use super::source::Politeness;
@@ -63,6 +68,9 @@ pub enum FetchError {
     TooLarge(usize),
     #[error("network: {0}")]
     Network(String),
+    /// The site refused us (`403`) or answered a bot challenge instead of the page.
+    #[error("blocked by the site ({0})")]
+    Blocked(String),
 }
 
 impl FetchError {
@@ -75,6 +83,34 @@ impl FetchError {
     }
 }
 
+/// What a browser sends with a page request, besides its user agent (and `Accept-Encoding`, which the
+/// client sets for the encodings it decodes).
+pub const BROWSER_HEADERS: [(&str, &str); 6] = [
+    (
+        "accept",
+        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+    ),
+    ("accept-language", "ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7"),
+    ("upgrade-insecure-requests", "1"),
+    ("sec-fetch-dest", "document"),
+    ("sec-fetch-mode", "navigate"),
+    ("sec-fetch-user", "?1"),
+];
+
+/// What a bot challenge page says, where a board's own page never would.
+const CHALLENGE_MARKS: [&str; 5] = [
+    "<title>Just a moment...</title>",
+    "<title>Attention Required! | Cloudflare</title>",
+    "window._cf_chl_opt",
+    "id=\"challenge-form\"",
+    "cf-browser-verification",
+];
+
+/// True when `body` is a bot challenge page rather than the board's page.
+pub fn is_challenge(body: &str) -> bool {
+    CHALLENGE_MARKS.iter().any(|mark| body.contains(mark))
+}
+
 /// The one HTTP client of the deal readers, with its per-host pacing.
 pub struct Fetcher {
     client: reqwest::Client,
@@ -85,8 +121,23 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(user_agent: &str, policy: FetchPolicy) -> Result<Self, reqwest::Error> {
+        Self::with_roots(user_agent, policy, Vec::new())
+    }
+
+    /// A fetcher that also trusts `roots` (a board behind a private certificate authority).
+    pub fn with_roots(
+        user_agent: &str,
+        policy: FetchPolicy,
+        roots: Vec<reqwest::Certificate>,
+    ) -> Result<Self, reqwest::Error> {
+        let headers: HeaderMap = BROWSER_HEADERS
+            .iter()
+            .map(|(name, value)| (HeaderName::from_static(name), HeaderValue::from_static(value)))
+            .collect();
         let client = reqwest::Client::builder()
             .user_agent(user_agent)
+            .default_headers(headers)
+            .tls_certs_merge(roots)
             .connect_timeout(policy.connect_timeout)
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()?;
@@ -97,8 +148,14 @@ impl Fetcher {
         })
     }
 
-    /// The page at `url`, read as `politeness` says (see the module documentation).
-    pub async fn get(&self, url: &Url, politeness: &Politeness) -> Result<String, FetchError> {
+    /// The page at `url`, read as `politeness` says (see the module documentation). `referer` is the page
+    /// a browser would have come from (the list, for a deal's page).
+    pub async fn get(
+        &self,
+        url: &Url,
+        politeness: &Politeness,
+        referer: Option<&Url>,
+    ) -> Result<String, FetchError> {
         let gate = self.gate(url);
         let mut last = gate.lock().await;
         let mut attempt = 0;
@@ -106,7 +163,7 @@ impl Fetcher {
             if let Some(previous) = *last {
                 tokio::time::sleep_until((previous + politeness.min_delay()).into()).await;
             }
-            let result = self.once(url, politeness.timeout()).await;
+            let result = self.once(url, politeness.timeout(), referer).await;
             *last = Some(Instant::now());
             let error = match result {
                 Ok(body) => return Ok(body),
@@ -144,27 +201,49 @@ impl Fetcher {
             FetchError::RateLimited {
                 retry_after: Some(asked),
             } => (*asked <= self.policy.retry_after_cap).then_some((*asked).max(backoff)),
-            FetchError::Status(_) | FetchError::TooLarge(_) => None,
+            FetchError::Status(_) | FetchError::TooLarge(_) | FetchError::Blocked(_) => None,
         }
     }
 
-    async fn once(&self, url: &Url, timeout: Duration) -> Result<String, FetchError> {
-        let mut response = self
-            .client
-            .get(url.clone())
-            .timeout(timeout)
-            .send()
-            .await
-            .map_err(classify)?;
+    async fn once(&self, url: &Url, timeout: Duration, referer: Option<&Url>) -> Result<String, FetchError> {
+        let mut request = self.client.get(url.clone()).timeout(timeout);
+        request = match referer.and_then(|r| HeaderValue::from_str(r.as_str()).ok()) {
+            Some(referer) => request
+                .header(REFERER, referer)
+                .header("sec-fetch-site", "same-origin"),
+            None => request.header("sec-fetch-site", "none"),
+        };
+        let response = request.send().await.map_err(classify)?;
         let status = response.status();
+        let challenged = response
+            .headers()
+            .get("cf-mitigated")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"challenge"));
+        if status == StatusCode::FORBIDDEN || challenged {
+            return Err(FetchError::Blocked(format!("HTTP {}", status.as_u16())));
+        }
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Err(FetchError::RateLimited {
                 retry_after: retry_after(response.headers(), SystemTime::now()),
             });
         }
         if !status.is_success() {
-            return Err(FetchError::Status(status.as_u16()));
+            let body = self.body(response).await.unwrap_or_default();
+            return Err(if is_challenge(&body) {
+                FetchError::Blocked(format!("challenge page, HTTP {}", status.as_u16()))
+            } else {
+                FetchError::Status(status.as_u16())
+            });
         }
+        let body = self.body(response).await?;
+        if is_challenge(&body) {
+            return Err(FetchError::Blocked("challenge page".to_owned()));
+        }
+        Ok(body)
+    }
+
+    /// The body, decoded, up to the size cap.
+    async fn body(&self, mut response: reqwest::Response) -> Result<String, FetchError> {
         let cap = self.policy.max_body_bytes;
         if response
             .content_length()
@@ -279,6 +358,21 @@ mod tests {
         assert_eq!(f.retry_wait(&FetchError::Status(404), 0), None);
         assert_eq!(f.retry_wait(&FetchError::Status(403), 0), None);
         assert_eq!(f.retry_wait(&FetchError::TooLarge(10), 0), None);
+        assert_eq!(f.retry_wait(&FetchError::Blocked("HTTP 403".into()), 0), None);
+    }
+
+    #[test]
+    fn challenge_pages_are_told_from_board_pages() {
+        assert!(is_challenge(
+            "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body></body></html>"
+        ));
+        assert!(is_challenge(
+            "<script>window._cf_chl_opt={cType: 'managed'}</script>"
+        ));
+        // Cloudflare also adds its script to ordinary pages; that alone is not a challenge.
+        assert!(!is_challenge(
+            "<table class=\"board_list_table\"></table><script src=\"/cdn-cgi/challenge-platform/scripts/jsd/main.js\"></script>"
+        ));
     }
 
     #[test]

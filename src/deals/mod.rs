@@ -9,11 +9,14 @@
 //!   template, CSS selectors, skip rules and politeness settings. When a site changes its markup an operator
 //!   edits the file — no recompiling — and [`load_sources`] refuses a file whose selectors do not compile,
 //!   naming the source and the field.
-//! - [`extract`]: list and detail pages → owned rows ([`DealRow`], [`DealDetail`]). A list page whose row
-//!   selector matches nothing is [`ExtractError::LayoutChanged`], so the last good data is kept and reported.
+//! - [`extract`]: list pages (HTML with selectors, or an RSS feed) and detail pages → owned rows
+//!   ([`DealRow`], [`DealDetail`]), with every skipped row and why. A list page whose row selector matches
+//!   nothing is [`ExtractError::LayoutChanged`], so the last good data is kept and reported.
+//! - [`title`]: what a title says besides the name: the price written in it, a cut, an ended tag.
+//! - [`links`]: post and shop links as plain http(s) URLs, redirectors and `javascript:` calls unwrapped.
 //! - [`price`]: price text → [`DealPrice`]; a price that cannot be read is shown as written, never as `0원`.
-//! - [`fetch`]: the one HTTP client: a user agent, one request at a time per host with a minimum delay,
-//!   timeouts, retries with backoff, `429`/`Retry-After`, a size cap.
+//! - [`fetch`]: the one HTTP client: HTTP/2 and a browser's headers, one request at a time per host with a
+//!   minimum delay, timeouts, retries with backoff, `429`/`Retry-After`, a size cap, blocks told apart.
 //! - [`breaker`]: a circuit breaker per source, so a failing board is left alone longer and longer.
 //! - [`refresh`]: one read of one board (list pages, then a bounded number of deal pages, parsed in
 //!   `spawn_blocking`).
@@ -22,22 +25,29 @@
 //! - [`service`]: [`Deals`], the handle in `AppState`: refreshers, single-flight, stale-while-revalidate,
 //!   the admin hooks ([`Deals::refresh_now`], [`Deals::health`]).
 //! - `POST /skill/deals` and how deals look in KakaoTalk are in [`crate::kakao::deals`].
+//! - [`trial`]: `junggye deals try`: what a board would show, for an operator, before it is enabled.
 
 pub mod breaker;
 pub mod extract;
 pub mod fetch;
+pub mod links;
 pub mod mirror;
 pub mod price;
 pub mod refresh;
 pub mod service;
 pub mod source;
 pub mod store;
+pub mod title;
+pub mod trial;
 pub mod view;
 
-pub use extract::{DealDetail, DealRow, ExtractError, LayoutProblem, dedup, extract_detail, extract_list};
+pub use extract::{
+    DealDetail, DealRow, ExtractError, LayoutProblem, ListReport, SkipReason, Skipped, dedup, extract_detail,
+    extract_list, read_list,
+};
 pub use price::{DealPrice, parse_price};
 pub use service::{
     DealSettings, Deals, DealsError, DealsOptions, RefreshOutcome, SourceHealth, UnknownSource,
 };
 pub use source::{DealSource, SHIPPED_SOURCES, SourceError, load_sources, shipped_sources};
-pub use store::{Deal, Health, Snapshot};
+pub use store::{Deal, FailureKind, Health, Snapshot};

@@ -30,6 +30,11 @@ pub enum DealPrice {
 }
 
 impl DealPrice {
+    /// True when the board said nothing about the price (shown as "가격 정보 없음").
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, Self::Text(text) if text.trim().is_empty())
+    }
+
     /// How the price is shown in Korean: `12,345원`, `12,000~15,000원`, `$19.99`, `무료`, or the text as is
     /// (`가격 정보 없음` when the board gave no text at all, so a card never shows an empty price).
     pub fn display(&self) -> String {

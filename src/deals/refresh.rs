@@ -1,11 +1,11 @@
-//! One read of one board: its list pages, then the pages of deals not read before.
+//! One read of one board: its list pages (or feed), then the pages of deals not read before.
 //!
 //! The first list page decides: if it cannot be fetched, or its layout changed, the refresh fails and the
 //! caller keeps the previous snapshot. Later list pages and deal pages only add: a failure there ends that
 //! part of the read politely (no further requests) and the deals read so far are kept. Deal pages are read
 //! only on the list's own host (a link to elsewhere is not the board's post), at most `max_details` per
-//! refresh, and never again once read: their purchase link and brand are carried over from the previous
-//! snapshot. HTML is parsed in `spawn_blocking`: `scraper::Html` is not `Send`, and a parse takes
+//! refresh, and never again once read: their purchase link, brand and whole title are carried over from the
+//! previous snapshot. HTML is parsed in `spawn_blocking`: `scraper::Html` is not `Send`, and a parse takes
 //! milliseconds of CPU a request handler should not wait behind.
 
 use std::collections::HashMap;
@@ -16,7 +16,7 @@ use url::Url;
 use super::extract::{DealDetail, DealRow, ExtractError, dedup, extract_detail, extract_list};
 use super::fetch::{FetchError, Fetcher};
 use super::source::DealSource;
-use super::store::{Deal, Snapshot};
+use super::store::{Deal, FailureKind, Snapshot};
 
 /// Why a refresh read nothing usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +32,16 @@ pub enum RefreshError {
 }
 
 impl RefreshError {
+    /// What kind of failure this is, for the source's health: a refusal is not a redesign.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            Self::Fetch(FetchError::Blocked(_)) => FailureKind::Blocked,
+            Self::Fetch(FetchError::RateLimited { .. }) => FailureKind::RateLimited,
+            Self::Fetch(_) | Self::Budget => FailureKind::Unreachable,
+            Self::Layout(_) | Self::Parser(_) => FailureKind::LayoutChanged,
+        }
+    }
+
     /// How long the board asked us to stay away, if it did.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         match self {
@@ -53,7 +63,7 @@ pub async fn scrape(
 
 async fn read_lists(fetcher: &Fetcher, source: &Arc<DealSource>) -> Result<Vec<DealRow>, RefreshError> {
     let mut rows = Vec::new();
-    for page in 1..=source.politeness.max_pages {
+    for page in 1..=source.pages() {
         let url = source.list_url(page);
         let result = match Url::parse(&url) {
             Ok(parsed) => read_list(fetcher, source, &parsed).await,
@@ -79,7 +89,7 @@ async fn read_list(
     source: &Arc<DealSource>,
     url: &Url,
 ) -> Result<Vec<DealRow>, RefreshError> {
-    let body = fetcher.get(url, &source.politeness).await?;
+    let body = fetcher.get(url, &source.politeness, None).await?;
     let source = source.clone();
     let page_url = url.to_string();
     let parsed = tokio::task::spawn_blocking(move || extract_list(&source, &body, &page_url))
@@ -88,7 +98,8 @@ async fn read_list(
     Ok(parsed?)
 }
 
-async fn add_details(
+/// Adds to each row what its deal page says: read now (within the budget), or earlier.
+pub(crate) async fn add_details(
     fetcher: &Fetcher,
     source: &Arc<DealSource>,
     rows: Vec<DealRow>,
@@ -100,9 +111,8 @@ async fn add_details(
         .filter(|d| d.detail_read)
         .map(|d| (d.row.detail_url.as_str(), d))
         .collect();
-    let list_host = Url::parse(&source.list_url(1))
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_owned));
+    let list_page = Url::parse(&source.list_url(1)).ok();
+    let list_host = list_page.as_ref().and_then(|u| u.host_str().map(str::to_owned));
     let mut budget = if source.detail.is_some() {
         source.politeness.max_details
     } else {
@@ -111,12 +121,7 @@ async fn add_details(
     let mut deals = Vec::with_capacity(rows.len());
     for row in rows {
         if let Some(old) = known.get(row.detail_url.as_str()) {
-            deals.push(Deal {
-                row,
-                purchase_url: old.purchase_url.clone(),
-                brand: old.brand.clone(),
-                detail_read: true,
-            });
+            deals.push(Deal::new(row, Some(old.detail())));
             continue;
         }
         let readable = Url::parse(&row.detail_url)
@@ -125,7 +130,7 @@ async fn add_details(
         let detail = match readable {
             Some(url) if budget > 0 => {
                 budget -= 1;
-                match read_detail(fetcher, source, &url).await {
+                match read_detail(fetcher, source, &url, list_page.as_ref()).await {
                     Ok(detail) => Some(detail),
                     Err(error) => {
                         tracing::info!(source = %source.key, %url, %error, "deal page: stopped reading deal pages");
@@ -136,20 +141,7 @@ async fn add_details(
             }
             _ => None,
         };
-        deals.push(match detail {
-            Some(detail) => Deal {
-                row,
-                purchase_url: detail.purchase_url,
-                brand: detail.brand,
-                detail_read: true,
-            },
-            None => Deal {
-                row,
-                purchase_url: None,
-                brand: None,
-                detail_read: false,
-            },
-        });
+        deals.push(Deal::new(row, detail));
     }
     deals
 }
@@ -158,8 +150,9 @@ async fn read_detail(
     fetcher: &Fetcher,
     source: &Arc<DealSource>,
     url: &Url,
+    list_page: Option<&Url>,
 ) -> Result<DealDetail, RefreshError> {
-    let body = fetcher.get(url, &source.politeness).await?;
+    let body = fetcher.get(url, &source.politeness, list_page).await?;
     let source = source.clone();
     let page_url = url.to_string();
     tokio::task::spawn_blocking(move || extract_detail(&source, &body, &page_url))

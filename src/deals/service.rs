@@ -510,6 +510,7 @@ impl Deals {
             }
             Err(error) => {
                 health.last_error = Some(error.to_string());
+                health.last_error_kind = Some(error.kind());
                 health.last_error_ms = Some(started_ms);
                 health.consecutive_failures = health.consecutive_failures.saturating_add(1);
                 health.item_count = previous.as_ref().map_or(0, |p| p.deals.len());

@@ -51,18 +51,71 @@ pub struct Css {
     pub selector: Selector,
 }
 
-/// A selector and the attribute to read from the first element it matches (`img.maxImg` / `src`).
+/// Where one field's value is on a page.
+///
+/// In `sources.toml` a field is a selector (`"span.title"`), a list of selectors tried in order (a board
+/// with two templates: the first that gives a value wins), or a table that adds:
+/// - `drop`: elements left out of the text (the comment count inside a title's anchor, icons);
+/// - `rows` and `header`: the value is in the row whose header cell (`th`) reads `header` — "the cell
+///   whose header is 판매처" — so reordered or added rows do not shift it; `selector` is then matched
+///   inside that row.
 #[derive(Debug, Clone)]
-pub struct AttrCss {
-    pub css: Css,
+pub struct Field {
+    pub selectors: Vec<Css>,
+    pub drop: Vec<Css>,
+    pub header: Option<HeaderRow>,
+}
+
+/// Rows named by their header cell.
+#[derive(Debug, Clone)]
+pub struct HeaderRow {
+    pub rows: Css,
+    /// The header cell's text (whitespace collapsed, a trailing `:` ignored).
+    pub text: String,
+}
+
+/// A field read from an attribute of the first element that has it (`img.maxImg` / `src`).
+#[derive(Debug, Clone)]
+pub struct AttrField {
+    pub field: Field,
     pub attr: String,
+}
+
+/// How a board's list is published.
+#[derive(Debug, Clone)]
+pub enum ListFormat {
+    /// An HTML page read with selectors.
+    Html(Box<HtmlList>),
+    /// An RSS 2.0 feed: each `<item>`'s own title, link, category and image; no selectors.
+    Rss,
+}
+
+/// Where the deals are on an HTML list page.
+#[derive(Debug, Clone)]
+pub struct HtmlList {
+    /// One element per deal; the fields below are matched inside it.
+    pub row: Css,
+    pub title: Field,
+    /// Without a price field, or where it is empty, the price is read from the title.
+    pub price: Option<Field>,
+    pub category: Option<Field>,
+    /// Status marks (`종료`, `진행중`, `인기`); every match counts, not only the first.
+    pub label: Option<Field>,
+    pub thumbnail: Option<AttrField>,
+    pub brand_logo: Option<AttrField>,
+    pub link: AttrField,
+    /// Rows containing an element one of these match are skipped (locked posts: `.fa-lock`).
+    pub skip_rows_with: Vec<Css>,
 }
 
 /// Where the detail page keeps what the list page does not show.
 #[derive(Debug, Clone)]
 pub struct DetailSelectors {
-    pub purchase_url: Option<AttrCss>,
-    pub brand: Option<Css>,
+    /// The whole title, for lists that cut long ones.
+    pub title: Option<Field>,
+    /// The shop's page; redirectors and `javascript:` calls are unwrapped (see `links`).
+    pub purchase_url: Option<AttrField>,
+    pub brand: Option<Field>,
 }
 
 /// How gently a source is read.
@@ -117,18 +170,11 @@ pub struct DealSource {
     pub name: String,
     /// Sources may be shipped switched off (the example layout is).
     pub enabled: bool,
-    /// An http(s) URL template containing `{page}`.
+    /// An http(s) URL template containing `{page}` (a feed's URL needs none).
     pub list_url: String,
-    /// One element per deal on the list page; the field selectors below are matched inside it.
-    pub row: Css,
-    pub title: Css,
-    pub price: Css,
-    pub category: Option<Css>,
-    pub label: Option<Css>,
-    pub thumbnail: Option<AttrCss>,
-    pub brand_logo: Option<AttrCss>,
-    pub link: AttrCss,
-    /// Rows whose label is one of these (exactly, after trimming) are skipped (`종료`).
+    pub list: ListFormat,
+    /// Deals marked with one of these (a label, or a tag in front of the title: `[종료]`) are over.
+    /// Compared without the brackets around them and trimmed.
     pub skip_labels: Vec<String>,
     /// Rows whose text contains one of these are skipped (`블라인드 처리된 글입니다.`).
     pub skip_texts: Vec<String>,
@@ -140,6 +186,31 @@ impl DealSource {
     /// The list page's URL for a page number (boards count from 1).
     pub fn list_url(&self, page: u32) -> String {
         self.list_url.replace("{page}", &page.to_string())
+    }
+
+    /// How many list pages one refresh reads: a feed is one document.
+    pub fn pages(&self) -> u32 {
+        match self.list {
+            ListFormat::Html(_) => self.politeness.max_pages,
+            ListFormat::Rss => 1,
+        }
+    }
+
+    /// Whether a label (`종료`, `[종료]`) says the deal is over.
+    pub fn marks_ended(&self, label: &str) -> bool {
+        let label = label
+            .trim()
+            .trim_start_matches(['[', '(', '【'])
+            .trim_end_matches([']', ')', '】'])
+            .trim();
+        self.skip_labels.iter().any(|s| s == label)
+    }
+
+    /// Whether the title starts with a tag saying the deal is over (`[종료] [쿠팡] …`).
+    pub fn title_marks_ended(&self, title: &str) -> bool {
+        super::title::leading_tags(title)
+            .into_iter()
+            .any(|tag| self.marks_ended(tag))
     }
 }
 
@@ -168,6 +239,14 @@ struct RawFile {
     sources: Vec<RawSource>,
 }
 
+#[derive(Deserialize, Default, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Kind {
+    #[default]
+    Html,
+    Rss,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSource {
@@ -175,19 +254,23 @@ struct RawSource {
     name: String,
     #[serde(default = "yes")]
     enabled: bool,
+    #[serde(default)]
+    kind: Kind,
     list_url: String,
-    row: String,
-    title: String,
-    price: String,
-    category: Option<String>,
-    label: Option<String>,
+    row: Option<String>,
+    title: Option<RawField>,
+    price: Option<RawField>,
+    category: Option<RawField>,
+    label: Option<RawField>,
     thumbnail: Option<RawAttr>,
     brand_logo: Option<RawAttr>,
-    link: RawAttr,
+    link: Option<RawAttr>,
     #[serde(default)]
     skip_labels: Vec<String>,
     #[serde(default)]
     skip_texts: Vec<String>,
+    #[serde(default)]
+    skip_rows_with: Vec<String>,
     detail: Option<RawDetail>,
     #[serde(default)]
     politeness: Politeness,
@@ -197,43 +280,181 @@ fn yes() -> bool {
     true
 }
 
+/// One selector, or several tried in order.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+enum RawSelectors {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl RawSelectors {
+    fn texts(&self) -> Vec<&str> {
+        match self {
+            Self::One(one) => vec![one.as_str()],
+            Self::Many(many) => many.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawField {
+    Selectors(RawSelectors),
+    Table(RawFieldTable),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFieldTable {
+    selector: RawSelectors,
+    #[serde(default)]
+    drop: Vec<String>,
+    rows: Option<String>,
+    header: Option<String>,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawAttr {
-    selector: String,
+    selector: RawSelectors,
     attr: String,
+    rows: Option<String>,
+    header: Option<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDetail {
+    title: Option<RawField>,
     purchase_url: Option<RawAttr>,
-    brand: Option<String>,
+    brand: Option<RawField>,
+}
+
+/// Compiles one source's selectors, naming the source and field in every error.
+struct Compiler<'a> {
+    key: &'a str,
+}
+
+impl Compiler<'_> {
+    fn invalid(&self, field: &'static str, reason: &str) -> SourceError {
+        SourceError::Invalid {
+            source_key: self.key.to_owned(),
+            field,
+            reason: reason.to_owned(),
+        }
+    }
+
+    fn css(&self, field: &str, text: &str) -> Result<Css, SourceError> {
+        compile(self.key, field, text)
+    }
+
+    fn all(&self, field: &str, texts: &[&str]) -> Result<Vec<Css>, SourceError> {
+        if texts.is_empty() {
+            return Err(SourceError::Selector {
+                source_key: self.key.to_owned(),
+                field: field.to_owned(),
+                selector: String::new(),
+                message: "lists no selector".to_owned(),
+            });
+        }
+        texts.iter().map(|t| self.css(field, t)).collect()
+    }
+
+    fn header(
+        &self,
+        field: &str,
+        rows: Option<&str>,
+        header: Option<&str>,
+    ) -> Result<Option<HeaderRow>, SourceError> {
+        match (rows, header) {
+            (None, None) => Ok(None),
+            (Some(rows), Some(text)) if !text.trim().is_empty() => Ok(Some(HeaderRow {
+                rows: self.css(&format!("{field}.rows"), rows)?,
+                text: header_text(text),
+            })),
+            _ => Err(SourceError::Selector {
+                source_key: self.key.to_owned(),
+                field: format!("{field}.header"),
+                selector: rows.unwrap_or_default().to_owned(),
+                message: "`rows` and a non-empty `header` go together".to_owned(),
+            }),
+        }
+    }
+
+    fn field(&self, field: &str, raw: &RawField) -> Result<Field, SourceError> {
+        match raw {
+            RawField::Selectors(selectors) => Ok(Field {
+                selectors: self.all(field, &selectors.texts())?,
+                drop: Vec::new(),
+                header: None,
+            }),
+            RawField::Table(table) => Ok(Field {
+                selectors: self.all(field, &table.selector.texts())?,
+                drop: table
+                    .drop
+                    .iter()
+                    .map(|d| self.css(&format!("{field}.drop"), d))
+                    .collect::<Result<_, _>>()?,
+                header: self.header(field, table.rows.as_deref(), table.header.as_deref())?,
+            }),
+        }
+    }
+
+    fn optional(&self, field: &str, raw: Option<&RawField>) -> Result<Option<Field>, SourceError> {
+        raw.map(|r| self.field(field, r)).transpose()
+    }
+
+    fn attr(&self, field: &str, raw: &RawAttr) -> Result<AttrField, SourceError> {
+        let attr = raw.attr.trim();
+        if attr.is_empty() || attr.contains(char::is_whitespace) {
+            return Err(SourceError::Selector {
+                source_key: self.key.to_owned(),
+                field: format!("{field}.attr"),
+                selector: raw.selector.texts().join(", "),
+                message: format!("attribute {:?} is not a name", raw.attr),
+            });
+        }
+        Ok(AttrField {
+            field: Field {
+                selectors: self.all(field, &raw.selector.texts())?,
+                drop: Vec::new(),
+                header: self.header(field, raw.rows.as_deref(), raw.header.as_deref())?,
+            },
+            attr: attr.to_owned(),
+        })
+    }
+
+    fn optional_attr(&self, field: &str, raw: Option<&RawAttr>) -> Result<Option<AttrField>, SourceError> {
+        raw.map(|r| self.attr(field, r)).transpose()
+    }
+}
+
+/// A header cell's text as compared: whitespace collapsed, a trailing `:` left out.
+pub(crate) fn header_text(text: &str) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    collapsed.trim_end_matches([':', '：']).trim_end().to_owned()
 }
 
 impl RawSource {
     fn check(self) -> Result<DealSource, SourceError> {
-        let key = self.key;
-        let invalid = |field: &'static str, reason: &str| SourceError::Invalid {
-            source_key: key.clone(),
-            field,
-            reason: reason.to_owned(),
-        };
+        let key = self.key.clone();
+        let c = Compiler { key: &key };
         let key_ok = !key.is_empty()
             && key.len() <= 32
             && key
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
         if !key_ok {
-            return Err(invalid("key", "use 1-32 characters of a-z, 0-9, _ and -"));
+            return Err(c.invalid("key", "use 1-32 characters of a-z, 0-9, _ and -"));
         }
         if self.name.trim().is_empty() {
-            return Err(invalid("name", "must not be empty"));
+            return Err(c.invalid("name", "must not be empty"));
         }
-        check_list_url(&self.list_url).map_err(|reason| invalid("list_url", reason))?;
+        check_list_url(&self.list_url, self.kind).map_err(|reason| c.invalid("list_url", reason))?;
         let p = self.politeness;
         if p.timeout_ms == 0 || p.refresh_secs == 0 || p.max_pages == 0 {
-            return Err(invalid(
+            return Err(c.invalid(
                 "politeness",
                 "timeout_ms, refresh_secs and max_pages must be above 0",
             ));
@@ -244,59 +465,88 @@ impl RawSource {
             .chain(&self.skip_texts)
             .any(|s| s.trim().is_empty())
         {
-            return Err(invalid(
-                "skip_labels/skip_texts",
-                "an empty entry would skip every row",
-            ));
+            return Err(c.invalid("skip_labels/skip_texts", "an empty entry would skip every row"));
         }
-        let css = |field: &str, text: &str| compile(&key, field, text);
-        let attr = |field: &str, raw: &RawAttr| compile_attr(&key, field, raw);
+        let list = match self.kind {
+            Kind::Html => ListFormat::Html(Box::new(self.html_list(&c)?)),
+            Kind::Rss => {
+                self.refuse_selectors(&c)?;
+                ListFormat::Rss
+            }
+        };
         let detail = match &self.detail {
             Some(d) => Some(DetailSelectors {
-                purchase_url: d
-                    .purchase_url
-                    .as_ref()
-                    .map(|a| attr("detail.purchase_url", a))
-                    .transpose()?,
-                brand: d.brand.as_deref().map(|b| css("detail.brand", b)).transpose()?,
+                title: c.optional("detail.title", d.title.as_ref())?,
+                purchase_url: c.optional_attr("detail.purchase_url", d.purchase_url.as_ref())?,
+                brand: c.optional("detail.brand", d.brand.as_ref())?,
             }),
             None => None,
         };
         Ok(DealSource {
-            row: css("row", &self.row)?,
-            title: css("title", &self.title)?,
-            price: css("price", &self.price)?,
-            category: self.category.as_deref().map(|c| css("category", c)).transpose()?,
-            label: self.label.as_deref().map(|l| css("label", l)).transpose()?,
-            thumbnail: self
-                .thumbnail
-                .as_ref()
-                .map(|a| attr("thumbnail", a))
-                .transpose()?,
-            brand_logo: self
-                .brand_logo
-                .as_ref()
-                .map(|a| attr("brand_logo", a))
-                .transpose()?,
-            link: attr("link", &self.link)?,
+            list,
             detail,
             name: self.name,
             enabled: self.enabled,
             list_url: self.list_url,
             skip_labels: self
                 .skip_labels
-                .into_iter()
-                .map(|s| s.trim().to_owned())
+                .iter()
+                .map(|s| s.trim().trim_matches(['[', ']', '(', ')']).trim().to_owned())
                 .collect(),
             skip_texts: self.skip_texts,
             politeness: self.politeness,
             key,
         })
     }
+
+    fn html_list(&self, c: &Compiler<'_>) -> Result<HtmlList, SourceError> {
+        let required =
+            |field: &'static str| c.invalid(field, "is required for an HTML list (kind = \"html\")");
+        let row = self.row.as_deref().ok_or_else(|| required("row"))?;
+        let title = self.title.as_ref().ok_or_else(|| required("title"))?;
+        let link = self.link.as_ref().ok_or_else(|| required("link"))?;
+        Ok(HtmlList {
+            row: c.css("row", row)?,
+            title: c.field("title", title)?,
+            price: c.optional("price", self.price.as_ref())?,
+            category: c.optional("category", self.category.as_ref())?,
+            label: c.optional("label", self.label.as_ref())?,
+            thumbnail: c.optional_attr("thumbnail", self.thumbnail.as_ref())?,
+            brand_logo: c.optional_attr("brand_logo", self.brand_logo.as_ref())?,
+            link: c.attr("link", link)?,
+            skip_rows_with: self
+                .skip_rows_with
+                .iter()
+                .map(|s| c.css("skip_rows_with", s))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// A feed has its own fields: a selector given for one would silently do nothing.
+    fn refuse_selectors(&self, c: &Compiler<'_>) -> Result<(), SourceError> {
+        let given = [
+            ("row", self.row.is_some()),
+            ("title", self.title.is_some()),
+            ("price", self.price.is_some()),
+            ("category", self.category.is_some()),
+            ("label", self.label.is_some()),
+            ("thumbnail", self.thumbnail.is_some()),
+            ("brand_logo", self.brand_logo.is_some()),
+            ("link", self.link.is_some()),
+            ("skip_rows_with", !self.skip_rows_with.is_empty()),
+        ];
+        match given.iter().find(|(_, set)| *set) {
+            Some((field, _)) => Err(c.invalid(
+                field,
+                "is not used by a feed (kind = \"rss\"): its items' own fields are read",
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
-fn check_list_url(template: &str) -> Result<(), &'static str> {
-    if !template.contains("{page}") {
+fn check_list_url(template: &str, kind: Kind) -> Result<(), &'static str> {
+    if kind == Kind::Html && !template.contains("{page}") {
         return Err("must contain {page}");
     }
     let url = url::Url::parse(&template.replace("{page}", "1")).map_err(|_| "is not a URL")?;
@@ -320,23 +570,6 @@ fn compile(key: &str, field: &str, text: &str) -> Result<Css, SourceError> {
     Ok(Css {
         text: text.to_owned(),
         selector,
-    })
-}
-
-fn compile_attr(key: &str, field: &str, raw: &RawAttr) -> Result<AttrCss, SourceError> {
-    let css = compile(key, field, &raw.selector)?;
-    let attr = raw.attr.trim();
-    if attr.is_empty() || attr.contains(char::is_whitespace) {
-        return Err(SourceError::Selector {
-            source_key: key.to_owned(),
-            field: format!("{field}.attr"),
-            selector: raw.selector.clone(),
-            message: format!("attribute {:?} is not a name", raw.attr),
-        });
-    }
-    Ok(AttrCss {
-        css,
-        attr: attr.to_owned(),
     })
 }
 
@@ -377,13 +610,107 @@ mod tests {
         );
         assert_eq!(quasar.skip_labels, ["종료"]);
         assert_eq!(quasar.skip_texts, ["블라인드 처리된 글입니다."]);
-        assert_eq!(quasar.thumbnail.as_ref().map(|t| t.attr.as_str()), Some("src"));
+        assert_eq!(
+            html(quasar).thumbnail.as_ref().map(|t| t.attr.as_str()),
+            Some("src")
+        );
         let detail = quasar.detail.as_ref().expect("detail selectors");
-        assert!(detail.purchase_url.is_some() && detail.brand.is_some());
+        assert!(detail.purchase_url.is_some() && detail.brand.is_some() && detail.title.is_some());
+        let brand = detail.brand.as_ref().unwrap().header.as_ref().expect("by header");
+        assert_eq!(brand.text, "판매처");
         assert!(
             sources[1..].iter().any(|s| !s.enabled),
             "the example layout ships switched off"
         );
+    }
+
+    fn html(source: &DealSource) -> &HtmlList {
+        match &source.list {
+            ListFormat::Html(list) => list,
+            ListFormat::Rss => panic!("{} is a feed", source.key),
+        }
+    }
+
+    #[test]
+    fn fields_take_one_selector_a_list_or_a_table() {
+        let toml = replaced(
+            r#"title = "a.title""#,
+            r#"title = { selector = ["h3", "a.title"], drop = ["em.count"] }
+            category = ["span.cat", "td.cat"]
+            thumbnail = { selector = ["img.lazy", "img"], attr = "data-src" }"#,
+        );
+        let source = load_sources(&format!(
+            "{toml}\n[source.detail]\nbrand = {{ rows = \"table.info tr\", header = \" 판매처 : \", selector = \"td\" }}\n"
+        ))
+        .unwrap()
+        .remove(0);
+        let list = html(&source);
+        let texts = |f: &Field| f.selectors.iter().map(|c| c.text.clone()).collect::<Vec<_>>();
+        assert_eq!(texts(&list.title), ["h3", "a.title"]);
+        assert_eq!(list.title.drop[0].text, "em.count");
+        assert_eq!(texts(list.category.as_ref().unwrap()), ["span.cat", "td.cat"]);
+        assert_eq!(list.thumbnail.as_ref().unwrap().attr, "data-src");
+        let header = source.detail.unwrap().brand.unwrap().header.unwrap();
+        assert_eq!(
+            (header.rows.text.as_str(), header.text.as_str()),
+            ("table.info tr", "판매처")
+        );
+    }
+
+    #[test]
+    fn a_bad_field_table_names_the_field() {
+        for (field, expected) in [
+            (r#"title = { selector = "a", drop = ["em..x"] }"#, "title.drop"),
+            (r#"title = { selector = "a", rows = "tr" }"#, "title.header"),
+            (r#"title = { selector = [] }"#, "title"),
+            (r#"title = { selector = "a", attr = "href" }"#, ""),
+        ] {
+            let toml = replaced(r#"title = "a.title""#, field);
+            match load_sources(&toml) {
+                Err(SourceError::Selector { field, .. }) => assert_eq!(field, expected),
+                Err(SourceError::Toml(_)) => assert_eq!(expected, "", "{field}"),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_feed_needs_no_selectors_and_refuses_them() {
+        let feed = r#"
+            [[source]]
+            key = "feed"
+            name = "피드"
+            kind = "rss"
+            list_url = "https://deals.example.com/rss"
+        "#;
+        let source = load_sources(feed).unwrap().remove(0);
+        assert!(matches!(source.list, ListFormat::Rss));
+        assert_eq!(source.pages(), 1);
+        let with_row = feed.replace("kind = \"rss\"", "kind = \"rss\"\nrow = \"tr\"");
+        assert!(matches!(
+            load_sources(&with_row),
+            Err(SourceError::Invalid { field: "row", .. })
+        ));
+        let html_without_row = MINIMAL.replace("row = \"tr\"", "");
+        assert!(matches!(
+            load_sources(&html_without_row),
+            Err(SourceError::Invalid { field: "row", .. })
+        ));
+    }
+
+    #[test]
+    fn ended_marks_are_compared_without_brackets() {
+        let source = load_sources(&with(r#"skip_labels = ["[종료]", "품절"]"#))
+            .unwrap()
+            .remove(0);
+        assert_eq!(source.skip_labels, ["종료", "품절"]);
+        for label in ["종료", "[종료]", " (품절) ", "【종료】"] {
+            assert!(source.marks_ended(label), "{label}");
+        }
+        assert!(!source.marks_ended("종료 임박"));
+        assert!(source.title_marks_ended("[종료] [쿠팡] 라면"));
+        assert!(source.title_marks_ended("[쿠팡][품절] 라면"));
+        assert!(!source.title_marks_ended("[쿠팡] 라면 [종료]"));
     }
 
     #[test]
@@ -395,7 +722,7 @@ mod tests {
         assert_eq!(sources[0].politeness.refresh(), Duration::from_secs(600));
         assert_eq!(sources[0].politeness.max_pages, 2);
         assert!(sources[0].enabled);
-        assert!(sources[0].detail.is_none() && sources[0].category.is_none());
+        assert!(sources[0].detail.is_none() && html(&sources[0]).category.is_none());
     }
 
     #[test]

@@ -18,7 +18,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::extract::DealRow;
+use super::extract::{DealDetail, DealRow};
+use super::title;
 use crate::cache::Cache;
 
 /// How long a snapshot is kept after its last refresh.
@@ -33,9 +34,80 @@ pub struct Deal {
     /// Absolute http(s) URL of the shop's page, when the deal's page named one.
     pub purchase_url: Option<String>,
     pub brand: Option<String>,
+    /// The whole title from the deal's page, when the list cut it (`row.title` is then this title).
+    #[serde(default)]
+    pub full_title: Option<String>,
     /// Whether the deal's page was read (so later refreshes reuse it instead of asking again).
     #[serde(default)]
     pub detail_read: bool,
+}
+
+impl Deal {
+    /// A row with what its deal page added (`None`: the page was not read). When the list cut the title
+    /// and the page gives it whole, the row shows the whole title, and a price the cut title could not
+    /// give is read from it.
+    pub fn new(mut row: DealRow, detail: Option<DealDetail>) -> Self {
+        let Some(detail) = detail else {
+            return Self {
+                row,
+                purchase_url: None,
+                brand: None,
+                full_title: None,
+                detail_read: false,
+            };
+        };
+        let full_title = detail
+            .title
+            .as_deref()
+            .and_then(|page_title| title::completed(&row.title, page_title));
+        if let Some(full) = &full_title {
+            row.title = full.clone();
+            if row.price.is_unknown() {
+                row.price = title::price_in(full);
+            }
+        }
+        Self {
+            row,
+            purchase_url: detail.purchase_url,
+            brand: detail.brand,
+            full_title,
+            detail_read: true,
+        }
+    }
+
+    /// What the deal's page said, for a later refresh that finds the same deal (its list title cut again).
+    pub fn detail(&self) -> DealDetail {
+        DealDetail {
+            purchase_url: self.purchase_url.clone(),
+            brand: self.brand.clone(),
+            title: self.full_title.clone(),
+        }
+    }
+}
+
+/// Why a source's last refresh failed, in a word an operator can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// `403` or a bot challenge: the board refuses this client (not a redesign; selectors are fine).
+    Blocked,
+    /// The page no longer has the configured rows: fix the selectors.
+    LayoutChanged,
+    /// `429` with a wait too long to sit out.
+    RateLimited,
+    /// Timeouts, refused connections, 5xx answers, a page over the size cap.
+    Unreachable,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Blocked => "blocked",
+            Self::LayoutChanged => "layout_changed",
+            Self::RateLimited => "rate_limited",
+            Self::Unreachable => "unreachable",
+        }
+    }
 }
 
 /// The deals of one source as read at `fetched_at_ms`, in the board's order.
@@ -57,6 +129,9 @@ pub struct Health {
     pub last_attempt_ms: Option<i64>,
     /// Why the last failed refresh failed (kept after later successes, with its time).
     pub last_error: Option<String>,
+    /// The kind of that failure.
+    #[serde(default)]
+    pub last_error_kind: Option<FailureKind>,
     pub last_error_ms: Option<i64>,
     /// Deals in the snapshot being served.
     pub item_count: usize,
@@ -166,13 +241,14 @@ mod tests {
                     title: "딜".into(),
                     price: DealPrice::Won(1_000),
                     category: None,
-                    label: None,
+                    labels: vec![],
                     thumbnail: None,
                     brand_logo: None,
                     detail_url: "https://deals.example.com/1".into(),
                 },
                 purchase_url: Some("https://shop.example.com/1".into()),
                 brand: None,
+                full_title: None,
                 detail_read: true,
             }],
         }

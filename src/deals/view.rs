@@ -34,14 +34,13 @@ pub struct Shown<'a> {
 }
 
 impl Shown<'_> {
-    /// A deal the board marks as over (`종료`). Refreshes skip these already; this also hides those kept in
-    /// a snapshot read before an operator added the label to `skip_labels`.
+    /// A deal the board marks as over (`종료`, or `[종료]` in front of the title). Refreshes skip these
+    /// already; this also hides those kept in a snapshot read before an operator added the label to
+    /// `skip_labels`, or before the board marked them.
     pub fn is_ended(&self) -> bool {
-        self.deal
-            .row
-            .label
-            .as_ref()
-            .is_some_and(|label| self.source.skip_labels.iter().any(|s| s == label))
+        let row = &self.deal.row;
+        row.labels.iter().any(|label| self.source.marks_ended(label))
+            || self.source.title_marks_ended(&row.title)
     }
 }
 
@@ -88,13 +87,14 @@ mod tests {
                 title: url.to_owned(),
                 price: DealPrice::Won(1_000),
                 category: None,
-                label: label.map(str::to_owned),
+                labels: label.into_iter().map(str::to_owned).collect(),
                 thumbnail: None,
                 brand_logo: None,
                 detail_url: format!("https://deals.example.com/{url}"),
             },
             purchase_url: None,
             brand: None,
+            full_title: None,
             detail_read: false,
         }
     }

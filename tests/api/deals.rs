@@ -1,7 +1,10 @@
 //! Hot deals end to end: the shipped boards' layouts served by a fake deal site (a real HTTP server on
 //! 127.0.0.1), read by the real fetcher and refresher into the real Redis (or the in-process cache), and
 //! shown by `POST /skill/deals`. The site's answers are scripted per path: pages, 429s, slow pages, 500s,
-//! changed layouts. Every test uses its own key prefix, so tests sharing the Redis never see each other.
+//! 403s and challenge pages, changed layouts. Every test uses its own key prefix, so tests sharing the Redis
+//! never see each other. A local TLS board shows the reader negotiates HTTP/2; the shipped sources are also
+//! checked against the real captured pages in `../shared/reference/real-pages` (see
+//! [`the_shipped_sources_read_the_real_captured_pages`]), and `junggye deals try` is run as a process.
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -15,7 +18,11 @@ use axum::response::{IntoResponse, Response};
 use junggye::cache::Cache;
 use junggye::deals::breaker::BreakerPolicy;
 use junggye::deals::fetch::FetchPolicy;
-use junggye::deals::{DealSettings, DealSource, Deals, DealsOptions, RefreshOutcome, shipped_sources};
+use junggye::deals::source::Politeness;
+use junggye::deals::{
+    DealSettings, DealSource, Deals, DealsOptions, FailureKind, RefreshOutcome, SkipReason, read_list,
+    shipped_sources,
+};
 use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -26,6 +33,7 @@ const QUASAR_LIST: &str = include_str!("../fixtures/deals/quasarzone_list.html")
 const QUASAR_DETAIL: &str = include_str!("../fixtures/deals/quasarzone_detail.html");
 const RULIWEB_LIST: &str = include_str!("../fixtures/deals/ruliweb_list.html");
 const RULIWEB_DETAIL: &str = include_str!("../fixtures/deals/ruliweb_detail.html");
+const RULIWEB_RSS: &str = include_str!("../fixtures/deals/ruliweb_rss.xml");
 const CHANGED: &str = include_str!("../fixtures/deals/changed_layout.html");
 
 pub(crate) const Q_LIST: &str = "/q/list";
@@ -38,12 +46,15 @@ const Q_DETAILS: [&str; 5] = [
     "/bbs/qb_saleinfo/views/1571006",
     "/bbs/qb_saleinfo/views/1571009",
 ];
-/// Root- and path-relative links of the ruliweb fixture (`1020/read/…` is resolved against `/r/list`).
+/// Links of the ruliweb fixture on the fake site's host: root-relative, the cut title's post (see
+/// [`FakeSite::ruliweb_list`]), and path-relative (`1020/read/…` is resolved against `/r/list`).
 const R_DETAILS: [&str; 3] = [
-    "/market/board/1020/read/101205",
+    "/market/board/1020/read/101207",
+    "/market/board/1020/read/101206",
     "/r/1020/read/101202",
-    "/market/board/1020/read/101201",
 ];
+/// The ruliweb post whose title the list cuts.
+const R_CUT: &str = "https://bbs.ruliweb.com/market/board/1020/read/101206";
 const DEALS: &str = "/skill/deals";
 
 fn redis_url() -> String {
@@ -60,6 +71,7 @@ struct Answer {
     body: String,
     delay: Duration,
     retry_after: Option<&'static str>,
+    header: Option<(&'static str, &'static str)>,
 }
 
 impl Answer {
@@ -69,6 +81,7 @@ impl Answer {
             body: body.to_owned(),
             delay: Duration::ZERO,
             retry_after: None,
+            header: None,
         }
     }
 
@@ -83,6 +96,13 @@ impl Answer {
         Self {
             retry_after: Some(retry_after),
             ..Self::status(429)
+        }
+    }
+
+    fn with_header(self, name: &'static str, value: &'static str) -> Self {
+        Self {
+            header: Some((name, value)),
+            ..self
         }
     }
 
@@ -120,7 +140,7 @@ impl FakeSite {
     pub(crate) async fn with_both_boards() -> Self {
         let site = Self::start().await;
         site.script(Q_LIST, vec![Answer::page(&site.quasar_list())]);
-        site.script(R_LIST, vec![Answer::page(RULIWEB_LIST)]);
+        site.script(R_LIST, vec![Answer::page(&site.ruliweb_list())]);
         for path in Q_DETAILS {
             site.script(path, vec![Answer::page(QUASAR_DETAIL)]);
         }
@@ -147,6 +167,12 @@ impl FakeSite {
     /// host: the same post linked twice (root-relative and absolute) is then one deal.
     fn quasar_list(&self) -> String {
         QUASAR_LIST.replace("https://quasarzone.com", &self.url(""))
+    }
+
+    /// The ruliweb fixture with its cut title's post on this site; the other absolute links stay on the
+    /// real board's host, so they are not read.
+    fn ruliweb_list(&self) -> String {
+        RULIWEB_LIST.replace(R_CUT, &self.url("/market/board/1020/read/101206"))
     }
 }
 
@@ -175,6 +201,9 @@ async fn answer(State(script): State<Arc<Script>>, uri: Uri) -> Response {
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, wait.parse().unwrap());
+    }
+    if let Some((name, value)) = answer.header {
+        response.headers_mut().insert(name, value.parse().unwrap());
     }
     response
 }
@@ -307,67 +336,73 @@ async fn both_shipped_boards_are_read_with_links_to_each_post_and_its_shop() {
         outcomes,
         [
             ("quasarzone".to_owned(), RefreshOutcome::Refreshed { deals: 5 }),
-            ("ruliweb".to_owned(), RefreshOutcome::Refreshed { deals: 4 }),
+            ("ruliweb".to_owned(), RefreshOutcome::Refreshed { deals: 7 }),
         ]
     );
     let app = app_with(deals.clone()).await;
     let reply = ask(&app, &[]).await;
     let cards = cards(&reply);
-    // The boards take turns; a page mixing `$79.99` and `가격다양` with won prices is basic cards.
+    // The boards take turns; titles without comment counts; a page mixing `$79.99` and `가격다양` with
+    // won prices is basic cards, and 루리웹's prices come from its titles.
     let titles: Vec<&str> = cards.iter().map(|c| c["title"].as_str().unwrap()).collect();
     assert_eq!(
         titles,
         [
             "[11번가] 삼성전자 990 PRO 2TB NVMe SSD",
-            "[스팀] 엘든 링 60% 할인 (26,400원)",
+            "[쿠팡] 오뚜기 진라면 순한맛 120g 20봉 (13,520원/무료)",
             "[아마존] Logitech MX Master 3S 마우스",
-            "[G마켓] 햇반 210g 36개 (27,900원/무료)",
+            "[반다이몰] HG 건담 에어리얼 재판 / 21,600원",
             "[G마켓] 농심 신라면 40봉 (가격 다양)",
         ]
     );
-    assert!(
-        cards[0]["description"]
-            .as_str()
-            .unwrap()
-            .starts_with("189,000원\n")
+    let prices: Vec<&str> = cards
+        .iter()
+        .map(|c| c["description"].as_str().unwrap().split('\n').next().unwrap())
+        .collect();
+    assert_eq!(
+        prices,
+        ["189,000원", "13,520원", "$79.99", "21,600원", "가격다양"]
     );
-    assert!(
-        cards[1]["description"]
-            .as_str()
-            .unwrap()
-            .starts_with("가격 정보 없음\n")
-    );
-    assert!(cards[2]["description"].as_str().unwrap().starts_with("$79.99\n"));
     // Relative links resolve on the board's host; absolute ones stay as written.
     assert_eq!(
         card_links(&reply),
         [
             site.url("/bbs/qb_saleinfo/views/1571001"),
-            site.url("/market/board/1020/read/101205"),
+            "https://bbs.ruliweb.com/market/board/1020/read/101209".to_owned(),
             site.url("/bbs/qb_saleinfo/views/1571003"),
-            "https://bbs.ruliweb.com/market/board/1020/read/101204".to_owned(),
+            site.url("/market/board/1020/read/101207"),
             site.url("/bbs/qb_saleinfo/views/1571005"),
         ]
     );
-    // The shop's page, from each post's own page.
+    // The shop's page, from each post's own page: 퀘이사존's goToLink('<base64>') and 루리웹's link.php
+    // redirector unwrapped.
     assert_eq!(cards[0]["buttons"][1]["label"], "구매하러가기");
     assert_eq!(
         cards[0]["buttons"][1]["webLinkUrl"],
         "https://www.11st.co.kr/products/7712345678"
     );
     assert_eq!(
-        cards[1]["buttons"][1]["webLinkUrl"],
-        "https://store.steampowered.com/app/1245620/ELDEN_RING/"
+        cards[3]["buttons"][1]["webLinkUrl"],
+        "https://store.nintendo.co.kr/bundle/mario-kart-world?utm_source=ruliweb&ref=hotdeal"
     );
     // A post on another host is not fetched, so only its own link is offered.
-    assert_eq!(cards[3]["buttons"].as_array().unwrap().len(), 1);
-    assert!(reply.text().contains("11번가"), "the brand from the deal's page");
+    assert_eq!(cards[1]["buttons"].as_array().unwrap().len(), 1);
+    assert!(reply.contains("11번가"), "the brand from the deal's page");
+    // The list cut this title at `612...`; the post has it whole (the card caps it at Kakao's limit).
+    let whole = "[예판] 닌텐도 스위치 2 본체 + 마리오 카트 월드 번들 한정판 612,000원 (무료";
+    let cut = |reply: &Reply| self::cards(reply)[0].clone();
+    let card = cut(&ask(&app, &[("cursor", "5")]).await);
+    assert!(card["title"].as_str().unwrap().starts_with(whole), "{card}");
+    assert!(card["description"].as_str().unwrap().starts_with("612,000원\n"));
 
     // A second refresh reads the lists again but reuses what the deal pages said.
     deals.refresh_now(None).await.unwrap();
     assert_eq!(site.hits(Q_LIST), 2);
     assert_eq!(site.hits(Q_DETAILS[0]), 1);
-    assert_eq!(site.hits(R_DETAILS[0]), 1);
+    assert_eq!(site.hits(R_DETAILS[1]), 1);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let card = cut(&ask(&app, &[("cursor", "5")]).await);
+    assert!(card["title"].as_str().unwrap().starts_with(whole), "{card}");
     let health = deals.health().await;
     assert_eq!(health.len(), 2);
     assert!(
@@ -377,7 +412,7 @@ async fn both_shipped_boards_are_read_with_links_to_each_post_and_its_shop() {
     );
     assert_eq!(
         health.iter().map(|h| h.health.item_count).collect::<Vec<_>>(),
-        [5, 4]
+        [5, 7]
     );
 }
 
@@ -399,14 +434,21 @@ async fn pages_follow_the_cursor_and_more_appears_only_before_the_last_page() {
     }
 
     let second = ask(&app, &[("cursor", "5")]).await;
-    assert_eq!(cards(&second).len(), 4);
-    assert!(quick_reply(&second, "더보기").is_none());
+    assert_eq!(cards(&second).len(), 5);
+    assert_eq!(
+        quick_reply(&second, "더보기").expect("a third page")["extra"]["cursor"],
+        "10"
+    );
+    let third = ask(&app, &[("cursor", "10")]).await;
+    assert_eq!(cards(&third).len(), 2);
+    assert!(quick_reply(&third, "더보기").is_none());
     let mut seen: Vec<String> = card_links(&first);
     seen.extend(card_links(&second));
+    seen.extend(card_links(&third));
     let unique: std::collections::HashSet<_> = seen.iter().collect();
-    assert_eq!(unique.len(), 9, "every deal once: {seen:?}");
+    assert_eq!(unique.len(), 12, "every deal once: {seen:?}");
 
-    let past = ask(&app, &[("cursor", "9")]).await;
+    let past = ask(&app, &[("cursor", "12")]).await;
     assert!(past.contains("더 볼 핫딜이 없어요"), "{}", past.text());
     assert!(quick_reply(&past, "처음부터").is_some());
     let junk = ask(&app, &[("cursor", "-3")]).await;
@@ -426,10 +468,13 @@ async fn the_source_filter_shows_one_board_and_carries_through_more() {
 
     let ruliweb = ask(&app, &[("source", "ruliweb")]).await;
     let links = card_links(&ruliweb);
-    assert_eq!(links.len(), 4);
+    assert_eq!(links.len(), 5);
     assert!(links.iter().all(|l| l.contains("/read/")), "{links:?}");
     assert!(quick_reply(&ruliweb, "전체 핫딜").is_some());
-    assert!(quick_reply(&ruliweb, "더보기").is_none());
+    let more = quick_reply(&ruliweb, "더보기").expect("seven deals: a second page");
+    assert_eq!(more["extra"]["source"], "ruliweb");
+    let rest = ask(&app, &[("source", "ruliweb"), ("cursor", "5")]).await;
+    assert_eq!(card_links(&rest).len(), 2);
 
     let quasar = ask(&app, &[("source", "quasarzone")]).await;
     assert_eq!(card_links(&quasar).len(), 5);
@@ -451,7 +496,7 @@ async fn ended_deals_are_not_shown_even_from_a_snapshot_that_kept_them() {
     let writer = deals_with(cache.clone(), lax, options.clone());
     assert_eq!(
         writer.refresh_now(Some("quasarzone")).await.unwrap()[0].1,
-        RefreshOutcome::Refreshed { deals: 6 }
+        RefreshOutcome::Refreshed { deals: 7 }
     );
     // … and an instance with the shipped rule, reading the same cache, does not show it.
     let reader = app_with(deals_with(cache, sources(&site), options)).await;
@@ -465,6 +510,10 @@ async fn ended_deals_are_not_shown_even_from_a_snapshot_that_kept_them() {
     }
     assert!(texts.contains("삼다수"), "{texts}");
     assert!(!texts.contains("종료된 딜"), "{texts}");
+    assert!(
+        !texts.contains("끝난 딜"),
+        "the 종료 after 인기 counts too: {texts}"
+    );
 }
 
 #[tokio::test]
@@ -572,7 +621,7 @@ async fn a_slow_page_times_out_is_retried_and_the_skill_still_answers_at_once() 
     let started = Instant::now();
     let reply = ask(&app, &[]).await;
     assert!(started.elapsed() < Duration::from_millis(500));
-    assert_eq!(cards(&reply).len(), 4);
+    assert_eq!(cards(&reply).len(), 5);
     assert!(
         reply.contains("일부 게시판은 지금 읽지 못하고 있어요"),
         "{}",
@@ -651,6 +700,7 @@ async fn a_changed_layout_keeps_the_previous_deals_and_shows_in_the_health() {
     );
     assert!(health.last_success_ms.is_some() && health.last_error_ms >= health.last_success_ms);
     assert_eq!((health.item_count, health.consecutive_failures), (5, 1));
+    assert_eq!(health.last_error_kind, Some(FailureKind::LayoutChanged));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -893,4 +943,382 @@ async fn with_redis_unreachable_from_the_start_the_skill_answers_and_reads_the_b
     .await;
     assert_eq!(site.hits(Q_LIST), 1);
     assert!(!deals.health().await.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boards that refuse us, HTTP/2, feeds.
+
+/// What Cloudflare answers a client it wants to check first.
+const CHALLENGE: &str = "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title></head>\
+    <body><script>window._cf_chl_opt={cType: 'managed'};</script></body></html>";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_403_or_a_challenge_page_is_reported_as_blocked_and_backs_off_without_retrying() {
+    let site = FakeSite::with_both_boards().await;
+    let deals = deals(&site);
+    let refusals = [
+        (Answer::status(403), "HTTP 403"),
+        (Answer::page(CHALLENGE), "challenge page"),
+        (
+            Answer {
+                status: 503,
+                ..Answer::page(CHALLENGE)
+            },
+            "challenge page, HTTP 503",
+        ),
+        (
+            Answer::status(429).with_header("cf-mitigated", "challenge"),
+            "HTTP 429",
+        ),
+    ];
+    let mut hits = 0;
+    for (answer, why) in refusals {
+        site.script(Q_LIST, vec![answer]);
+        let outcome = &deals.refresh_now(Some("quasarzone")).await.unwrap()[0].1;
+        assert_eq!(
+            outcome,
+            &RefreshOutcome::Failed(format!("list page: blocked by the site ({why})"))
+        );
+        hits += 1;
+        assert_eq!(site.hits(Q_LIST), hits, "a refusal is not retried ({why})");
+        let health = &deals.health().await[0].health;
+        assert_eq!(health.last_error_kind, Some(FailureKind::Blocked), "{why}");
+        assert!(!health.last_error.as_deref().unwrap().contains("layout"));
+    }
+    // It counts as a failure: the breaker opens and the scheduled refreshes leave the board alone.
+    let outcome = deals.refresh_due("quasarzone").await.unwrap();
+    assert!(
+        matches!(outcome, RefreshOutcome::BreakerOpen { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(site.hits(Q_LIST), hits);
+}
+
+/// A TLS deal board on 127.0.0.1 offering HTTP/2 and HTTP/1.1 by ALPN, as real boards do; it answers
+/// with the protocol and headers it was asked with.
+async fn tls_board() -> (SocketAddr, reqwest::Certificate) {
+    use http_body_util::Full;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use tokio_rustls::rustls;
+
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let cert = certified.cert.der().clone();
+    let key = rustls::pki_types::PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key.into())
+        .unwrap();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let service =
+                    hyper::service::service_fn(|request: hyper::Request<hyper::body::Incoming>| async move {
+                        let mut echo = format!("{:?}\n", request.version());
+                        for (name, value) in request.headers() {
+                            echo.push_str(&format!("{name}: {}\n", value.to_str().unwrap_or("?")));
+                        }
+                        Ok::<_, std::convert::Infallible>(hyper::Response::new(Full::new(
+                            bytes::Bytes::from(echo),
+                        )))
+                    });
+                let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(tls), service)
+                    .await;
+            });
+        }
+    });
+    (addr, reqwest::Certificate::from_der(&cert).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reader_speaks_http2_with_a_browsers_headers() {
+    let (addr, root) = tls_board().await;
+    let fetcher =
+        junggye::deals::fetch::Fetcher::with_roots("junggye-test", options().fetch, vec![root]).unwrap();
+    let list = url::Url::parse(&format!("https://{addr}/bbs/qb_saleinfo?page=1")).unwrap();
+    let echo = fetcher.get(&list, &Politeness::default(), None).await.unwrap();
+    let mut lines = echo.lines();
+    assert_eq!(lines.next(), Some("HTTP/2.0"), "{echo}");
+    let headers: Vec<&str> = lines.collect();
+    for expected in [
+        "user-agent: junggye-test",
+        "accept-language: ko-KR,ko;q=0.9,en-US;q=0.8,en;q=0.7",
+        "sec-fetch-mode: navigate",
+        "sec-fetch-site: none",
+    ] {
+        assert!(headers.contains(&expected), "{expected}: {echo}");
+    }
+    assert!(
+        headers.iter().any(|h| h.starts_with("accept: text/html")),
+        "{echo}"
+    );
+    assert!(
+        headers
+            .iter()
+            .any(|h| h.starts_with("accept-encoding:") && h.contains("gzip") && h.contains("br")),
+        "{echo}"
+    );
+    // A deal's page is asked for as if followed from the list.
+    let post = url::Url::parse(&format!("https://{addr}/bbs/qb_saleinfo/views/1")).unwrap();
+    let echo = fetcher
+        .get(&post, &Politeness::default(), Some(&list))
+        .await
+        .unwrap();
+    assert!(echo.contains(&format!("referer: {list}")), "{echo}");
+    assert!(echo.contains("sec-fetch-site: same-origin"), "{echo}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_source_is_read_and_shown() {
+    let site = FakeSite::start().await;
+    site.script("/r/rss", vec![Answer::page(RULIWEB_RSS)]);
+    let mut feed = shipped_sources()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.key == "ruliweb_rss")
+        .unwrap();
+    feed.enabled = true;
+    feed.list_url = site.url("/r/rss");
+    feed.politeness.min_delay_ms = 5;
+    let deals = deals_with(Cache::memory(), vec![feed], options());
+    assert_eq!(
+        deals.refresh_now(None).await.unwrap()[0].1,
+        RefreshOutcome::Refreshed { deals: 3 }
+    );
+    assert_eq!(
+        site.hits("/r/rss"),
+        1,
+        "a feed is one document, whatever max_pages says"
+    );
+    let reply = ask(&app_with(deals).await, &[]).await;
+    let titles: Vec<String> = cards(&reply)
+        .iter()
+        .map(|c| c["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "[쿠팡] 오뚜기 진라면 순한맛 120g 20봉 (13,520원/무료)",
+            "[반다이몰] HG 건담 에어리얼 재판 / 21,600원",
+            "[스팀] 엘든 링 60% 할인 ($23.99)",
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The shipped sources against the real boards' markup.
+
+/// Where the real captured pages are: `REAL_PAGES_DIR` (set by `.ci/run` when it finds them; then they
+/// must be there), else `../shared/reference/real-pages` beside the checkout when it exists.
+fn real_pages() -> Option<std::path::PathBuf> {
+    if let Ok(dir) = std::env::var("REAL_PAGES_DIR") {
+        let dir = std::path::PathBuf::from(dir);
+        assert!(dir.is_dir(), "REAL_PAGES_DIR {} is not a folder", dir.display());
+        return Some(dir);
+    }
+    let beside = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/real-pages");
+    beside.is_dir().then_some(beside)
+}
+
+#[test]
+fn the_shipped_sources_read_the_real_captured_pages() {
+    let Some(dir) = real_pages() else {
+        eprintln!("no real captured pages beside the checkout; REAL_PAGES_DIR names them in CI");
+        return;
+    };
+    let ruliweb = shipped_sources()
+        .unwrap()
+        .into_iter()
+        .find(|s| s.key == "ruliweb")
+        .unwrap();
+    let mut captures: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.starts_with("ruliweb_list_") && name.ends_with(".html")
+        })
+        .collect();
+    captures.sort();
+    assert!(
+        !captures.is_empty(),
+        "no ruliweb_list_*.html in {}",
+        dir.display()
+    );
+    for capture in captures {
+        let html = std::fs::read_to_string(&capture).unwrap();
+        let name = capture.file_name().unwrap().to_string_lossy().into_owned();
+        let report = read_list(
+            &ruliweb,
+            &html,
+            "https://bbs.ruliweb.com/market/board/1020?page=1",
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let with_count: Vec<&str> = report
+            .deals
+            .iter()
+            .map(|d| d.title.as_str())
+            .filter(|t| {
+                let inner = t
+                    .strip_suffix(')')
+                    .and_then(|t| t.rsplit_once('('))
+                    .map(|(_, n)| n);
+                inner.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .collect();
+        assert!(
+            with_count.is_empty(),
+            "{name}: comment counts left in {with_count:?}"
+        );
+        let ended = report
+            .skipped
+            .iter()
+            .filter(|s| matches!(s.reason, SkipReason::Ended(_)))
+            .count();
+        assert_eq!(
+            ended,
+            html.matches(">[종료]<").count(),
+            "{name}: every [종료] row left out"
+        );
+        assert!(report.deals.iter().all(|d| !d.title.contains("[종료]")), "{name}");
+        let priced = report.deals.iter().filter(|d| !d.price.is_unknown()).count();
+        assert!(
+            priced * 2 >= report.deals.len(),
+            "{name}: most titles state a price, {priced} of {} read",
+            report.deals.len()
+        );
+        if name == "ruliweb_list_2026-08-07.html" {
+            assert_eq!(
+                (report.matched, report.deals.len(), ended, priced),
+                (28, 26, 2, 14),
+                "{name}"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `junggye deals try`.
+
+fn deals_try(args: &[&str], sources_file: Option<&std::path::Path>) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_junggye"));
+    command.args(["deals", "try"]).args(args).env("APP_ENV", "test");
+    if let Some(file) = sources_file {
+        command.env("DEALS_SOURCES_FILE", file);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn deals_try_shows_a_saved_page_as_the_skill_would_with_the_skipped_rows() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/deals/ruliweb_list.html"
+    );
+    let output = deals_try(&["ruliweb", "--file", fixture], None);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.starts_with("루리웹 핫딜 (ruliweb, HTML list, enabled)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("10 rows: 7 deals, 3 skipped, 6 with a price, 0 with a shop link"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  1. [쿠팡] 오뚜기 진라면 순한맛 120g 20봉 (13,520원/무료)\n     price: 13,520원 · category: 음식\n"), "{stdout}");
+    assert!(
+        stdout.contains("     post: https://bbs.ruliweb.com/market/board/1020/read/101209\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("shop link: (deal pages are not read with --file)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  row 2: ended ([종료]) — 101208"), "{stdout}");
+    assert!(
+        stdout.contains("  row 7: skip text \"삭제된 게시물입니다.\""),
+        "{stdout}"
+    );
+
+    let mismatch = deals_try(&["quasarzone", "--file", fixture], None);
+    assert!(!mismatch.status.success());
+    let stderr = String::from_utf8_lossy(&mismatch.stderr);
+    assert!(
+        stderr.contains("the page layout changed: the row selector matches nothing"),
+        "{stderr}"
+    );
+
+    let unknown = deals_try(&["nope", "--file", fixture], None);
+    assert!(!unknown.status.success());
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        stderr.contains("no deal source is called \"nope\" (the sources file has: quasarzone, ruliweb"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deals_try_reads_a_board_and_its_deal_pages_even_when_not_enabled() {
+    let site = FakeSite::with_both_boards().await;
+    let dir = tempfile::tempdir().unwrap();
+    let shipped =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deals/sources.toml")).unwrap();
+    let sources = shipped
+        .replace(
+            "https://quasarzone.com/bbs/qb_saleinfo?page={page}",
+            &format!("{}?page={{page}}", site.url(Q_LIST)),
+        )
+        .replace("min_delay_ms = 1000", "min_delay_ms = 5");
+    let sources = sources.replacen(
+        "key = \"quasarzone\"\nname = \"퀘이사존 핫딜\"",
+        "key = \"quasarzone\"\nname = \"퀘이사존 핫딜\"\nenabled = false",
+        1,
+    );
+    assert!(sources.contains(&site.url(Q_LIST)) && sources.contains("enabled = false\nlist_url"));
+    let file = dir.path().join("sources.toml");
+    std::fs::write(&file, sources).unwrap();
+    let output = tokio::task::spawn_blocking(move || deals_try(&["quasarzone"], Some(&file)))
+        .await
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.starts_with("퀘이사존 핫딜 (quasarzone, HTML list, not enabled)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("12 rows: 5 deals, 7 skipped, 5 with a price, 5 with a shop link"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("shop link: https://www.11st.co.kr/products/7712345678"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  row 12: has .fa-lock — "), "{stdout}");
+    assert!(
+        stdout.contains("  row 8: no http(s) link (\"javascript:void(0)\")"),
+        "{stdout}"
+    );
+    assert_eq!(site.hits(Q_LIST), 1);
+    assert_eq!(site.hits(Q_DETAILS[0]), 1);
 }

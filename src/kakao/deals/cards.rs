@@ -258,7 +258,7 @@ mod tests {
                 title: format!("[쇼핑몰] 상품 {n}"),
                 price: parse_price(price),
                 category: Some("먹거리".into()),
-                label: None,
+                labels: vec![],
                 thumbnail: n
                     .is_multiple_of(2)
                     .then(|| format!("https://img.example.com/{n}.jpg")),
@@ -269,6 +269,7 @@ mod tests {
                 .is_multiple_of(3)
                 .then(|| format!("https://shop.example.com/{n}")),
             brand: Some("쇼핑몰".into()),
+            full_title: None,
             detail_read: true,
         }
     }
