@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use super::store::Snapshot;
+use super::shelf::Snapshot;
 
 pub struct Mirror {
     snapshots: RwLock<HashMap<String, Arc<Snapshot>>>,

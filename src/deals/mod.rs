@@ -20,7 +20,7 @@
 //! - [`breaker`]: a circuit breaker per source, so a failing board is left alone longer and longer.
 //! - [`refresh`]: one read of one board (list pages, then a bounded number of deal pages, parsed in
 //!   `spawn_blocking`).
-//! - [`store`]: snapshots, health records and the per-source lock in the shared cache.
+//! - [`shelf`]: snapshots, health records and the per-source lock in the shared cache.
 //! - [`mirror`] and [`view`]: this process's copy, and what one skill call sees of it.
 //! - [`service`]: [`Deals`], the handle in `AppState`: refreshers, single-flight, stale-while-revalidate,
 //!   the admin hooks ([`Deals::refresh_now`], [`Deals::health`]).
@@ -35,8 +35,8 @@ pub mod mirror;
 pub mod price;
 pub mod refresh;
 pub mod service;
+pub mod shelf;
 pub mod source;
-pub mod store;
 pub mod title;
 pub mod trial;
 pub mod view;
@@ -49,5 +49,5 @@ pub use price::{DealPrice, parse_price};
 pub use service::{
     DealSettings, Deals, DealsError, DealsOptions, RefreshOutcome, SourceHealth, UnknownSource,
 };
+pub use shelf::{Deal, FailureKind, Health, Snapshot};
 pub use source::{DealSource, SHIPPED_SOURCES, SourceError, load_sources, shipped_sources};
-pub use store::{Deal, FailureKind, Health, Snapshot};

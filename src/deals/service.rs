@@ -26,8 +26,8 @@ use tokio::task::JoinHandle;
 use super::breaker::{Breaker, BreakerPolicy};
 use super::fetch::{FetchPolicy, Fetcher};
 use super::refresh::{RefreshError, scrape};
+use super::shelf::{Health, Shelf, ShelfError, Snapshot};
 use super::source::DealSource;
-use super::store::{Health, Snapshot, Store, StoreError};
 use super::view::{Part, View};
 use crate::cache::Cache;
 use crate::clock::now_ms;
@@ -147,7 +147,7 @@ struct Inner {
     enabled: bool,
     sources: Vec<SourceState>,
     fetcher: Fetcher,
-    store: Store,
+    shelf: Shelf,
     mirror: Arc<super::mirror::Mirror>,
     options: DealsOptions,
     placeholder: WebUrl,
@@ -194,7 +194,7 @@ impl Deals {
                 enabled: settings.enabled,
                 sources,
                 fetcher: Fetcher::new(&settings.user_agent, options.fetch)?,
-                store: Store::new(cache, &options.key_prefix),
+                shelf: Shelf::new(cache, &options.key_prefix),
                 mirror: Arc::default(),
                 placeholder: WebUrl::parse(&format!("{public_url}{NO_PHOTO_PATH}"))?,
                 instance: uuid::Uuid::new_v4().simple().to_string(),
@@ -280,10 +280,10 @@ impl Deals {
         let mut out = Vec::with_capacity(self.inner.sources.len());
         for state in &self.inner.sources {
             let key = &state.source.key;
-            let shared = match self.inner.store.health(key).await {
+            let shared = match self.inner.shelf.health(key).await {
                 Ok(found) => found,
                 Err(error) => {
-                    self.store_failed(&error);
+                    self.shelf_failed(&error);
                     None
                 }
             };
@@ -415,14 +415,14 @@ impl Deals {
 
     async fn sync(&self) {
         for state in &self.inner.sources {
-            match self.inner.store.snapshot(&state.source.key).await {
+            match self.inner.shelf.snapshot(&state.source.key).await {
                 Ok(Some(snapshot)) => {
                     self.inner.mirror.offer(Arc::new(snapshot));
                 }
                 Ok(None) => {}
                 Err(error) => {
                     // The next source's read would fail the same way, slowly.
-                    self.store_failed(&error);
+                    self.shelf_failed(&error);
                     return;
                 }
             }
@@ -453,20 +453,20 @@ impl Deals {
         }
         let key = &state.source.key;
         let token = format!("{}:{}", self.inner.instance, uuid::Uuid::new_v4().simple());
-        let store = &self.inner.store;
-        let locked = match store.try_lock(key, &token, self.inner.options.lock_ttl).await {
+        let shelf = &self.inner.shelf;
+        let locked = match shelf.try_lock(key, &token, self.inner.options.lock_ttl).await {
             Ok(true) => true,
             Ok(false) => return RefreshOutcome::LockedElsewhere,
             Err(error) => {
-                self.store_failed(&error);
+                self.shelf_failed(&error);
                 tracing::warn!(source = %key, "deal cache unreachable: reading the board without the lock");
                 false
             }
         };
         let outcome = self.refresh_locked(state, force).await;
-        if locked && let Err(error) = store.unlock(key, &token).await {
+        if locked && let Err(error) = shelf.unlock(key, &token).await {
             // The lock expires by itself.
-            self.store_failed(&error);
+            self.shelf_failed(&error);
         }
         outcome
     }
@@ -500,8 +500,8 @@ impl Deals {
                 health.item_count = snapshot.deals.len();
                 health.consecutive_failures = 0;
                 lock(&state.breaker).success();
-                if let Err(error) = inner.store.put_snapshot(&snapshot).await {
-                    self.store_failed(&error);
+                if let Err(error) = inner.shelf.put_snapshot(&snapshot).await {
+                    self.shelf_failed(&error);
                 }
                 let deals = snapshot.deals.len();
                 inner.mirror.offer(Arc::new(snapshot));
@@ -520,8 +520,8 @@ impl Deals {
             }
         };
         *lock(&state.health) = health.clone();
-        if let Err(error) = inner.store.put_health(&health).await {
-            self.store_failed(&error);
+        if let Err(error) = inner.shelf.put_health(&health).await {
+            self.shelf_failed(&error);
         }
         outcome
     }
@@ -529,30 +529,30 @@ impl Deals {
     /// The newer of the shared snapshot and this process's copy (the copy is all there is while the
     /// shared cache is unreachable); the shared one is taken into the copy.
     async fn latest_snapshot(&self, key: &str) -> Option<Arc<Snapshot>> {
-        match self.inner.store.snapshot(key).await {
+        match self.inner.shelf.snapshot(key).await {
             Ok(Some(shared)) => {
                 self.inner.mirror.offer(Arc::new(shared));
             }
             Ok(None) => {}
-            Err(error) => self.store_failed(&error),
+            Err(error) => self.shelf_failed(&error),
         }
         self.inner.mirror.get(key)
     }
 
     /// The shared health record (another instance may have written it last), else this process's.
     async fn shared_health(&self, state: &SourceState) -> Health {
-        match self.inner.store.health(&state.source.key).await {
+        match self.inner.shelf.health(&state.source.key).await {
             Ok(Some(shared)) => shared,
             Ok(None) => lock(&state.health).clone(),
             Err(error) => {
-                self.store_failed(&error);
+                self.shelf_failed(&error);
                 lock(&state.health).clone()
             }
         }
     }
 
     /// Logs the cache going away once, not on every call while it is away.
-    fn store_failed(&self, error: &StoreError) {
+    fn shelf_failed(&self, error: &ShelfError) {
         if !self.inner.store_down.swap(true, Ordering::AcqRel) {
             tracing::warn!(%error, "deal cache unreachable; serving this process's copy");
         }

@@ -17,8 +17,8 @@ use super::extract::{ExtractError, ListReport, read_list};
 use super::fetch::{FetchError, FetchPolicy, Fetcher};
 use super::refresh::add_details;
 use super::service::DealSettings;
+use super::shelf::Deal;
 use super::source::{DealSource, ListFormat};
-use super::store::Deal;
 
 /// Why a board could not be tried.
 #[derive(Debug, thiserror::Error)]

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::shelf::{Deal, Snapshot};
 use super::source::DealSource;
-use super::store::{Deal, Snapshot};
 
 /// One source's snapshot as held by this process.
 #[derive(Clone, Debug)]

@@ -247,8 +247,8 @@ mod tests {
     use super::*;
     use crate::deals::extract::DealRow;
     use crate::deals::parse_price;
+    use crate::deals::shelf::{Deal, Snapshot};
     use crate::deals::source::shipped_sources;
-    use crate::deals::store::{Deal, Snapshot};
     use crate::deals::view::Part;
     use kakao_skill::check::check_skill_response;
 

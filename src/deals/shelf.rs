@@ -142,16 +142,16 @@ pub struct Health {
 /// The cache could not be read or written; callers fall back to what they hold in memory.
 #[derive(Debug, thiserror::Error)]
 #[error("deal cache: {0}")]
-pub struct StoreError(#[from] redis::RedisError);
+pub struct ShelfError(#[from] redis::RedisError);
 
 /// The deal keys in the shared cache.
 #[derive(Clone, Debug)]
-pub struct Store {
+pub struct Shelf {
     cache: Cache,
     prefix: String,
 }
 
-impl Store {
+impl Shelf {
     /// `prefix` goes in front of every key (empty in production).
     pub fn new(cache: Cache, prefix: &str) -> Self {
         Self {
@@ -172,26 +172,26 @@ impl Store {
         format!("{}{source}:lock", self.prefix)
     }
 
-    pub async fn snapshot(&self, source: &str) -> Result<Option<Snapshot>, StoreError> {
+    pub async fn snapshot(&self, source: &str) -> Result<Option<Snapshot>, ShelfError> {
         self.read(&self.snapshot_key(source)).await
     }
 
-    pub async fn put_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+    pub async fn put_snapshot(&self, snapshot: &Snapshot) -> Result<(), ShelfError> {
         self.write(&self.snapshot_key(&snapshot.source), snapshot, SNAPSHOT_TTL)
             .await
     }
 
-    pub async fn health(&self, source: &str) -> Result<Option<Health>, StoreError> {
+    pub async fn health(&self, source: &str) -> Result<Option<Health>, ShelfError> {
         self.read(&self.health_key(source)).await
     }
 
-    pub async fn put_health(&self, health: &Health) -> Result<(), StoreError> {
+    pub async fn put_health(&self, health: &Health) -> Result<(), ShelfError> {
         self.write(&self.health_key(&health.source), health, HEALTH_TTL)
             .await
     }
 
     /// Takes the source's lock for `ttl` unless another instance holds it. True when taken.
-    pub async fn try_lock(&self, source: &str, token: &str, ttl: Duration) -> Result<bool, StoreError> {
+    pub async fn try_lock(&self, source: &str, token: &str, ttl: Duration) -> Result<bool, ShelfError> {
         Ok(self
             .cache
             .set_nx(&self.lock_key(source), token.as_bytes(), ttl)
@@ -199,7 +199,7 @@ impl Store {
     }
 
     /// Releases the lock if this token still holds it.
-    pub async fn unlock(&self, source: &str, token: &str) -> Result<bool, StoreError> {
+    pub async fn unlock(&self, source: &str, token: &str) -> Result<bool, ShelfError> {
         Ok(self
             .cache
             .delete_if(&self.lock_key(source), token.as_bytes())
@@ -208,7 +208,7 @@ impl Store {
 
     /// A value that does not parse (another version's, or damaged) reads as absent: it is replaced by the
     /// next refresh.
-    async fn read<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>, StoreError> {
+    async fn read<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<Option<T>, ShelfError> {
         let Some(bytes) = self.cache.get(key).await? else {
             return Ok(None);
         };
@@ -221,7 +221,7 @@ impl Store {
         }
     }
 
-    async fn write<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) -> Result<(), StoreError> {
+    async fn write<T: Serialize>(&self, key: &str, value: &T, ttl: Duration) -> Result<(), ShelfError> {
         let bytes = serde_json::to_vec(value).expect("deal records serialise");
         Ok(self.cache.set(key, &bytes, ttl).await?)
     }
@@ -257,13 +257,13 @@ mod tests {
     #[tokio::test]
     async fn snapshots_and_health_round_trip_under_their_prefix() {
         let cache = Cache::memory();
-        let store = Store::new(cache.clone(), "t1:");
+        let store = Shelf::new(cache.clone(), "t1:");
         assert_eq!(store.snapshot_key("board"), "t1:deals:v1:board");
         assert_eq!(store.snapshot("board").await.unwrap(), None);
         store.put_snapshot(&snapshot()).await.unwrap();
         assert_eq!(store.snapshot("board").await.unwrap(), Some(snapshot()));
         assert_eq!(
-            Store::new(cache.clone(), "t2:").snapshot("board").await.unwrap(),
+            Shelf::new(cache.clone(), "t2:").snapshot("board").await.unwrap(),
             None
         );
         let health = Health {
@@ -278,7 +278,7 @@ mod tests {
     #[tokio::test]
     async fn a_damaged_entry_reads_as_absent() {
         let cache = Cache::memory();
-        let store = Store::new(cache.clone(), "");
+        let store = Shelf::new(cache.clone(), "");
         cache
             .set("deals:v1:board", b"{not json", Duration::from_secs(5))
             .await
@@ -288,7 +288,7 @@ mod tests {
 
     #[tokio::test]
     async fn only_the_owner_releases_the_lock() {
-        let store = Store::new(Cache::memory(), "");
+        let store = Shelf::new(Cache::memory(), "");
         let ttl = Duration::from_secs(5);
         assert!(store.try_lock("board", "a", ttl).await.unwrap());
         assert!(!store.try_lock("board", "b", ttl).await.unwrap());
