@@ -45,6 +45,8 @@ impl Grade {
     }
 }
 
+crate::db::text_column!(Grade, as_str);
+
 impl fmt::Display for Grade {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())

@@ -96,6 +96,8 @@ impl OrderStatus {
     }
 }
 
+crate::db::text_column!(OrderStatus, key);
+
 impl fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -173,6 +175,8 @@ impl CloseReason {
     }
 }
 
+crate::db::text_column!(CloseReason, key);
+
 /// Whether an approve of the order is still unaccounted for.
 ///
 /// An approve whose answer was lost may still complete at Kakao Pay after the order was closed. Such an
@@ -201,6 +205,8 @@ impl ApprovalWatch {
         Self::ALL.into_iter().find(|w| w.key() == key.trim())
     }
 }
+
+crate::db::text_column!(ApprovalWatch, key);
 
 /// One order, with the names the views show.
 #[derive(Clone, Debug, PartialEq, Eq)]

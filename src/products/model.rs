@@ -70,6 +70,8 @@ impl Category {
     }
 }
 
+crate::db::text_column!(Category, key);
+
 impl fmt::Display for Category {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -129,9 +131,12 @@ impl ProductStatus {
         Self::ALL.into_iter().find(|s| s.key() == key.trim())
     }
 
+    /// The statuses shown in browse lists and search (everyone sees these).
+    pub const LISTED: [ProductStatus; 2] = [ProductStatus::OnSale, ProductStatus::Reserved];
+
     /// Shown in browse lists and search (everyone sees these).
     pub fn is_listed(self) -> bool {
-        matches!(self, Self::OnSale | Self::Reserved)
+        Self::LISTED.contains(&self)
     }
 
     /// A product in this state is shown in detail to people other than its seller.
@@ -166,6 +171,8 @@ impl ProductStatus {
             .collect()
     }
 }
+
+crate::db::text_column!(ProductStatus, key);
 
 impl fmt::Display for ProductStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -306,6 +313,8 @@ impl PhotosState {
         }
     }
 }
+
+crate::db::text_column!(PhotosState, key);
 
 /// One page of a list, and the cursor of the next page when there is one.
 #[derive(Clone, Debug, PartialEq)]
