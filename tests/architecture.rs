@@ -303,3 +303,23 @@ fn statuses_are_spelled_only_in_their_enums() {
         found.join("\n")
     );
 }
+
+/// The browse cache is retired by the store functions that change products (their photos, their
+/// sellers' membership), after their write committed, never by hand at a call site: a caller that
+/// forgot would leave lists stale for a whole time-to-live, and nothing would notice.
+#[test]
+fn only_the_catalog_retires_itself() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let by_hand: Vec<String> = files
+        .iter()
+        .filter(|file| !file.ends_with("products/catalog.rs"))
+        .filter(|file| product_code(&fs::read_to_string(file).unwrap()).contains("catalog.changed()"))
+        .map(|file| file.strip_prefix(&src).unwrap().display().to_string())
+        .collect();
+    assert!(
+        by_hand.is_empty(),
+        "catalog.changed() called by hand in {by_hand:?}"
+    );
+}

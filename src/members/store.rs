@@ -8,13 +8,15 @@ use sqlx::FromRow;
 use super::model::{Grade, Member};
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set, violates_unique};
+use crate::domain::ids::MemberId;
 use crate::domain::member::{MemberName, PhoneNumber};
 use crate::orders::OrderStatus;
+use crate::products::catalog::Catalog;
 use crate::products::model::ProductStatus;
 
 #[derive(FromRow)]
 struct MemberRow {
-    id: i64,
+    id: MemberId,
     user_key: String,
     name: String,
     phone: Option<String>,
@@ -70,7 +72,7 @@ pub enum JoinError {
 /// Creates the member. The unique indexes decide races: of two joins with one name, one gets `NameTaken`.
 pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
     let now = now_ms();
-    let result: Result<(i64,), sqlx::Error> = dispatch_write!(db, pool => async {
+    let result: Result<(MemberId,), sqlx::Error> = dispatch_write!(db, pool => async {
         let mut tx = pool.begin_write().await?;
         let row = sqlx::query_as(
             "INSERT INTO members (user_key, plusfriend_key, name, phone, grade, created_at, updated_at) \
@@ -106,7 +108,7 @@ pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
 }
 
 /// Replaces the member's phone number; false when the member is no longer active.
-pub async fn update_phone(db: &Db, member_id: i64, phone: &PhoneNumber) -> Result<bool, sqlx::Error> {
+pub async fn update_phone(db: &Db, member_id: MemberId, phone: &PhoneNumber) -> Result<bool, sqlx::Error> {
     let done = dispatch_write!(db, pool => {
         sqlx::query(
             "UPDATE members SET phone = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL",
@@ -137,7 +139,17 @@ pub enum WithdrawOutcome {
 /// `orders::store::open` locks both members before it creates an order, so either the order exists when
 /// the open trades are counted here, or the order finds the member gone. Locking in the same order also
 /// means the two never deadlock. Open trades roll everything back.
-pub async fn withdraw(db: &Db, member_id: i64) -> Result<WithdrawOutcome, sqlx::Error> {
+pub async fn withdraw(
+    db: &Db,
+    catalog: &Catalog,
+    member_id: MemberId,
+) -> Result<WithdrawOutcome, sqlx::Error> {
+    let outcome = withdraw_in_db(db, member_id).await?;
+    catalog.retire_if(outcome == WithdrawOutcome::Withdrawn);
+    Ok(outcome)
+}
+
+async fn withdraw_in_db(db: &Db, member_id: MemberId) -> Result<WithdrawOutcome, sqlx::Error> {
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let now = now_ms();

@@ -12,6 +12,8 @@ use sqlx::FromRow;
 use super::model::{ApprovalWatch, CloseReason, Order, OrderStatus, PaymentEvent};
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set, violates_unique};
+use crate::domain::ids::{MemberId, OrderId, ProductId};
+use crate::products::catalog::Catalog;
 use crate::products::model::{Page, ProductStatus};
 
 macro_rules! select_orders {
@@ -32,12 +34,12 @@ macro_rules! select_orders {
 
 #[derive(FromRow)]
 struct OrderRow {
-    id: i64,
+    id: OrderId,
     reference: String,
-    product_id: i64,
-    buyer_id: i64,
+    product_id: ProductId,
+    buyer_id: MemberId,
     buyer_name: String,
-    seller_id: i64,
+    seller_id: MemberId,
     seller_name: String,
     item_name: String,
     amount: i64,
@@ -102,7 +104,7 @@ fn orders(rows: Vec<OrderRow>) -> Result<Vec<Order>, sqlx::Error> {
     rows.into_iter().map(Order::try_from).collect()
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<Order>, sqlx::Error> {
+pub async fn get(db: &Db, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
     let row: Option<OrderRow> = dispatch!(db, pool => {
         sqlx::query_as(select_orders!("WHERE o.id = $1")).bind(id).fetch_optional(pool).await?
     });
@@ -124,10 +126,10 @@ pub async fn by_reference(db: &Db, reference: &str) -> Result<Option<Order>, sql
 pub enum OrderList {
     /// What the member bought or tried to buy (abandoned attempts left out, unless an approve of theirs
     /// is unaccounted for: the buyer may have paid).
-    Purchases(i64),
+    Purchases(MemberId),
     /// What was paid for the member's products (attempts still being paid left out, and payments Kakao Pay
     /// completed after the hold ended: the product had gone back on sale, there never was a sale).
-    Sales(i64),
+    Sales(MemberId),
 }
 
 /// One page of a member's orders, newest first, after `cursor` (the last id of the previous page).
@@ -164,7 +166,7 @@ pub async fn list(
     let mut items = orders(rows)?;
     let next = (items.len() > per_page).then(|| {
         items.truncate(per_page);
-        items.last().map(|o| o.id)
+        items.last().map(|o| o.id.get())
     });
     Ok(Page {
         items,
@@ -177,9 +179,9 @@ pub async fn list(
 pub struct NewOrder<'a> {
     pub reference: &'a str,
     pub link_nonce: &'a str,
-    pub product_id: i64,
-    pub buyer_id: i64,
-    pub seller_id: i64,
+    pub product_id: ProductId,
+    pub buyer_id: MemberId,
+    pub seller_id: MemberId,
     pub item_name: &'a str,
     pub amount: i64,
     pub hold_expires_at: i64,
@@ -189,7 +191,7 @@ pub struct NewOrder<'a> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Opened {
     /// The product is held and the order exists (its id).
-    Created(i64),
+    Created(OrderId),
     /// The product is not on sale at that price any more (someone else is buying it, or it changed).
     Unavailable,
     /// This payment link already made an order.
@@ -202,7 +204,13 @@ pub enum Opened {
 ///
 /// The members' rows are touched first: on PostgreSQL that locks them, so a withdrawal running at the
 /// same moment either sees this order (and refuses) or makes this fail; SQLite has one writer anyway.
-pub async fn open(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
+pub async fn open(db: &Db, catalog: &Catalog, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
+    let opened = insert_order(db, new).await?;
+    catalog.retire_if(matches!(opened, Opened::Created(_)));
+    Ok(opened)
+}
+
+async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -234,7 +242,7 @@ pub async fn open(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
         if held != 1 {
             return Ok(Opened::Unavailable);
         }
-        let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
+        let inserted: Result<(OrderId,), sqlx::Error> = sqlx::query_as(
             "INSERT INTO orders (reference, link_nonce, product_id, buyer_id, seller_id, item_name, amount, \
                                  status, hold_expires_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9, $9) RETURNING id",
@@ -267,7 +275,12 @@ pub async fn open(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
 
 /// Runs one conditional `UPDATE orders … WHERE id = $1 AND <condition>` (the condition in the SQL) and
 /// says whether it applied.
-async fn update_order(db: &Db, sql: &'static str, id: i64, bind: &[Bound<'_>]) -> Result<bool, sqlx::Error> {
+async fn update_order(
+    db: &Db,
+    sql: &'static str,
+    id: OrderId,
+    bind: &[Bound<'_>],
+) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let changed = dispatch_write!(db, pool => {
         let mut query = sqlx::query(sql).bind(id).bind(now);
@@ -275,6 +288,7 @@ async fn update_order(db: &Db, sql: &'static str, id: i64, bind: &[Bound<'_>]) -
             query = match value {
                 Bound::Text(t) => query.bind(t.to_owned()),
                 Bound::Int(i) => query.bind(*i),
+                Bound::Member(member) => query.bind(*member),
                 Bound::Status(status) => query.bind(*status),
                 Bound::Reason(reason) => query.bind(*reason),
                 Bound::Watch(watch) => query.bind(*watch),
@@ -289,13 +303,14 @@ async fn update_order(db: &Db, sql: &'static str, id: i64, bind: &[Bound<'_>]) -
 enum Bound<'a> {
     Text(&'a str),
     Int(i64),
+    Member(MemberId),
     Status(OrderStatus),
     Reason(CloseReason),
     Watch(ApprovalWatch),
 }
 
 /// Stores Kakao Pay's `tid` on a pending order that has none yet.
-pub async fn set_tid(db: &Db, id: i64, tid: &str) -> Result<bool, sqlx::Error> {
+pub async fn set_tid(db: &Db, id: OrderId, tid: &str) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET tid = $3, updated_at = $2 WHERE id = $1 AND status = $4 AND tid IS NULL",
@@ -306,7 +321,7 @@ pub async fn set_tid(db: &Db, id: i64, tid: &str) -> Result<bool, sqlx::Error> {
 }
 
 /// Claims the one approve call of a pending order (pending → approving). Only the winner may call approve.
-pub async fn begin_approve(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn begin_approve(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET status = $3, updated_at = $2 WHERE id = $1 AND status = $4 AND tid IS NOT NULL",
@@ -320,7 +335,7 @@ pub async fn begin_approve(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
 }
 
 /// Kakao Pay says the payment is still open after a failed approve: the buyer may try again.
-pub async fn back_to_pending(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn back_to_pending(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET status = $3, updated_at = $2 WHERE id = $1 AND status = $4",
@@ -335,7 +350,7 @@ pub async fn back_to_pending(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
 
 /// The approve of an `approving` order went unanswered: until Kakao Pay reports a final status, the order
 /// is watched (see [`ApprovalWatch`]), whatever becomes of it meanwhile.
-pub async fn approve_unsettled(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn approve_unsettled(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET approval_watch = $3, updated_at = $2 WHERE id = $1 AND status = $4",
@@ -350,7 +365,12 @@ pub async fn approve_unsettled(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
 
 /// Refreshes `updated_at` if nobody else did since `seen`: a lease, so of several reconcilers (one per
 /// instance) only one works on an order at a time.
-pub async fn claim(db: &Db, id: i64, status: OrderStatus, seen_updated_at: i64) -> Result<bool, sqlx::Error> {
+pub async fn claim(
+    db: &Db,
+    id: OrderId,
+    status: OrderStatus,
+    seen_updated_at: i64,
+) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET updated_at = $2 WHERE id = $1 AND status = $3 AND updated_at = $4",
@@ -374,7 +394,19 @@ pub enum Watch {
 /// back on sale. An unanswered approve stays watched unless `watch` ends it.
 pub async fn abandon(
     db: &Db,
-    id: i64,
+    catalog: &Catalog,
+    id: OrderId,
+    from: OrderStatus,
+    reason: CloseReason,
+    watch: Watch,
+) -> Result<bool, sqlx::Error> {
+    let abandoned = close_unpaid(db, id, from, reason, watch).await?;
+    Ok(catalog.retire_if(abandoned))
+}
+
+async fn close_unpaid(
+    db: &Db,
+    id: OrderId,
     from: OrderStatus,
     reason: CloseReason,
     watch: Watch,
@@ -416,7 +448,7 @@ pub async fn abandon(
 /// Puts the order's product back on sale if it is still in `held_as`.
 async fn release_product<'c, DB>(
     tx: &mut sqlx::Transaction<'c, DB>,
-    order_id: i64,
+    order_id: OrderId,
     held_as: ProductStatus,
     now: i64,
 ) -> Result<(), sqlx::Error>
@@ -425,6 +457,7 @@ where
     for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
     for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    OrderId: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
     ProductStatus: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     sqlx::query(
@@ -459,7 +492,20 @@ pub enum PaidOutcome {
 /// ([`begin_late_refund`]).
 pub async fn mark_paid(
     db: &Db,
-    id: i64,
+    catalog: &Catalog,
+    id: OrderId,
+    from: OrderStatus,
+    aid: Option<&str>,
+    method: Option<&str>,
+) -> Result<PaidOutcome, sqlx::Error> {
+    let outcome = record_payment(db, id, from, aid, method).await?;
+    catalog.retire_if(outcome == PaidOutcome::Paid);
+    Ok(outcome)
+}
+
+async fn record_payment(
+    db: &Db,
+    id: OrderId,
     from: OrderStatus,
     aid: Option<&str>,
     method: Option<&str>,
@@ -513,14 +559,24 @@ pub async fn mark_paid(
 #[derive(Clone, Copy, Debug)]
 pub enum Refunder {
     /// The buyer, before a tracking number exists.
-    Buyer(i64),
+    Buyer(MemberId),
     /// The operator (an administrator, or the system on a mismatch), any time before completion.
     Operator(CloseReason),
 }
 
 /// Starts a refund of a paid order: the order becomes `refund_pending` (kept until Kakao Pay confirms)
 /// and the product goes back on sale, in one transaction. False when the rules do not allow it now.
-pub async fn begin_refund(db: &Db, id: i64, by: Refunder) -> Result<bool, sqlx::Error> {
+pub async fn begin_refund(
+    db: &Db,
+    catalog: &Catalog,
+    id: OrderId,
+    by: Refunder,
+) -> Result<bool, sqlx::Error> {
+    let begun = refund_and_release(db, id, by).await?;
+    Ok(catalog.retire_if(begun))
+}
+
+async fn refund_and_release(db: &Db, id: OrderId, by: Refunder) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -561,7 +617,7 @@ pub async fn begin_refund(db: &Db, id: i64, by: Refunder) -> Result<bool, sqlx::
 /// Kakao Pay completed a watched order's payment after the order was closed: the money must go back
 /// (`refund_pending`, [`CloseReason::LateApproval`]). The product is not touched — it went back on sale
 /// when the order closed. Kakao Pay's answer is final, so the watch ends; only one caller wins.
-pub async fn begin_late_refund(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn begin_late_refund(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET status = $4, close_reason = $3, paid_at = $2, updated_at = $2, \
@@ -581,7 +637,12 @@ pub async fn begin_late_refund(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
 /// Claims a watched, closed order for one look at Kakao Pay, and schedules the next look in the same
 /// update: of several reconcilers, only the one that saw `seen_updated_at` wins, and the others do not
 /// even list the order again before `next_at`.
-pub async fn claim_watch(db: &Db, id: i64, seen_updated_at: i64, next_at: i64) -> Result<bool, sqlx::Error> {
+pub async fn claim_watch(
+    db: &Db,
+    id: OrderId,
+    seen_updated_at: i64,
+    next_at: i64,
+) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET approval_watch_next_at = $4, updated_at = $2 \
@@ -599,7 +660,7 @@ pub async fn claim_watch(db: &Db, id: i64, seen_updated_at: i64, next_at: i64) -
 
 /// Kakao Pay reported a final status without money taken for a closed, watched order: nothing is left to
 /// watch.
-pub async fn end_watch(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn end_watch(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET approval_watch = NULL, approval_watch_next_at = NULL, updated_at = $2 \
@@ -615,7 +676,7 @@ pub async fn end_watch(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
 
 /// Stops asking Kakao Pay about a closed order that never got a final status, and leaves it marked for an
 /// administrator.
-pub async fn give_up_watch(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn give_up_watch(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET approval_watch = $3, approval_watch_next_at = NULL, updated_at = $2 \
@@ -631,7 +692,7 @@ pub async fn give_up_watch(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
 }
 
 /// Kakao Pay confirmed the refund.
-pub async fn finish_refund(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn finish_refund(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET status = $3, closed_at = $2, updated_at = $2 WHERE id = $1 AND status = $4",
@@ -645,7 +706,28 @@ pub async fn finish_refund(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
 }
 
 /// The seller enters or changes the tracking number, until the buyer confirms.
-pub async fn set_tracking(db: &Db, id: i64, seller_id: i64, number: &str) -> Result<bool, sqlx::Error> {
+///
+/// The order and the seller are ids of different types, so they cannot be passed the wrong way round:
+///
+/// ```no_run
+/// # use junggye::domain::ids::{MemberId, OrderId};
+/// # async fn enter(db: &junggye::db::Db, order: OrderId, seller: MemberId) -> Result<bool, sqlx::Error> {
+/// junggye::orders::store::set_tracking(db, order, seller, "123456789").await
+/// # }
+/// ```
+///
+/// ```compile_fail
+/// # use junggye::domain::ids::{MemberId, OrderId};
+/// # async fn enter(db: &junggye::db::Db, order: OrderId, seller: MemberId) -> Result<bool, sqlx::Error> {
+/// junggye::orders::store::set_tracking(db, seller, order, "123456789").await
+/// # }
+/// ```
+pub async fn set_tracking(
+    db: &Db,
+    id: OrderId,
+    seller_id: MemberId,
+    number: &str,
+) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET tracking_number = $3, shipped_at = $2, updated_at = $2 \
@@ -653,7 +735,7 @@ pub async fn set_tracking(db: &Db, id: i64, seller_id: i64, number: &str) -> Res
         id,
         &[
             Bound::Text(number),
-            Bound::Int(seller_id),
+            Bound::Member(seller_id),
             Bound::Status(OrderStatus::Paid),
         ],
     )
@@ -661,14 +743,14 @@ pub async fn set_tracking(db: &Db, id: i64, seller_id: i64, number: &str) -> Res
 }
 
 /// The buyer confirms receipt, once a tracking number exists.
-pub async fn confirm_purchase(db: &Db, id: i64, buyer_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn confirm_purchase(db: &Db, id: OrderId, buyer_id: MemberId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET status = $4, buyer_confirmed_at = $2, updated_at = $2 \
          WHERE id = $1 AND buyer_id = $3 AND status = $5 AND tracking_number IS NOT NULL",
         id,
         &[
-            Bound::Int(buyer_id),
+            Bound::Member(buyer_id),
             Bound::Status(OrderStatus::BuyerConfirmed),
             Bound::Status(OrderStatus::Paid),
         ],
@@ -677,7 +759,17 @@ pub async fn confirm_purchase(db: &Db, id: i64, buyer_id: i64) -> Result<bool, s
 }
 
 /// The seller confirms after the buyer did: the order completes and the product is sold.
-pub async fn confirm_sale(db: &Db, id: i64, seller_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn confirm_sale(
+    db: &Db,
+    catalog: &Catalog,
+    id: OrderId,
+    seller_id: MemberId,
+) -> Result<bool, sqlx::Error> {
+    let completed = complete_and_sell(db, id, seller_id).await?;
+    Ok(catalog.retire_if(completed))
+}
+
+async fn complete_and_sell(db: &Db, id: OrderId, seller_id: MemberId) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -759,7 +851,7 @@ pub struct NewEvent<'a> {
 }
 
 /// Records one Kakao Pay call and its outcome.
-pub async fn record_event(db: &Db, order_id: i64, event: &NewEvent<'_>) -> Result<(), sqlx::Error> {
+pub async fn record_event(db: &Db, order_id: OrderId, event: &NewEvent<'_>) -> Result<(), sqlx::Error> {
     dispatch_write!(db, pool => {
         sqlx::query(
             "INSERT INTO payment_events (order_id, call, outcome, detail, amount, elapsed_ms, created_at) \
@@ -781,7 +873,7 @@ pub async fn record_event(db: &Db, order_id: i64, event: &NewEvent<'_>) -> Resul
 #[derive(FromRow)]
 struct EventRow {
     id: i64,
-    order_id: i64,
+    order_id: OrderId,
     call: String,
     outcome: String,
     detail: String,
@@ -791,7 +883,7 @@ struct EventRow {
 }
 
 /// An order's Kakao Pay calls, oldest first.
-pub async fn events(db: &Db, order_id: i64) -> Result<Vec<PaymentEvent>, sqlx::Error> {
+pub async fn events(db: &Db, order_id: OrderId) -> Result<Vec<PaymentEvent>, sqlx::Error> {
     let rows: Vec<EventRow> = dispatch!(db, pool => {
         sqlx::query_as(
             "SELECT id, order_id, call, outcome, detail, amount, elapsed_ms, created_at \

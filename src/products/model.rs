@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::domain::ids::{MemberId, ProductId};
+
 /// The ten categories of the market. The key is stored and carried in `clientExtra`; the label is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Category {
@@ -232,8 +234,8 @@ impl StatusAction {
 /// A product as the detail view needs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Product {
-    pub id: i64,
-    pub seller_id: i64,
+    pub id: ProductId,
+    pub seller_id: MemberId,
     pub seller_name: String,
     pub name: String,
     pub price: i64,
@@ -254,7 +256,7 @@ pub struct Product {
 /// A product as a list card needs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProductSummary {
-    pub id: i64,
+    pub id: ProductId,
     pub name: String,
     pub price: i64,
     pub category: Category,

@@ -8,11 +8,13 @@ use std::sync::LazyLock;
 
 use sqlx::FromRow;
 
+use super::catalog::Catalog;
 use super::model::{
     Category, Page, Photo, PhotoFailure, PhotosState, Product, ProductStatus, ProductSummary,
 };
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set};
+use crate::domain::ids::{MemberId, ProductId};
 
 /// Which products a list shows.
 #[derive(Clone, Copy, Debug)]
@@ -24,7 +26,7 @@ pub enum Listing<'a> {
     Search(&'a str),
     /// A seller's own products in one status, or in every status but deleted.
     Seller {
-        seller_id: i64,
+        seller_id: MemberId,
         status: Option<ProductStatus>,
     },
 }
@@ -64,7 +66,7 @@ static LIST_SELLER_ALL: LazyLock<String> =
 
 #[derive(FromRow)]
 struct SummaryRow {
-    id: i64,
+    id: ProductId,
     name: String,
     price: i64,
     category: String,
@@ -74,7 +76,7 @@ struct SummaryRow {
     cover_thumb_key: Option<String>,
 }
 
-fn corrupt(what: &str, id: i64) -> sqlx::Error {
+fn corrupt(what: &str, id: impl std::fmt::Display) -> sqlx::Error {
     sqlx::Error::Decode(format!("product {id}: bad {what}").into())
 }
 
@@ -134,7 +136,7 @@ pub async fn list(
         .collect::<Result<Vec<_>, _>>()?;
     let next = if items.len() > per_page {
         items.truncate(per_page);
-        items.last().map(|p| p.id)
+        items.last().map(|p| p.id.get())
     } else {
         None
     };
@@ -143,8 +145,8 @@ pub async fn list(
 
 #[derive(FromRow)]
 struct ProductRow {
-    id: i64,
-    seller_id: i64,
+    id: ProductId,
+    seller_id: MemberId,
     seller_name: String,
     name: String,
     price: i64,
@@ -191,7 +193,7 @@ const GET_PHOTO_FAILURES: &str =
     "SELECT position, reason, message FROM photo_failures WHERE set_id = $1 ORDER BY position";
 
 /// A product with its seller's name and its photos, whatever its status.
-pub async fn get(db: &Db, id: i64) -> Result<Option<Product>, sqlx::Error> {
+pub async fn get(db: &Db, id: ProductId) -> Result<Option<Product>, sqlx::Error> {
     let row: Option<ProductRow> = dispatch!(db, pool => {
         sqlx::query_as(GET_PRODUCT).bind(id).fetch_optional(pool).await?
     });
@@ -249,8 +251,9 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Product>, sqlx::Error> {
 /// Moves the seller's product from `from` to `to`; false when it was no longer in `from` (or not theirs).
 pub async fn change_status(
     db: &Db,
-    id: i64,
-    seller_id: i64,
+    catalog: &Catalog,
+    id: ProductId,
+    seller_id: MemberId,
     from: ProductStatus,
     to: ProductStatus,
 ) -> Result<bool, sqlx::Error> {
@@ -268,7 +271,7 @@ pub async fn change_status(
         .await?
         .rows_affected()
     });
-    Ok(changed == 1)
+    Ok(catalog.retire_if(changed == 1))
 }
 
 /// The validated fields of a product to register.
@@ -299,7 +302,7 @@ macro_rules! bind_fields {
 #[derive(Clone, Debug, FromRow)]
 pub struct Draft {
     pub id: i64,
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub name: String,
     pub price: i64,
     pub description: String,
@@ -307,13 +310,13 @@ pub struct Draft {
     pub location: String,
     pub open_chat_url: String,
     pub photo_set_id: Option<i64>,
-    pub product_id: Option<i64>,
+    pub product_id: Option<ProductId>,
 }
 
 /// Saves a preview; returns the draft id the confirmation will carry.
 pub async fn create_draft(
     db: &Db,
-    member_id: i64,
+    member_id: MemberId,
     fields: &ProductFields<'_>,
     photo_set_id: Option<i64>,
 ) -> Result<i64, sqlx::Error> {
@@ -336,7 +339,7 @@ pub async fn create_draft(
 }
 
 /// The member's draft with this id (another member's draft is not found).
-pub async fn get_draft(db: &Db, id: i64, member_id: i64) -> Result<Option<Draft>, sqlx::Error> {
+pub async fn get_draft(db: &Db, id: i64, member_id: MemberId) -> Result<Option<Draft>, sqlx::Error> {
     dispatch!(db, pool => {
         sqlx::query_as(
             "SELECT id, member_id, name, price, description, category, location, open_chat_url, \
@@ -352,14 +355,25 @@ pub async fn get_draft(db: &Db, id: i64, member_id: i64) -> Result<Option<Draft>
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Registration {
-    Created(i64),
+    Created(ProductId),
     /// The draft was already registered (a double tap); the product it made.
-    AlreadyRegistered(i64),
+    AlreadyRegistered(ProductId),
 }
 
 /// Creates the product from the member's draft `draft`, whose fields the caller re-validated as `fields`.
 /// The draft is consumed by a conditional update in the same transaction.
 pub async fn register(
+    db: &Db,
+    catalog: &Catalog,
+    draft: &Draft,
+    fields: &ProductFields<'_>,
+) -> Result<Registration, sqlx::Error> {
+    let registration = insert_product(db, draft, fields).await?;
+    catalog.retire_if(matches!(registration, Registration::Created(_)));
+    Ok(registration)
+}
+
+async fn insert_product(
     db: &Db,
     draft: &Draft,
     fields: &ProductFields<'_>,
@@ -376,7 +390,7 @@ pub async fn register(
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $10, $10) RETURNING id",
         )
         .bind(draft.member_id);
-        let (product_id,): (i64,) = bind_fields!(insert, fields)
+        let (product_id,): (ProductId,) = bind_fields!(insert, fields)
         .bind(search_text(fields.name, fields.description))
         .bind(draft.photo_set_id)
         .bind(now)
@@ -397,16 +411,16 @@ pub async fn register(
             return Ok(Registration::Created(product_id));
         }
         tx.rollback().await?;
-        let (existing,): (Option<i64>,) = sqlx::query_as("SELECT product_id FROM product_drafts WHERE id = $1")
+        let (existing,): (Option<ProductId>,) = sqlx::query_as("SELECT product_id FROM product_drafts WHERE id = $1")
             .bind(draft.id)
             .fetch_one(pool)
             .await?;
-        Ok(Registration::AlreadyRegistered(existing.unwrap_or_default()))
+        Ok(Registration::AlreadyRegistered(existing.unwrap_or(ProductId::new(0))))
     })
 }
 
 /// Starts a photo set for `requested` photos that are about to be downloaded.
-pub async fn create_photo_set(db: &Db, owner_id: i64, requested: usize) -> Result<i64, sqlx::Error> {
+pub async fn create_photo_set(db: &Db, owner_id: MemberId, requested: usize) -> Result<i64, sqlx::Error> {
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -441,6 +455,17 @@ pub struct NewPhoto {
 /// none, failed. Only a set still pending is finished, once: false when it was not pending any more
 /// (given up on by [`fail_stale_photo_sets`]), and then nothing is written.
 pub async fn finish_photo_set(
+    db: &Db,
+    catalog: &Catalog,
+    set_id: i64,
+    photos: &[NewPhoto],
+    failures: &[PhotoFailure],
+) -> Result<bool, sqlx::Error> {
+    let finished = record_photo_set(db, set_id, photos, failures).await?;
+    Ok(catalog.retire_if(finished))
+}
+
+async fn record_photo_set(
     db: &Db,
     set_id: i64,
     photos: &[NewPhoto],
