@@ -16,6 +16,7 @@ use junggye::cache::Cache;
 use junggye::clock::now_ms;
 use junggye::config::{Config, PaymentSettings};
 use junggye::db::{BeginWrite, Db};
+use junggye::domain::ids::{MemberId, ProductId};
 use junggye::kakao::Nav;
 use junggye::state::AppState;
 use junggye::{http_server, router};
@@ -87,7 +88,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let Some(product) = queue.lock().await.pop() else {
                     break;
                 };
-                let token = links.links().issue(buyer, product, PRICE);
+                let token = links
+                    .links()
+                    .issue(MemberId::new(buyer), ProductId::new(product), PRICE);
                 let t = Instant::now();
                 let pay = http.get(format!("{base}/pay/{token}")).send().await.expect("pay");
                 assert_eq!(pay.status(), 303, "pay redirects to Kakao Pay");
@@ -129,7 +132,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let (http, links, base) = (http.clone(), links.clone(), base.clone());
         let buyer = buyers[i % concurrency];
         tasks.push(tokio::spawn(async move {
-            let token = links.links().issue(buyer, contested, PRICE);
+            let token = links
+                .links()
+                .issue(MemberId::new(buyer), ProductId::new(contested), PRICE);
             let t = Instant::now();
             let status = http
                 .get(format!("{base}/pay/{token}"))

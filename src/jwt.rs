@@ -7,13 +7,20 @@ pub fn unix_now() -> u64 {
 
 /// `sub` is a string in JWTs; ours holds a numeric id. Use with `#[serde(with = "crate::jwt::id_string")]`.
 pub mod id_string {
+    use std::fmt::Display;
+    use std::str::FromStr;
+
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(id: &i64, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Display, S: Serializer>(id: &T, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&id.to_string())
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: FromStr<Err: Display>,
+        D: Deserializer<'de>,
+    {
         String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
     }
 }

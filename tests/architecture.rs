@@ -244,3 +244,82 @@ fn the_market_core_does_not_know_http() {
     }
     assert!(offenders.is_empty(), "core files that use axum: {offenders:?}");
 }
+
+/// Statuses written out in SQL that may stay, each with its reason. The list may only shrink.
+const STATUS_LITERALS_ALLOWED: &[(&str, &str, &str)] = &[
+    (
+        "notices/store.rs",
+        "main",
+        "the listing repeats the expression of the notices_listing index (CASE status WHEN 'main' …), \
+         which the planner matches only as written",
+    ),
+    (
+        "notices/store.rs",
+        "published",
+        "the listing repeats the predicate of the notices_listing partial index",
+    ),
+];
+
+/// Every stored status spelled out in SQL (`'paid'`) is a second spelling of its enum's key, free to drift
+/// from it unnoticed; statuses are bound (`.bind(OrderStatus::Paid)`) or written into the text from the
+/// enum instead.
+#[test]
+fn statuses_are_spelled_only_in_their_enums() {
+    use junggye::members::Grade;
+    use junggye::notices::NoticeStatus;
+    use junggye::orders::{ApprovalWatch, CloseReason, OrderStatus};
+    use junggye::products::ProductStatus;
+    use junggye::products::model::PhotosState;
+
+    let keys: BTreeSet<&str> = ProductStatus::ALL
+        .map(ProductStatus::key)
+        .into_iter()
+        .chain(OrderStatus::ALL.map(OrderStatus::key))
+        .chain(CloseReason::ALL.map(CloseReason::key))
+        .chain(ApprovalWatch::ALL.map(ApprovalWatch::key))
+        .chain([PhotosState::Pending, PhotosState::Ready, PhotosState::Failed].map(PhotosState::key))
+        .chain([Grade::Bronze, Grade::Silver, Grade::Platinum, Grade::Diamond].map(Grade::as_str))
+        .chain(NoticeStatus::ALL.map(NoticeStatus::as_str))
+        .collect();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut found = Vec::new();
+    for file in files {
+        let relative = file.strip_prefix(&src).unwrap().display().to_string();
+        let code = product_code(&fs::read_to_string(&file).unwrap());
+        for key in &keys {
+            let allowed = STATUS_LITERALS_ALLOWED
+                .iter()
+                .any(|(f, k, _)| *f == relative && k == key);
+            if !allowed && code.contains(&format!("'{key}'")) {
+                found.push(format!("{relative}: '{key}'"));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "statuses written out in SQL:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The browse cache is retired by the store functions that change products (their photos, their
+/// sellers' membership), after their write committed, never by hand at a call site: a caller that
+/// forgot would leave lists stale for a whole time-to-live, and nothing would notice.
+#[test]
+fn only_the_catalog_retires_itself() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let by_hand: Vec<String> = files
+        .iter()
+        .filter(|file| !file.ends_with("products/catalog.rs"))
+        .filter(|file| product_code(&fs::read_to_string(file).unwrap()).contains("catalog.changed()"))
+        .map(|file| file.strip_prefix(&src).unwrap().display().to_string())
+        .collect();
+    assert!(
+        by_hand.is_empty(),
+        "catalog.changed() called by hand in {by_hand:?}"
+    );
+}

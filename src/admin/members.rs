@@ -16,6 +16,7 @@ use super::{AdminOnly, AdminState, ApiError, ApiJson, ApiPath, ApiQuery, FieldEr
 use crate::bind_args;
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write};
+use crate::domain::ids::MemberId;
 use crate::domain::member::PhoneNumber;
 use crate::members::Grade;
 use crate::members::store::{self, WithdrawOutcome};
@@ -281,7 +282,7 @@ pub async fn deactivate(
 ) -> Result<Json<MemberDto>, ApiError> {
     let db = &state.app.db;
     let before = find(db, id).await?;
-    match store::withdraw(db, id).await? {
+    match store::withdraw(db, &state.app.catalog, MemberId::new(id)).await? {
         WithdrawOutcome::Withdrawn => {}
         WithdrawOutcome::OpenTrades(open) => {
             return Err(ApiError::Conflict(format!(
@@ -292,7 +293,6 @@ pub async fn deactivate(
             return Err(ApiError::Conflict(format!("member {id} has already withdrawn")));
         }
     }
-    state.app.catalog.changed();
     let after = find(db, id).await?;
     let entry = Entry::new("member.deactivate", "member", Some(id))
         .before(&before.dto(Role::Viewer))

@@ -213,7 +213,9 @@ pub async fn list(
     let mut errors = Vec::new();
     let mut filter = Filter::default();
     match query.status.as_deref() {
-        None => filter.push_fixed("status <> 'deleted'"),
+        None => filter.push(Arg::Text(NoticeStatus::Deleted.as_str().into()), |p| {
+            format!("status <> {p}")
+        }),
         Some(text) => match NoticeStatus::parse(text.trim()) {
             Some(s) => filter.push(Arg::Text(s.as_str().into()), |p| format!("status = {p}")),
             None => errors.push(FieldError::new("status", "main, published, hidden or deleted")),

@@ -14,6 +14,7 @@ use super::audit::{self, Entry};
 use super::listing::{self, Arg, Filter, Paged, Paging, parse_instant, refuse_if_any};
 use super::{AdminOnly, AdminState, ApiError, ApiPath, ApiQuery, FieldError, Problem, Viewer};
 use crate::db::Db;
+use crate::domain::ids::OrderId;
 use crate::orders::model::PaymentEvent;
 use crate::orders::store::{self, Refunder};
 use crate::orders::{CloseReason, Order, OrderStatus};
@@ -60,11 +61,11 @@ pub struct OrderDto {
 impl From<&Order> for OrderDto {
     fn from(o: &Order) -> Self {
         Self {
-            id: o.id,
-            product_id: o.product_id,
-            buyer_id: o.buyer_id,
+            id: o.id.get(),
+            product_id: o.product_id.get(),
+            buyer_id: o.buyer_id.get(),
             buyer_name: o.buyer_name.clone(),
-            seller_id: o.seller_id,
+            seller_id: o.seller_id.get(),
             seller_name: o.seller_name.clone(),
             item_name: o.item_name.clone(),
             amount: o.amount,
@@ -198,7 +199,7 @@ pub async fn list(
     let (ids, total) = listing::page_ids(db, "orders o", "o.id", filter, paging).await?;
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(order) = store::get(db, id).await? {
+        if let Some(order) = store::get(db, OrderId::new(id)).await? {
             items.push(OrderDto::from(&order));
         }
     }
@@ -206,7 +207,7 @@ pub async fn list(
 }
 
 async fn find(db: &Db, id: i64) -> Result<Order, ApiError> {
-    store::get(db, id)
+    store::get(db, OrderId::new(id))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no order {id}")))
 }
@@ -232,7 +233,7 @@ pub async fn detail(
 ) -> Result<Json<OrderDetail>, ApiError> {
     let db = &state.app.db;
     let order = find(db, id).await?;
-    let events = store::events(db, id).await?;
+    let events = store::events(db, OrderId::new(id)).await?;
     Ok(Json(OrderDetail {
         order: OrderDto::from(&order),
         events: events.into_iter().map(PaymentEventDto::from).collect(),
@@ -269,14 +270,21 @@ pub async fn cancel(
         ));
     };
     let before = OrderDto::from(&find(db, id).await?);
-    if !store::begin_refund(db, id, Refunder::Operator(CloseReason::AdminCancelled)).await? {
+    if !store::begin_refund(
+        db,
+        &state.app.catalog,
+        OrderId::new(id),
+        Refunder::Operator(CloseReason::AdminCancelled),
+    )
+    .await?
+    {
         return Err(ApiError::Conflict(format!(
             "order {id} is {}: only paid orders not yet completed can be cancelled",
             before.status
         )));
     }
     // The refund may fail after the order moved; the audit row is written either way.
-    let refunded = payments.refund(id).await;
+    let refunded = payments.refund(OrderId::new(id)).await;
     let after = OrderDto::from(&find(db, id).await?);
     let entry = Entry::new("order.cancel", "order", Some(id))
         .before(&before)

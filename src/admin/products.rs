@@ -12,6 +12,7 @@ use super::audit::{self, Entry};
 use super::listing::{self, Arg, Filter, Paged, Paging, refuse_if_any};
 use super::{AdminOnly, AdminState, ApiError, ApiJson, ApiPath, ApiQuery, FieldError, Problem, Viewer};
 use crate::db::Db;
+use crate::domain::ids::ProductId;
 use crate::products::{Category, Product, ProductStatus, StatusAction, store};
 
 /// A product as admins see it.
@@ -42,8 +43,8 @@ pub struct ProductDto {
 impl From<&Product> for ProductDto {
     fn from(p: &Product) -> Self {
         Self {
-            id: p.id,
-            seller_id: p.seller_id,
+            id: p.id.get(),
+            seller_id: p.seller_id.get(),
             seller_name: p.seller_name.clone(),
             name: p.name.clone(),
             price: p.price,
@@ -138,7 +139,7 @@ pub async fn list(
     // At most a page of products: reading each through the store keeps one mapping of a product.
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(product) = store::get(db, id).await? {
+        if let Some(product) = store::get(db, ProductId::new(id)).await? {
             items.push(ProductDto::from(&product));
         }
     }
@@ -146,7 +147,7 @@ pub async fn list(
 }
 
 async fn find(db: &Db, id: i64) -> Result<Product, ApiError> {
-    store::get(db, id)
+    store::get(db, ProductId::new(id))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no product {id}")))
 }
@@ -190,12 +191,20 @@ async fn apply(
             action.key()
         )));
     };
-    if !store::change_status(db, id, product.seller_id, product.status, next).await? {
+    if !store::change_status(
+        db,
+        &state.app.catalog,
+        ProductId::new(id),
+        product.seller_id,
+        product.status,
+        next,
+    )
+    .await?
+    {
         return Err(ApiError::Conflict(format!(
             "product {id} changed meanwhile; reload it"
         )));
     }
-    state.app.catalog.changed();
     let before = ProductDto::from(&product);
     let after = ProductDto::from(&find(db, id).await?);
     let entry = Entry::new(audit_action, "product", Some(id))

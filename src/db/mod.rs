@@ -255,6 +255,52 @@ macro_rules! dispatch_write {
 }
 pub use dispatch_write;
 
+/// Lets an enum stored as TEXT be bound as itself: `.bind(ProductStatus::OnSale)` writes the key that
+/// `$key` returns, on either backend. A status is then spelled once, in its enum, and the SQL names it by
+/// a placeholder; a literal status in SQL is a second spelling that can drift from the enum unnoticed.
+#[macro_export]
+macro_rules! text_column {
+    ($ty:ty, $key:ident) => {
+        impl<DB: ::sqlx::Database> ::sqlx::Type<DB> for $ty
+        where
+            str: ::sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <str as ::sqlx::Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <str as ::sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'q, DB: ::sqlx::Database> ::sqlx::Encode<'q, DB> for $ty
+        where
+            &'static str: ::sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as ::sqlx::Database>::ArgumentBuffer,
+            ) -> Result<::sqlx::encode::IsNull, ::sqlx::error::BoxDynError> {
+                ::sqlx::Encode::<'q, DB>::encode(self.$key(), buf)
+            }
+        }
+    };
+}
+pub use text_column;
+
+/// `('a', 'b')`: a constant set of enum keys written into SQL text, for the few queries that must
+/// compare against literals (a partial index is used only when the query repeats its predicate, which
+/// a placeholder cannot). Built from the enums at first use, so the keys are still written only there.
+pub fn text_set(keys: impl IntoIterator<Item = &'static str>) -> String {
+    let quoted: Vec<String> = keys
+        .into_iter()
+        .inspect(|key| debug_assert!(key.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')))
+        .map(|key| format!("'{key}'"))
+        .collect();
+    format!("({})", quoted.join(", "))
+}
+
 /// How long a request waits for a pooled connection before giving up (well inside a skill's deadline).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long SQLite waits on another writer's lock before reporting "busy".

@@ -15,6 +15,7 @@
 //! emoji, control characters or piles of combining marks all end in either a
 //! value or an [`Invalid`].
 
+pub mod ids;
 pub mod member;
 pub mod order;
 pub mod product;

@@ -90,15 +90,11 @@ pub async fn withdraw(call: SkillCall) -> SkillResult {
         .quick_reply(nav.quick_reply("탈퇴할게요", Block::Withdraw, Extra::new().with("confirm", CONFIRM_YES)))
         .quick_reply(nav.go("취소", Block::MyPage)));
     }
-    match store::withdraw(&call.state.db, member.id).await? {
-        WithdrawOutcome::Withdrawn => {
-            // Their listings were taken down with them.
-            call.state.catalog.changed();
-            Ok(
-                SkillResponse::text("탈퇴가 완료되었어요. 그동안 중계나라를 이용해 주셔서 감사해요.")
-                    .quick_reply(nav.go("처음으로", Block::Main)),
-            )
-        }
+    match store::withdraw(&call.state.db, &call.state.catalog, member.id).await? {
+        WithdrawOutcome::Withdrawn => Ok(SkillResponse::text(
+            "탈퇴가 완료되었어요. 그동안 중계나라를 이용해 주셔서 감사해요.",
+        )
+        .quick_reply(nav.go("처음으로", Block::Main))),
         WithdrawOutcome::OpenTrades(count) => Err(SkillError::Refused(format!(
             "진행 중인 거래가 {count}건 있어 탈퇴할 수 없어요. 거래를 마친 뒤 다시 시도해 주세요."
         ))),

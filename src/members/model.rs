@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::domain::ids::MemberId;
 use crate::domain::member::PhoneNumber;
 
 /// Member grades. Everyone starts at bronze; the others are awarded by admins.
@@ -45,6 +46,8 @@ impl Grade {
     }
 }
 
+crate::db::text_column!(Grade, as_str);
+
 impl fmt::Display for Grade {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -54,7 +57,7 @@ impl fmt::Display for Grade {
 /// An active member.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Member {
-    pub id: i64,
+    pub id: MemberId,
     /// Kakao's botUserKey.
     pub user_key: String,
     pub name: String,

@@ -1,16 +1,22 @@
 //! Members in the database. Every rule that two requests could race on is enforced here by the
 //! database itself: unique indexes for names and user keys, conditional updates for withdrawal.
 
+use std::sync::LazyLock;
+
 use sqlx::FromRow;
 
 use super::model::{Grade, Member};
 use crate::clock::now_ms;
-use crate::db::{BeginWrite, Db, dispatch, dispatch_write, violates_unique};
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set, violates_unique};
+use crate::domain::ids::MemberId;
 use crate::domain::member::{MemberName, PhoneNumber};
+use crate::orders::OrderStatus;
+use crate::products::catalog::Catalog;
+use crate::products::model::ProductStatus;
 
 #[derive(FromRow)]
 struct MemberRow {
-    id: i64,
+    id: MemberId,
     user_key: String,
     name: String,
     phone: Option<String>,
@@ -66,17 +72,18 @@ pub enum JoinError {
 /// Creates the member. The unique indexes decide races: of two joins with one name, one gets `NameTaken`.
 pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
     let now = now_ms();
-    let result: Result<(i64,), sqlx::Error> = dispatch_write!(db, pool => async {
+    let result: Result<(MemberId,), sqlx::Error> = dispatch_write!(db, pool => async {
         let mut tx = pool.begin_write().await?;
         let row = sqlx::query_as(
             "INSERT INTO members (user_key, plusfriend_key, name, phone, grade, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, 'bronze', $5, $5) RETURNING id",
+             VALUES ($1, $2, $3, $4, $6, $5, $5) RETURNING id",
         )
         .bind(new.user_key)
         .bind(new.plusfriend_key)
         .bind(new.name.as_str())
         .bind(new.phone.as_str())
         .bind(now)
+        .bind(Grade::Bronze)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -101,7 +108,7 @@ pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
 }
 
 /// Replaces the member's phone number; false when the member is no longer active.
-pub async fn update_phone(db: &Db, member_id: i64, phone: &PhoneNumber) -> Result<bool, sqlx::Error> {
+pub async fn update_phone(db: &Db, member_id: MemberId, phone: &PhoneNumber) -> Result<bool, sqlx::Error> {
     let done = dispatch_write!(db, pool => {
         sqlx::query(
             "UPDATE members SET phone = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL",
@@ -132,7 +139,17 @@ pub enum WithdrawOutcome {
 /// `orders::store::open` locks both members before it creates an order, so either the order exists when
 /// the open trades are counted here, or the order finds the member gone. Locking in the same order also
 /// means the two never deadlock. Open trades roll everything back.
-pub async fn withdraw(db: &Db, member_id: i64) -> Result<WithdrawOutcome, sqlx::Error> {
+pub async fn withdraw(
+    db: &Db,
+    catalog: &Catalog,
+    member_id: MemberId,
+) -> Result<WithdrawOutcome, sqlx::Error> {
+    let outcome = withdraw_in_db(db, member_id).await?;
+    catalog.retire_if(outcome == WithdrawOutcome::Withdrawn);
+    Ok(outcome)
+}
+
+async fn withdraw_in_db(db: &Db, member_id: MemberId) -> Result<WithdrawOutcome, sqlx::Error> {
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let now = now_ms();
@@ -148,17 +165,21 @@ pub async fn withdraw(db: &Db, member_id: i64) -> Result<WithdrawOutcome, sqlx::
         if done != 1 {
             return Ok(WithdrawOutcome::NotActive);
         }
-        let (open,): (i64,) = sqlx::query_as(OPEN_TRADES).bind(member_id).fetch_one(&mut *tx).await?;
+        let (open,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(OPEN_TRADES.as_str())).bind(member_id).fetch_one(&mut *tx).await?;
         if open > 0 {
             // Dropping the transaction rolls the withdrawal back.
             return Ok(WithdrawOutcome::OpenTrades(open));
         }
         sqlx::query(
-            "UPDATE products SET status = 'deleted', updated_at = $1 \
-             WHERE seller_id = $2 AND status IN ('on_sale', 'reserved', 'hidden')",
+            "UPDATE products SET status = $3, updated_at = $1 \
+             WHERE seller_id = $2 AND status IN ($4, $5, $6)",
         )
         .bind(now)
         .bind(member_id)
+        .bind(ProductStatus::Deleted)
+        .bind(ProductStatus::OnSale)
+        .bind(ProductStatus::Reserved)
+        .bind(ProductStatus::Hidden)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -167,20 +188,14 @@ pub async fn withdraw(db: &Db, member_id: i64) -> Result<WithdrawOutcome, sqlx::
 }
 
 /// Trades that keep a member from withdrawing: their orders, bought or sold, that are not settled yet
-/// (`OrderStatus::is_open`: being paid, paid and on the way, or waiting for a refund).
-const OPEN_TRADES: &str = "SELECT COUNT(*) FROM orders \
-     WHERE (buyer_id = $1 OR seller_id = $1) \
-       AND status IN ('pending', 'approving', 'paid', 'buyer_confirmed', 'refund_pending')";
-
-#[cfg(test)]
-mod tests {
-    use crate::orders::OrderStatus;
-
-    #[test]
-    fn open_trades_are_the_open_order_statuses() {
-        for status in OrderStatus::ALL {
-            let listed = super::OPEN_TRADES.contains(&format!("'{}'", status.key()));
-            assert_eq!(listed, status.is_open(), "{status:?}");
-        }
-    }
-}
+/// (`OrderStatus::is_open`: being paid, paid and on the way, or waiting for a refund). The set is written
+/// from that rule, so the two cannot disagree.
+static OPEN_TRADES: LazyLock<String> = LazyLock::new(|| {
+    let open = text_set(
+        OrderStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_open())
+            .map(OrderStatus::key),
+    );
+    format!("SELECT COUNT(*) FROM orders WHERE (buyer_id = $1 OR seller_id = $1) AND status IN {open}")
+});

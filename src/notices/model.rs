@@ -113,6 +113,8 @@ impl NoticeStatus {
     }
 }
 
+crate::db::text_column!(NoticeStatus, as_str);
+
 impl fmt::Display for NoticeStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())

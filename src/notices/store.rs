@@ -155,7 +155,7 @@ const BY_ID: &str = concat!("SELECT ", columns!(), " FROM notices WHERE id = $1"
 
 const UPDATE: &str = concat!(
     "UPDATE notices SET kind = $1, title = $2, body = $3, image_url = $4, link_label = $5, link_url = $6, ",
-    "updated_at = $7 WHERE id = $8 AND status <> 'deleted' RETURNING ",
+    "updated_at = $7 WHERE id = $8 AND status <> $9 RETURNING ",
     columns!()
 );
 
@@ -250,6 +250,7 @@ pub async fn update(db: &Db, id: i64, new: &NewNotice) -> Result<Option<Notice>,
         let row: Option<NoticeRow> = bind_content!(sqlx::query_as(UPDATE), new)
         .bind(now_ms())
         .bind(id)
+        .bind(NoticeStatus::Deleted)
         .fetch_optional(&mut *tx)
         .await?;
         tx.commit().await?;

@@ -105,16 +105,17 @@ pub fn available(order: &Order, party: Party) -> impl Iterator<Item = OrderActio
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::domain::ids::{MemberId, OrderId, ProductId};
 
     /// An order between member 10 (buyer) and 20 (seller), for tests of what is shown and allowed.
     pub(crate) fn order(status: OrderStatus, tracking: Option<&str>) -> Order {
         Order {
-            id: 1,
+            id: OrderId::new(1),
             reference: "r".into(),
-            product_id: 1,
-            buyer_id: 10,
+            product_id: ProductId::new(1),
+            buyer_id: MemberId::new(10),
             buyer_name: "구매자".into(),
-            seller_id: 20,
+            seller_id: MemberId::new(20),
             seller_name: "판매자".into(),
             item_name: "자전거".into(),
             amount: 15_000,

@@ -14,6 +14,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use crate::domain::ids::{MemberId, ProductId};
+
 /// The audience of payment links; a token minted for anything else (an admin token) is refused.
 const AUDIENCE: &str = "junggye:pay";
 
@@ -22,9 +24,9 @@ const AUDIENCE: &str = "junggye:pay";
 pub struct PayClaims {
     /// The buyer's member id.
     #[serde(rename = "sub", with = "crate::jwt::id_string")]
-    pub buyer_id: i64,
+    pub buyer_id: MemberId,
     #[serde(rename = "pid")]
-    pub product_id: i64,
+    pub product_id: ProductId,
     /// The price the buyer saw, in KRW.
     #[serde(rename = "amt")]
     pub amount: i64,
@@ -76,7 +78,7 @@ impl PayLinks {
     }
 
     /// A token for `buyer_id` to pay `amount` for `product_id`, valid for the configured time.
-    pub fn issue(&self, buyer_id: i64, product_id: i64, amount: i64) -> String {
+    pub fn issue(&self, buyer_id: MemberId, product_id: ProductId, amount: i64) -> String {
         let claims = PayClaims {
             buyer_id,
             product_id,
@@ -122,21 +124,41 @@ mod tests {
     #[test]
     fn a_token_round_trips_and_carries_a_fresh_nonce() {
         let links = links();
-        let a = links.verify(&links.issue(7, 42, 15_000)).unwrap();
-        let b = links.verify(&links.issue(7, 42, 15_000)).unwrap();
-        assert_eq!((a.buyer_id, a.product_id, a.amount), (7, 42, 15_000));
+        let a = links
+            .verify(&links.issue(MemberId::new(7), ProductId::new(42), 15_000))
+            .unwrap();
+        let b = links
+            .verify(&links.issue(MemberId::new(7), ProductId::new(42), 15_000))
+            .unwrap();
+        assert_eq!(
+            (a.buyer_id, a.product_id, a.amount),
+            (MemberId::new(7), ProductId::new(42), 15_000)
+        );
         assert_ne!(a.nonce, b.nonce);
+    }
+
+    /// Links issued before the ids were typed still verify: the buyer is the JWT's string `sub`, the
+    /// product a number.
+    #[test]
+    fn the_claims_keep_their_wire_shape() {
+        let links = links();
+        let claims = links
+            .verify(&links.issue(MemberId::new(7), ProductId::new(42), 15_000))
+            .unwrap();
+        let json = serde_json::to_value(&claims).unwrap();
+        assert_eq!(json["sub"], serde_json::json!("7"));
+        assert_eq!(json["pid"], serde_json::json!(42));
     }
 
     #[test]
     fn edited_expired_foreign_and_unsigned_tokens_are_refused() {
         let links = links();
-        let token = links.issue(7, 42, 15_000);
+        let token = links.issue(MemberId::new(7), ProductId::new(42), 15_000);
         // Edit the payload: buyer 8 instead of 7.
         let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
         let claims = links.verify(&token).unwrap();
         let edited = serde_json::to_vec(&PayClaims {
-            buyer_id: 8,
+            buyer_id: MemberId::new(8),
             ..claims.clone()
         })
         .unwrap();

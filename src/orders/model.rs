@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::domain::ids::{MemberId, OrderId, ProductId};
+
 /// Where an order stands. Stored as the key; the label is what users see.
 ///
 /// ```text
@@ -96,6 +98,8 @@ impl OrderStatus {
     }
 }
 
+crate::db::text_column!(OrderStatus, key);
+
 impl fmt::Display for OrderStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -173,6 +177,8 @@ impl CloseReason {
     }
 }
 
+crate::db::text_column!(CloseReason, key);
+
 /// Whether an approve of the order is still unaccounted for.
 ///
 /// An approve whose answer was lost may still complete at Kakao Pay after the order was closed. Such an
@@ -202,16 +208,18 @@ impl ApprovalWatch {
     }
 }
 
+crate::db::text_column!(ApprovalWatch, key);
+
 /// One order, with the names the views show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Order {
-    pub id: i64,
+    pub id: OrderId,
     /// The unguessable id in Kakao Pay's redirect URLs (and `partner_order_id`).
     pub reference: String,
-    pub product_id: i64,
-    pub buyer_id: i64,
+    pub product_id: ProductId,
+    pub buyer_id: MemberId,
     pub buyer_name: String,
-    pub seller_id: i64,
+    pub seller_id: MemberId,
     pub seller_name: String,
     pub item_name: String,
     pub amount: i64,
@@ -235,7 +243,7 @@ pub struct Order {
 
 impl Order {
     /// Which side of the trade `member_id` is on, if any.
-    pub fn party(&self, member_id: i64) -> Option<Party> {
+    pub fn party(&self, member_id: MemberId) -> Option<Party> {
         if member_id == self.buyer_id {
             Some(Party::Buyer)
         } else if member_id == self.seller_id {
@@ -257,7 +265,7 @@ pub enum Party {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PaymentEvent {
     pub id: i64,
-    pub order_id: i64,
+    pub order_id: OrderId,
     /// `ready`, `approve`, `cancel` or `order`.
     pub call: String,
     /// `ok`, `rejected`, `unavailable`, `ambiguous` or `invalid`.

@@ -31,6 +31,7 @@ use super::store::{self, NewOrder, Opened, PaidOutcome, Watch};
 use crate::clock::now_ms;
 use crate::config::PaymentSettings;
 use crate::db::Db;
+use crate::domain::ids::{MemberId, OrderId};
 use crate::kakaopay::{
     ApproveRequest, CancelRequest, KakaoPay, PayError, PaymentState, ReadyRequest, SettingsError,
     redirect_for,
@@ -111,7 +112,7 @@ impl Payments {
     }
 
     /// The "카카오페이로 구매" link for `buyer_id`, when the product can be bought by them now.
-    pub fn buy_link(&self, buyer_id: i64, product: &Product) -> Option<WebUrl> {
+    pub fn buy_link(&self, buyer_id: MemberId, product: &Product) -> Option<WebUrl> {
         if product.status != ProductStatus::OnSale || product.seller_id == buyer_id {
             return None;
         }
@@ -144,13 +145,12 @@ impl Payments {
             amount: product.price,
             hold_expires_at: now_ms() + i64::try_from(self.inner.hold.as_millis()).unwrap_or(i64::MAX),
         };
-        let order_id = match store::open(self.db(), &new).await? {
+        let order_id = match store::open(self.db(), &self.inner.catalog, &new).await? {
             Opened::Created(id) => id,
             Opened::Unavailable => return Ok(Start::Page(PayOutcome::Unavailable)),
             Opened::LinkUsed => return Ok(Start::Page(PayOutcome::LinkUsed)),
             Opened::MemberGone => return Ok(Start::Page(PayOutcome::NotMember)),
         };
-        self.inner.catalog.changed();
 
         let request = self.ready_request(&new, claims.buyer_id);
         let ready = self
@@ -181,7 +181,7 @@ impl Payments {
         }
     }
 
-    fn ready_request(&self, new: &NewOrder<'_>, buyer_id: i64) -> ReadyRequest {
+    fn ready_request(&self, new: &NewOrder<'_>, buyer_id: MemberId) -> ReadyRequest {
         let base = &self.inner.public_url;
         let reference = new.reference;
         ReadyRequest {
@@ -255,6 +255,7 @@ impl Payments {
                     .map(|m| m.as_str().to_owned());
                 let outcome = store::mark_paid(
                     self.db(),
+                    &self.inner.catalog,
                     order.id,
                     OrderStatus::Approving,
                     Some(&approval.aid),
@@ -264,9 +265,10 @@ impl Payments {
                 self.after_paid(order, outcome).await?;
                 if approval.amount.total != order.amount {
                     // Kakao checks the amount against ready's; should it ever differ, the money goes back.
-                    tracing::error!(order = order.id, "approved amount differs from the order's");
+                    tracing::error!(order = order.id.get(), "approved amount differs from the order's");
                     if store::begin_refund(
                         self.db(),
+                        &self.inner.catalog,
                         order.id,
                         store::Refunder::Operator(CloseReason::AmountMismatch),
                     )
@@ -283,7 +285,7 @@ impl Payments {
     }
 
     /// Shows what a concurrent approve produced: waits (bounded) while another request is approving.
-    async fn wait_while_approving(&self, id: i64) -> Result<Order, sqlx::Error> {
+    async fn wait_while_approving(&self, id: OrderId) -> Result<Order, sqlx::Error> {
         // Long enough for an approve and an order call to time out.
         let patience = self.inner.kakao_timeout() * 2 + Duration::from_millis(500);
         let started = Instant::now();
@@ -308,7 +310,8 @@ impl Payments {
         }
         match self.ask(order).await {
             Some(state) if state.is_paid() => {
-                let outcome = store::mark_paid(self.db(), order.id, from, None, None).await?;
+                let outcome =
+                    store::mark_paid(self.db(), &self.inner.catalog, order.id, from, None, None).await?;
                 self.after_paid(order, outcome).await
             }
             Some(state) if state.is_in_progress() && !self.hold_expired(order) => {
@@ -330,11 +333,13 @@ impl Payments {
     pub(super) async fn after_paid(&self, order: &Order, outcome: PaidOutcome) -> Result<(), sqlx::Error> {
         match outcome {
             PaidOutcome::Paid => {
-                self.inner.catalog.changed();
-                tracing::info!(order = order.id, "order paid");
+                tracing::info!(order = order.id.get(), "order paid");
             }
             PaidOutcome::MustRefund => {
-                tracing::warn!(order = order.id, "paid for a product no longer held; refunding");
+                tracing::warn!(
+                    order = order.id.get(),
+                    "paid for a product no longer held; refunding"
+                );
                 self.refund(order.id).await?;
             }
             PaidOutcome::NotInState => {}
@@ -371,7 +376,7 @@ impl Payments {
     /// A cancel that is refused or unanswered is checked with `order`: `CANCEL_PAYMENT` means it is done
     /// (perhaps by an earlier attempt whose answer was lost). Anything else leaves the order
     /// `refund_pending` for the reconciler — visible, never silently dropped.
-    pub async fn refund(&self, order_id: i64) -> Result<RefundOutcome, sqlx::Error> {
+    pub async fn refund(&self, order_id: OrderId) -> Result<RefundOutcome, sqlx::Error> {
         let order = store::get(self.db(), order_id)
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
@@ -382,9 +387,8 @@ impl Payments {
                 RefundOutcome::Pending
             });
         }
-        self.inner.catalog.changed();
         let Some(tid) = order.tid.clone() else {
-            tracing::error!(order = order.id, "refund of an order without a tid");
+            tracing::error!(order = order.id.get(), "refund of an order without a tid");
             return Ok(RefundOutcome::Pending);
         };
         let request = CancelRequest {
@@ -409,14 +413,17 @@ impl Payments {
             Err(_) => self.ask(&order).await.is_some_and(|s| s.is_cancelled()),
         };
         if done && store::finish_refund(self.db(), order.id).await? {
-            tracing::info!(order = order.id, "order refunded");
+            tracing::info!(order = order.id.get(), "order refunded");
             return Ok(RefundOutcome::Refunded);
         }
         let now = store::get(self.db(), order.id).await?.map(|o| o.status);
         Ok(if now == Some(OrderStatus::Refunded) {
             RefundOutcome::Refunded
         } else {
-            tracing::warn!(order = order.id, "refund not confirmed; left refund_pending");
+            tracing::warn!(
+                order = order.id.get(),
+                "refund not confirmed; left refund_pending"
+            );
             RefundOutcome::Pending
         })
     }
@@ -434,14 +441,13 @@ impl Payments {
 
     pub(super) async fn abandon(
         &self,
-        id: i64,
+        id: OrderId,
         from: OrderStatus,
         reason: CloseReason,
         watch: Watch,
     ) -> Result<(), sqlx::Error> {
-        if store::abandon(self.db(), id, from, reason, watch).await? {
-            self.inner.catalog.changed();
-            tracing::info!(order = id, reason = reason.key(), "order abandoned");
+        if store::abandon(self.db(), &self.inner.catalog, id, from, reason, watch).await? {
+            tracing::info!(order = id.get(), reason = reason.key(), "order abandoned");
         }
         Ok(())
     }
@@ -460,6 +466,10 @@ impl Payments {
         self.db()
     }
 
+    pub(super) fn catalog(&self) -> &Catalog {
+        &self.inner.catalog
+    }
+
     /// Runs one Kakao Pay call and records it in `payment_events`. A failure to record is logged and does
     /// not change the call's result: the order's own status is what the flow trusts.
     ///
@@ -468,7 +478,7 @@ impl Payments {
     /// `asked` for is recorded, so even a failed call shows its amount.
     async fn recorded<T>(
         &self,
-        order_id: i64,
+        order_id: OrderId,
         call: &'static str,
         asked: Option<i64>,
         future: impl Future<Output = Result<T, PayError>>,
@@ -493,7 +503,7 @@ impl Payments {
             elapsed_ms,
         };
         if let Err(e) = store::record_event(self.db(), order_id, &event).await {
-            tracing::error!(order = order_id, call, error = %e, "could not record a payment event");
+            tracing::error!(order = order_id.get(), call, error = %e, "could not record a payment event");
         }
         result
     }

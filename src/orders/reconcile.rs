@@ -25,6 +25,7 @@ use super::payment::Payments;
 use super::store::{self, Watch};
 use crate::clock::now_ms;
 use crate::db::Db;
+use crate::domain::ids::OrderId;
 use crate::kakaopay::PaymentState;
 
 /// Orders looked at per pass.
@@ -149,7 +150,8 @@ impl Payments {
         let from = OrderStatus::Pending;
         let watch = match self.ask(order).await {
             Some(state) if state.is_paid() => {
-                let outcome = store::mark_paid(self.db_handle(), order.id, from, None, None).await?;
+                let outcome =
+                    store::mark_paid(self.db_handle(), self.catalog(), order.id, from, None, None).await?;
                 return self.after_paid(order, outcome).await;
             }
             Some(state) if state.is_abandoned() || state.is_cancelled() => Watch::End,
@@ -173,9 +175,9 @@ impl Payments {
     }
 
     /// Kakao Pay took the money for an order that no longer exists: it goes back, once.
-    async fn refund_late_payment(&self, id: i64) -> Result<(), sqlx::Error> {
+    async fn refund_late_payment(&self, id: OrderId) -> Result<(), sqlx::Error> {
         if store::begin_late_refund(self.db_handle(), id).await? {
-            tracing::warn!(order = id, "paid after the order closed; refunding");
+            tracing::warn!(order = id.get(), "paid after the order closed; refunding");
             self.refund(id).await?;
         }
         Ok(())
@@ -183,18 +185,18 @@ impl Payments {
 }
 
 /// Kakao Pay's status is final and no money was taken: the closed order needs no more looks.
-async fn end_watch(db: &Db, id: i64, state: &PaymentState) -> Result<(), sqlx::Error> {
+async fn end_watch(db: &Db, id: OrderId, state: &PaymentState) -> Result<(), sqlx::Error> {
     if store::end_watch(db, id).await? {
-        tracing::info!(order = id, status = %state, "no late payment; watch ended");
+        tracing::info!(order = id.get(), status = %state, "no late payment; watch ended");
     }
     Ok(())
 }
 
 /// Days without a final status: stop asking, and say so loudly (the order stays marked `given_up`).
-async fn give_up_watch(db: &Db, id: i64) -> Result<(), sqlx::Error> {
+async fn give_up_watch(db: &Db, id: OrderId) -> Result<(), sqlx::Error> {
     if store::give_up_watch(db, id).await? {
         tracing::warn!(
-            order = id,
+            order = id.get(),
             "Kakao Pay never gave a final status for a closed order's unanswered approve; \
              stopped asking, an administrator must check the payment"
         );

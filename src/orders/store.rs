@@ -5,12 +5,16 @@
 //! the product is `pending_payment` exactly while its order is `pending`/`approving`, and
 //! `awaiting_completion` while it is `paid`/`buyer_confirmed`.
 
+use std::sync::LazyLock;
+
 use sqlx::FromRow;
 
 use super::model::{ApprovalWatch, CloseReason, Order, OrderStatus, PaymentEvent};
 use crate::clock::now_ms;
-use crate::db::{BeginWrite, Db, dispatch, dispatch_write, violates_unique};
-use crate::products::model::Page;
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set, violates_unique};
+use crate::domain::ids::{MemberId, OrderId, ProductId};
+use crate::products::catalog::Catalog;
+use crate::products::model::{Page, ProductStatus};
 
 macro_rules! select_orders {
     ($tail:literal) => {
@@ -30,12 +34,12 @@ macro_rules! select_orders {
 
 #[derive(FromRow)]
 struct OrderRow {
-    id: i64,
+    id: OrderId,
     reference: String,
-    product_id: i64,
-    buyer_id: i64,
+    product_id: ProductId,
+    buyer_id: MemberId,
     buyer_name: String,
-    seller_id: i64,
+    seller_id: MemberId,
     seller_name: String,
     item_name: String,
     amount: i64,
@@ -100,7 +104,7 @@ fn orders(rows: Vec<OrderRow>) -> Result<Vec<Order>, sqlx::Error> {
     rows.into_iter().map(Order::try_from).collect()
 }
 
-pub async fn get(db: &Db, id: i64) -> Result<Option<Order>, sqlx::Error> {
+pub async fn get(db: &Db, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
     let row: Option<OrderRow> = dispatch!(db, pool => {
         sqlx::query_as(select_orders!("WHERE o.id = $1")).bind(id).fetch_optional(pool).await?
     });
@@ -122,10 +126,10 @@ pub async fn by_reference(db: &Db, reference: &str) -> Result<Option<Order>, sql
 pub enum OrderList {
     /// What the member bought or tried to buy (abandoned attempts left out, unless an approve of theirs
     /// is unaccounted for: the buyer may have paid).
-    Purchases(i64),
+    Purchases(MemberId),
     /// What was paid for the member's products (attempts still being paid left out, and payments Kakao Pay
     /// completed after the hold ended: the product had gone back on sale, there never was a sale).
-    Sales(i64),
+    Sales(MemberId),
 }
 
 /// One page of a member's orders, newest first, after `cursor` (the last id of the previous page).
@@ -135,36 +139,34 @@ pub async fn list(
     cursor: Option<i64>,
     per_page: usize,
 ) -> Result<Page<Order>, sqlx::Error> {
-    let (sql, member_id) = match which {
-        OrderList::Purchases(id) => (
-            select_orders!(
-                "WHERE o.id < $1 AND o.buyer_id = $3 \
-                   AND (o.status <> 'abandoned' OR o.approval_watch IS NOT NULL) ORDER BY o.id DESC LIMIT $2"
-            ),
-            id,
-        ),
-        OrderList::Sales(id) => (
-            select_orders!(
-                "WHERE o.id < $1 AND o.seller_id = $3 \
-                   AND o.status NOT IN ('pending', 'approving', 'abandoned') \
-                   AND COALESCE(o.close_reason, '') <> 'late_approval' ORDER BY o.id DESC LIMIT $2"
-            ),
-            id,
-        ),
-    };
+    use OrderStatus::{Abandoned, Approving, Pending};
     let fetch = i64::try_from(per_page + 1).unwrap_or(i64::MAX);
     let rows: Vec<OrderRow> = dispatch!(db, pool => {
-        sqlx::query_as(sql)
-            .bind(cursor.unwrap_or(i64::MAX))
-            .bind(fetch)
-            .bind(member_id)
-            .fetch_all(pool)
-            .await?
+        let query = |sql| sqlx::query_as(sql).bind(cursor.unwrap_or(i64::MAX)).bind(fetch);
+        match which {
+            OrderList::Purchases(id) => query(select_orders!(
+                "WHERE o.id < $1 AND o.buyer_id = $3 \
+                   AND (o.status <> $4 OR o.approval_watch IS NOT NULL) ORDER BY o.id DESC LIMIT $2"
+            ))
+            .bind(id)
+            .bind(Abandoned),
+            OrderList::Sales(id) => query(select_orders!(
+                "WHERE o.id < $1 AND o.seller_id = $3 AND o.status NOT IN ($4, $5, $6) \
+                   AND COALESCE(o.close_reason, '') <> $7 ORDER BY o.id DESC LIMIT $2"
+            ))
+            .bind(id)
+            .bind(Pending)
+            .bind(Approving)
+            .bind(Abandoned)
+            .bind(CloseReason::LateApproval),
+        }
+        .fetch_all(pool)
+        .await?
     });
     let mut items = orders(rows)?;
     let next = (items.len() > per_page).then(|| {
         items.truncate(per_page);
-        items.last().map(|o| o.id)
+        items.last().map(|o| o.id.get())
     });
     Ok(Page {
         items,
@@ -177,9 +179,9 @@ pub async fn list(
 pub struct NewOrder<'a> {
     pub reference: &'a str,
     pub link_nonce: &'a str,
-    pub product_id: i64,
-    pub buyer_id: i64,
-    pub seller_id: i64,
+    pub product_id: ProductId,
+    pub buyer_id: MemberId,
+    pub seller_id: MemberId,
     pub item_name: &'a str,
     pub amount: i64,
     pub hold_expires_at: i64,
@@ -189,7 +191,7 @@ pub struct NewOrder<'a> {
 #[derive(Debug, PartialEq, Eq)]
 pub enum Opened {
     /// The product is held and the order exists (its id).
-    Created(i64),
+    Created(OrderId),
     /// The product is not on sale at that price any more (someone else is buying it, or it changed).
     Unavailable,
     /// This payment link already made an order.
@@ -202,7 +204,13 @@ pub enum Opened {
 ///
 /// The members' rows are touched first: on PostgreSQL that locks them, so a withdrawal running at the
 /// same moment either sees this order (and refuses) or makes this fail; SQLite has one writer anyway.
-pub async fn open(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
+pub async fn open(db: &Db, catalog: &Catalog, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
+    let opened = insert_order(db, new).await?;
+    catalog.retire_if(matches!(opened, Opened::Created(_)));
+    Ok(opened)
+}
+
+async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -219,23 +227,25 @@ pub async fn open(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
             return Ok(Opened::MemberGone);
         }
         let held = sqlx::query(
-            "UPDATE products SET status = 'pending_payment', updated_at = $1 \
-             WHERE id = $2 AND seller_id = $3 AND price = $4 AND status = 'on_sale'",
+            "UPDATE products SET status = $5, updated_at = $1 \
+             WHERE id = $2 AND seller_id = $3 AND price = $4 AND status = $6",
         )
         .bind(now)
         .bind(new.product_id)
         .bind(new.seller_id)
         .bind(new.amount)
+        .bind(ProductStatus::PendingPayment)
+        .bind(ProductStatus::OnSale)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if held != 1 {
             return Ok(Opened::Unavailable);
         }
-        let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(
+        let inserted: Result<(OrderId,), sqlx::Error> = sqlx::query_as(
             "INSERT INTO orders (reference, link_nonce, product_id, buyer_id, seller_id, item_name, amount, \
                                  status, hold_expires_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9, $9) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9, $9) RETURNING id",
         )
         .bind(new.reference)
         .bind(new.link_nonce)
@@ -246,6 +256,7 @@ pub async fn open(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
         .bind(new.amount)
         .bind(new.hold_expires_at)
         .bind(now)
+        .bind(OrderStatus::Pending)
         .fetch_one(&mut *tx)
         .await;
         match inserted {
@@ -264,7 +275,12 @@ pub async fn open(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
 
 /// Runs one conditional `UPDATE orders … WHERE id = $1 AND <condition>` (the condition in the SQL) and
 /// says whether it applied.
-async fn update_order(db: &Db, sql: &'static str, id: i64, bind: &[Bound<'_>]) -> Result<bool, sqlx::Error> {
+async fn update_order(
+    db: &Db,
+    sql: &'static str,
+    id: OrderId,
+    bind: &[Bound<'_>],
+) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let changed = dispatch_write!(db, pool => {
         let mut query = sqlx::query(sql).bind(id).bind(now);
@@ -272,6 +288,10 @@ async fn update_order(db: &Db, sql: &'static str, id: i64, bind: &[Bound<'_>]) -
             query = match value {
                 Bound::Text(t) => query.bind(t.to_owned()),
                 Bound::Int(i) => query.bind(*i),
+                Bound::Member(member) => query.bind(*member),
+                Bound::Status(status) => query.bind(*status),
+                Bound::Reason(reason) => query.bind(*reason),
+                Bound::Watch(watch) => query.bind(*watch),
             };
         }
         query.execute(pool).await?.rows_affected()
@@ -283,62 +303,79 @@ async fn update_order(db: &Db, sql: &'static str, id: i64, bind: &[Bound<'_>]) -
 enum Bound<'a> {
     Text(&'a str),
     Int(i64),
+    Member(MemberId),
+    Status(OrderStatus),
+    Reason(CloseReason),
+    Watch(ApprovalWatch),
 }
 
 /// Stores Kakao Pay's `tid` on a pending order that has none yet.
-pub async fn set_tid(db: &Db, id: i64, tid: &str) -> Result<bool, sqlx::Error> {
+pub async fn set_tid(db: &Db, id: OrderId, tid: &str) -> Result<bool, sqlx::Error> {
     update_order(
         db,
-        "UPDATE orders SET tid = $3, updated_at = $2 WHERE id = $1 AND status = 'pending' AND tid IS NULL",
+        "UPDATE orders SET tid = $3, updated_at = $2 WHERE id = $1 AND status = $4 AND tid IS NULL",
         id,
-        &[Bound::Text(tid)],
+        &[Bound::Text(tid), Bound::Status(OrderStatus::Pending)],
     )
     .await
 }
 
 /// Claims the one approve call of a pending order (pending → approving). Only the winner may call approve.
-pub async fn begin_approve(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn begin_approve(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
-        "UPDATE orders SET status = 'approving', updated_at = $2 \
-         WHERE id = $1 AND status = 'pending' AND tid IS NOT NULL",
+        "UPDATE orders SET status = $3, updated_at = $2 WHERE id = $1 AND status = $4 AND tid IS NOT NULL",
         id,
-        &[],
+        &[
+            Bound::Status(OrderStatus::Approving),
+            Bound::Status(OrderStatus::Pending),
+        ],
     )
     .await
 }
 
 /// Kakao Pay says the payment is still open after a failed approve: the buyer may try again.
-pub async fn back_to_pending(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn back_to_pending(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
-        "UPDATE orders SET status = 'pending', updated_at = $2 WHERE id = $1 AND status = 'approving'",
+        "UPDATE orders SET status = $3, updated_at = $2 WHERE id = $1 AND status = $4",
         id,
-        &[],
+        &[
+            Bound::Status(OrderStatus::Pending),
+            Bound::Status(OrderStatus::Approving),
+        ],
     )
     .await
 }
 
 /// The approve of an `approving` order went unanswered: until Kakao Pay reports a final status, the order
 /// is watched (see [`ApprovalWatch`]), whatever becomes of it meanwhile.
-pub async fn approve_unsettled(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn approve_unsettled(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
-        "UPDATE orders SET approval_watch = 'watching', updated_at = $2 WHERE id = $1 AND status = 'approving'",
+        "UPDATE orders SET approval_watch = $3, updated_at = $2 WHERE id = $1 AND status = $4",
         id,
-        &[],
+        &[
+            Bound::Watch(ApprovalWatch::Watching),
+            Bound::Status(OrderStatus::Approving),
+        ],
     )
     .await
 }
 
 /// Refreshes `updated_at` if nobody else did since `seen`: a lease, so of several reconcilers (one per
 /// instance) only one works on an order at a time.
-pub async fn claim(db: &Db, id: i64, status: OrderStatus, seen_updated_at: i64) -> Result<bool, sqlx::Error> {
+pub async fn claim(
+    db: &Db,
+    id: OrderId,
+    status: OrderStatus,
+    seen_updated_at: i64,
+) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET updated_at = $2 WHERE id = $1 AND status = $3 AND updated_at = $4",
         id,
-        &[Bound::Text(status.key()), Bound::Int(seen_updated_at)],
+        &[Bound::Status(status), Bound::Int(seen_updated_at)],
     )
     .await
 }
@@ -357,7 +394,19 @@ pub enum Watch {
 /// back on sale. An unanswered approve stays watched unless `watch` ends it.
 pub async fn abandon(
     db: &Db,
-    id: i64,
+    catalog: &Catalog,
+    id: OrderId,
+    from: OrderStatus,
+    reason: CloseReason,
+    watch: Watch,
+) -> Result<bool, sqlx::Error> {
+    let abandoned = close_unpaid(db, id, from, reason, watch).await?;
+    Ok(catalog.retire_if(abandoned))
+}
+
+async fn close_unpaid(
+    db: &Db,
+    id: OrderId,
     from: OrderStatus,
     reason: CloseReason,
     watch: Watch,
@@ -372,23 +421,25 @@ pub async fn abandon(
         let mut tx = pool.begin_write().await?;
         // Both CASEs read the row as it was: a watch is kept (with its next look) only if there was one.
         let done = sqlx::query(
-            "UPDATE orders SET status = 'abandoned', close_reason = $1, closed_at = $2, updated_at = $2, \
+            "UPDATE orders SET status = $6, close_reason = $1, closed_at = $2, updated_at = $2, \
                     approval_watch = CASE WHEN $5 IS NULL THEN NULL ELSE approval_watch END, \
-                    approval_watch_next_at = CASE WHEN approval_watch = 'watching' THEN $5 END \
+                    approval_watch_next_at = CASE WHEN approval_watch = $7 THEN $5 END \
              WHERE id = $3 AND status = $4",
         )
-        .bind(reason.key())
+        .bind(reason)
         .bind(now)
         .bind(id)
-        .bind(from.key())
+        .bind(from)
         .bind(ask_again_at)
+        .bind(OrderStatus::Abandoned)
+        .bind(ApprovalWatch::Watching)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if done != 1 {
             return Ok(false);
         }
-        release_product(&mut tx, id, "pending_payment", now).await?;
+        release_product(&mut tx, id, ProductStatus::PendingPayment, now).await?;
         tx.commit().await?;
         Ok(true)
     })
@@ -397,8 +448,8 @@ pub async fn abandon(
 /// Puts the order's product back on sale if it is still in `held_as`.
 async fn release_product<'c, DB>(
     tx: &mut sqlx::Transaction<'c, DB>,
-    order_id: i64,
-    held_as: &'static str,
+    order_id: OrderId,
+    held_as: ProductStatus,
     now: i64,
 ) -> Result<(), sqlx::Error>
 where
@@ -406,15 +457,17 @@ where
     for<'q> <DB as sqlx::Database>::Arguments: sqlx::IntoArguments<DB>,
     for<'e> &'e mut <DB as sqlx::Database>::Connection: sqlx::Executor<'e, Database = DB>,
     i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    &'static str: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    OrderId: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    ProductStatus: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
 {
     sqlx::query(
-        "UPDATE products SET status = 'on_sale', updated_at = $1 \
+        "UPDATE products SET status = $4, updated_at = $1 \
          WHERE id = (SELECT product_id FROM orders WHERE id = $2) AND status = $3",
     )
     .bind(now)
     .bind(order_id)
     .bind(held_as)
+    .bind(ProductStatus::OnSale)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -439,7 +492,20 @@ pub enum PaidOutcome {
 /// ([`begin_late_refund`]).
 pub async fn mark_paid(
     db: &Db,
-    id: i64,
+    catalog: &Catalog,
+    id: OrderId,
+    from: OrderStatus,
+    aid: Option<&str>,
+    method: Option<&str>,
+) -> Result<PaidOutcome, sqlx::Error> {
+    let outcome = record_payment(db, id, from, aid, method).await?;
+    catalog.retire_if(outcome == PaidOutcome::Paid);
+    Ok(outcome)
+}
+
+async fn record_payment(
+    db: &Db,
+    id: OrderId,
     from: OrderStatus,
     aid: Option<&str>,
     method: Option<&str>,
@@ -449,20 +515,21 @@ pub async fn mark_paid(
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let taken = sqlx::query(
-            "UPDATE products SET status = 'awaiting_completion', updated_at = $1 \
-             WHERE id = (SELECT product_id FROM orders WHERE id = $2 AND status = $3) \
-               AND status = 'pending_payment'",
+            "UPDATE products SET status = $4, updated_at = $1 \
+             WHERE id = (SELECT product_id FROM orders WHERE id = $2 AND status = $3) AND status = $5",
         )
         .bind(now)
         .bind(id)
-        .bind(from.key())
+        .bind(from)
+        .bind(ProductStatus::AwaitingCompletion)
+        .bind(ProductStatus::PendingPayment)
         .execute(&mut *tx)
         .await?
         .rows_affected();
         let (to, reason) = if taken == 1 {
-            ("paid", None)
+            (OrderStatus::Paid, None)
         } else {
-            ("refund_pending", Some(CloseReason::Unavailable.key()))
+            (OrderStatus::RefundPending, Some(CloseReason::Unavailable))
         };
         let done = sqlx::query(
             "UPDATE orders SET status = $1, close_reason = $2, aid = COALESCE($3, aid), \
@@ -476,7 +543,7 @@ pub async fn mark_paid(
         .bind(method)
         .bind(now)
         .bind(id)
-        .bind(from.key())
+        .bind(from)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -492,33 +559,48 @@ pub async fn mark_paid(
 #[derive(Clone, Copy, Debug)]
 pub enum Refunder {
     /// The buyer, before a tracking number exists.
-    Buyer(i64),
+    Buyer(MemberId),
     /// The operator (an administrator, or the system on a mismatch), any time before completion.
     Operator(CloseReason),
 }
 
 /// Starts a refund of a paid order: the order becomes `refund_pending` (kept until Kakao Pay confirms)
 /// and the product goes back on sale, in one transaction. False when the rules do not allow it now.
-pub async fn begin_refund(db: &Db, id: i64, by: Refunder) -> Result<bool, sqlx::Error> {
+pub async fn begin_refund(
+    db: &Db,
+    catalog: &Catalog,
+    id: OrderId,
+    by: Refunder,
+) -> Result<bool, sqlx::Error> {
+    let begun = refund_and_release(db, id, by).await?;
+    Ok(catalog.retire_if(begun))
+}
+
+async fn refund_and_release(db: &Db, id: OrderId, by: Refunder) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let done = match by {
             Refunder::Buyer(buyer_id) => sqlx::query(
-                "UPDATE orders SET status = 'refund_pending', close_reason = $1, updated_at = $2 \
-                 WHERE id = $3 AND status = 'paid' AND tracking_number IS NULL AND buyer_id = $4",
+                "UPDATE orders SET status = $5, close_reason = $1, updated_at = $2 \
+                 WHERE id = $3 AND status = $6 AND tracking_number IS NULL AND buyer_id = $4",
             )
-            .bind(CloseReason::BuyerCancelled.key())
+            .bind(CloseReason::BuyerCancelled)
             .bind(now)
             .bind(id)
-            .bind(buyer_id),
+            .bind(buyer_id)
+            .bind(OrderStatus::RefundPending)
+            .bind(OrderStatus::Paid),
             Refunder::Operator(reason) => sqlx::query(
-                "UPDATE orders SET status = 'refund_pending', close_reason = $1, updated_at = $2 \
-                 WHERE id = $3 AND status IN ('paid', 'buyer_confirmed')",
+                "UPDATE orders SET status = $4, close_reason = $1, updated_at = $2 \
+                 WHERE id = $3 AND status IN ($5, $6)",
             )
-            .bind(reason.key())
+            .bind(reason)
             .bind(now)
-            .bind(id),
+            .bind(id)
+            .bind(OrderStatus::RefundPending)
+            .bind(OrderStatus::Paid)
+            .bind(OrderStatus::BuyerConfirmed),
         }
         .execute(&mut *tx)
         .await?
@@ -526,7 +608,7 @@ pub async fn begin_refund(db: &Db, id: i64, by: Refunder) -> Result<bool, sqlx::
         if done != 1 {
             return Ok(false);
         }
-        release_product(&mut tx, id, "awaiting_completion", now).await?;
+        release_product(&mut tx, id, ProductStatus::AwaitingCompletion, now).await?;
         tx.commit().await?;
         Ok(true)
     })
@@ -535,14 +617,19 @@ pub async fn begin_refund(db: &Db, id: i64, by: Refunder) -> Result<bool, sqlx::
 /// Kakao Pay completed a watched order's payment after the order was closed: the money must go back
 /// (`refund_pending`, [`CloseReason::LateApproval`]). The product is not touched — it went back on sale
 /// when the order closed. Kakao Pay's answer is final, so the watch ends; only one caller wins.
-pub async fn begin_late_refund(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn begin_late_refund(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
-        "UPDATE orders SET status = 'refund_pending', close_reason = $3, paid_at = $2, updated_at = $2, \
+        "UPDATE orders SET status = $4, close_reason = $3, paid_at = $2, updated_at = $2, \
                 approval_watch = NULL, approval_watch_next_at = NULL \
-         WHERE id = $1 AND status = 'abandoned' AND approval_watch = 'watching'",
+         WHERE id = $1 AND status = $5 AND approval_watch = $6",
         id,
-        &[Bound::Text(CloseReason::LateApproval.key())],
+        &[
+            Bound::Reason(CloseReason::LateApproval),
+            Bound::Status(OrderStatus::RefundPending),
+            Bound::Status(OrderStatus::Abandoned),
+            Bound::Watch(ApprovalWatch::Watching),
+        ],
     )
     .await
 }
@@ -550,91 +637,151 @@ pub async fn begin_late_refund(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
 /// Claims a watched, closed order for one look at Kakao Pay, and schedules the next look in the same
 /// update: of several reconcilers, only the one that saw `seen_updated_at` wins, and the others do not
 /// even list the order again before `next_at`.
-pub async fn claim_watch(db: &Db, id: i64, seen_updated_at: i64, next_at: i64) -> Result<bool, sqlx::Error> {
+pub async fn claim_watch(
+    db: &Db,
+    id: OrderId,
+    seen_updated_at: i64,
+    next_at: i64,
+) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET approval_watch_next_at = $4, updated_at = $2 \
-         WHERE id = $1 AND status = 'abandoned' AND approval_watch = 'watching' AND updated_at = $3",
+         WHERE id = $1 AND status = $5 AND approval_watch = $6 AND updated_at = $3",
         id,
-        &[Bound::Int(seen_updated_at), Bound::Int(next_at)],
+        &[
+            Bound::Int(seen_updated_at),
+            Bound::Int(next_at),
+            Bound::Status(OrderStatus::Abandoned),
+            Bound::Watch(ApprovalWatch::Watching),
+        ],
     )
     .await
 }
 
 /// Kakao Pay reported a final status without money taken for a closed, watched order: nothing is left to
 /// watch.
-pub async fn end_watch(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn end_watch(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET approval_watch = NULL, approval_watch_next_at = NULL, updated_at = $2 \
-         WHERE id = $1 AND status = 'abandoned' AND approval_watch = 'watching'",
+         WHERE id = $1 AND status = $3 AND approval_watch = $4",
         id,
-        &[],
+        &[
+            Bound::Status(OrderStatus::Abandoned),
+            Bound::Watch(ApprovalWatch::Watching),
+        ],
     )
     .await
 }
 
 /// Stops asking Kakao Pay about a closed order that never got a final status, and leaves it marked for an
 /// administrator.
-pub async fn give_up_watch(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn give_up_watch(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
-        "UPDATE orders SET approval_watch = 'given_up', approval_watch_next_at = NULL, updated_at = $2 \
-         WHERE id = $1 AND status = 'abandoned' AND approval_watch = 'watching'",
+        "UPDATE orders SET approval_watch = $3, approval_watch_next_at = NULL, updated_at = $2 \
+         WHERE id = $1 AND status = $4 AND approval_watch = $5",
         id,
-        &[],
+        &[
+            Bound::Watch(ApprovalWatch::GivenUp),
+            Bound::Status(OrderStatus::Abandoned),
+            Bound::Watch(ApprovalWatch::Watching),
+        ],
     )
     .await
 }
 
 /// Kakao Pay confirmed the refund.
-pub async fn finish_refund(db: &Db, id: i64) -> Result<bool, sqlx::Error> {
+pub async fn finish_refund(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
-        "UPDATE orders SET status = 'refunded', closed_at = $2, updated_at = $2 \
-         WHERE id = $1 AND status = 'refund_pending'",
+        "UPDATE orders SET status = $3, closed_at = $2, updated_at = $2 WHERE id = $1 AND status = $4",
         id,
-        &[],
+        &[
+            Bound::Status(OrderStatus::Refunded),
+            Bound::Status(OrderStatus::RefundPending),
+        ],
     )
     .await
 }
 
 /// The seller enters or changes the tracking number, until the buyer confirms.
-pub async fn set_tracking(db: &Db, id: i64, seller_id: i64, number: &str) -> Result<bool, sqlx::Error> {
+///
+/// The order and the seller are ids of different types, so they cannot be passed the wrong way round:
+///
+/// ```no_run
+/// # use junggye::domain::ids::{MemberId, OrderId};
+/// # async fn enter(db: &junggye::db::Db, order: OrderId, seller: MemberId) -> Result<bool, sqlx::Error> {
+/// junggye::orders::store::set_tracking(db, order, seller, "123456789").await
+/// # }
+/// ```
+///
+/// ```compile_fail
+/// # use junggye::domain::ids::{MemberId, OrderId};
+/// # async fn enter(db: &junggye::db::Db, order: OrderId, seller: MemberId) -> Result<bool, sqlx::Error> {
+/// junggye::orders::store::set_tracking(db, seller, order, "123456789").await
+/// # }
+/// ```
+pub async fn set_tracking(
+    db: &Db,
+    id: OrderId,
+    seller_id: MemberId,
+    number: &str,
+) -> Result<bool, sqlx::Error> {
     update_order(
         db,
         "UPDATE orders SET tracking_number = $3, shipped_at = $2, updated_at = $2 \
-         WHERE id = $1 AND seller_id = $4 AND status = 'paid'",
+         WHERE id = $1 AND seller_id = $4 AND status = $5",
         id,
-        &[Bound::Text(number), Bound::Int(seller_id)],
+        &[
+            Bound::Text(number),
+            Bound::Member(seller_id),
+            Bound::Status(OrderStatus::Paid),
+        ],
     )
     .await
 }
 
 /// The buyer confirms receipt, once a tracking number exists.
-pub async fn confirm_purchase(db: &Db, id: i64, buyer_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn confirm_purchase(db: &Db, id: OrderId, buyer_id: MemberId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
-        "UPDATE orders SET status = 'buyer_confirmed', buyer_confirmed_at = $2, updated_at = $2 \
-         WHERE id = $1 AND buyer_id = $3 AND status = 'paid' AND tracking_number IS NOT NULL",
+        "UPDATE orders SET status = $4, buyer_confirmed_at = $2, updated_at = $2 \
+         WHERE id = $1 AND buyer_id = $3 AND status = $5 AND tracking_number IS NOT NULL",
         id,
-        &[Bound::Int(buyer_id)],
+        &[
+            Bound::Member(buyer_id),
+            Bound::Status(OrderStatus::BuyerConfirmed),
+            Bound::Status(OrderStatus::Paid),
+        ],
     )
     .await
 }
 
 /// The seller confirms after the buyer did: the order completes and the product is sold.
-pub async fn confirm_sale(db: &Db, id: i64, seller_id: i64) -> Result<bool, sqlx::Error> {
+pub async fn confirm_sale(
+    db: &Db,
+    catalog: &Catalog,
+    id: OrderId,
+    seller_id: MemberId,
+) -> Result<bool, sqlx::Error> {
+    let completed = complete_and_sell(db, id, seller_id).await?;
+    Ok(catalog.retire_if(completed))
+}
+
+async fn complete_and_sell(db: &Db, id: OrderId, seller_id: MemberId) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let done = sqlx::query(
-            "UPDATE orders SET status = 'completed', completed_at = $1, closed_at = $1, updated_at = $1 \
-             WHERE id = $2 AND seller_id = $3 AND status = 'buyer_confirmed'",
+            "UPDATE orders SET status = $4, completed_at = $1, closed_at = $1, updated_at = $1 \
+             WHERE id = $2 AND seller_id = $3 AND status = $5",
         )
         .bind(now)
         .bind(id)
         .bind(seller_id)
+        .bind(OrderStatus::Completed)
+        .bind(OrderStatus::BuyerConfirmed)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -642,11 +789,13 @@ pub async fn confirm_sale(db: &Db, id: i64, seller_id: i64) -> Result<bool, sqlx
             return Ok(false);
         }
         sqlx::query(
-            "UPDATE products SET status = 'sold', updated_at = $1 \
-             WHERE id = (SELECT product_id FROM orders WHERE id = $2) AND status = 'awaiting_completion'",
+            "UPDATE products SET status = $3, updated_at = $1 \
+             WHERE id = (SELECT product_id FROM orders WHERE id = $2) AND status = $4",
         )
         .bind(now)
         .bind(id)
+        .bind(ProductStatus::Sold)
+        .bind(ProductStatus::AwaitingCompletion)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -654,22 +803,35 @@ pub async fn confirm_sale(db: &Db, id: i64, seller_id: i64) -> Result<bool, sqlx
     })
 }
 
+/// The reconciler's work list. Its statuses are written into the text (from the enums) rather than bound,
+/// so that the query states the predicate of the `orders_unsettled` partial index, which a planner uses
+/// only when it can see that predicate.
+static UNSETTLED: LazyLock<String> = LazyLock::new(|| {
+    use OrderStatus::{Abandoned, Approving, Pending, RefundPending};
+    format!(
+        "{select}WHERE (o.status = '{pending}' AND o.hold_expires_at <= $1) \
+            OR (o.status IN {stale} AND o.updated_at <= $2) \
+            OR (o.status = '{abandoned}' AND o.approval_watch = '{watching}' AND o.approval_watch_next_at <= $1) \
+         ORDER BY o.id LIMIT $3",
+        select = select_orders!(""),
+        pending = Pending.key(),
+        stale = text_set([Approving.key(), RefundPending.key()]),
+        abandoned = Abandoned.key(),
+        watching = ApprovalWatch::Watching.key(),
+    )
+});
+
 /// Orders the reconciler must look at: pending past their hold, approving or refund-pending orders
 /// untouched since `stale_before` (so an in-flight call is not raced), and closed orders whose watch is
 /// due to ask Kakao Pay again.
 pub async fn unsettled(db: &Db, now: i64, stale_before: i64, limit: i64) -> Result<Vec<Order>, sqlx::Error> {
     let rows: Vec<OrderRow> = dispatch!(db, pool => {
-        sqlx::query_as(select_orders!(
-            "WHERE (o.status = 'pending' AND o.hold_expires_at <= $1) \
-                OR (o.status IN ('approving', 'refund_pending') AND o.updated_at <= $2) \
-                OR (o.status = 'abandoned' AND o.approval_watch = 'watching' AND o.approval_watch_next_at <= $1) \
-             ORDER BY o.id LIMIT $3"
-        ))
-        .bind(now)
-        .bind(stale_before)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?
+        sqlx::query_as(sqlx::AssertSqlSafe(UNSETTLED.as_str()))
+            .bind(now)
+            .bind(stale_before)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
     });
     orders(rows)
 }
@@ -689,7 +851,7 @@ pub struct NewEvent<'a> {
 }
 
 /// Records one Kakao Pay call and its outcome.
-pub async fn record_event(db: &Db, order_id: i64, event: &NewEvent<'_>) -> Result<(), sqlx::Error> {
+pub async fn record_event(db: &Db, order_id: OrderId, event: &NewEvent<'_>) -> Result<(), sqlx::Error> {
     dispatch_write!(db, pool => {
         sqlx::query(
             "INSERT INTO payment_events (order_id, call, outcome, detail, amount, elapsed_ms, created_at) \
@@ -711,7 +873,7 @@ pub async fn record_event(db: &Db, order_id: i64, event: &NewEvent<'_>) -> Resul
 #[derive(FromRow)]
 struct EventRow {
     id: i64,
-    order_id: i64,
+    order_id: OrderId,
     call: String,
     outcome: String,
     detail: String,
@@ -721,7 +883,7 @@ struct EventRow {
 }
 
 /// An order's Kakao Pay calls, oldest first.
-pub async fn events(db: &Db, order_id: i64) -> Result<Vec<PaymentEvent>, sqlx::Error> {
+pub async fn events(db: &Db, order_id: OrderId) -> Result<Vec<PaymentEvent>, sqlx::Error> {
     let rows: Vec<EventRow> = dispatch!(db, pool => {
         sqlx::query_as(
             "SELECT id, order_id, call, outcome, detail, amount, elapsed_ms, created_at \

@@ -6,6 +6,13 @@
 //! entry at once: on one instance a reader never sees a page older than the last change. With several
 //! instances, a change made elsewhere shows here within the time-to-live.
 //!
+//! The cache is retired in one place: the store functions that change what browsing shows (a product's
+//! status or existence, its photos, its seller's membership) take the `Catalog` and retire it themselves
+//! once their write has committed and applied. Every write path, whichever face or background task it
+//! starts from (skills, payment pages, the admin API, the reconciler, photo downloads), passes through
+//! one of them, and only they know whether their conditional update changed anything; a new write cannot
+//! compile without the catalog, so it cannot forget it (`tests/architecture.rs` refuses retiring by hand).
+//!
 //! Only public reads are cached. A seller's own list and every read that decides a write (status changes,
 //! registration) go to the database.
 
@@ -20,6 +27,7 @@ use tokio::sync::OnceCell;
 use super::model::{Category, Page, Product, ProductSummary};
 use super::store::{self, Listing};
 use crate::db::Db;
+use crate::domain::ids::ProductId;
 
 /// Entries kept at most per kind; past this the cache starts over (it refills within one time-to-live).
 const MAX_ENTRIES: usize = 4096;
@@ -114,7 +122,7 @@ pub struct Catalog {
     ttl: Duration,
     version: AtomicU64,
     pages: Shelf<PageKey, Page<ProductSummary>>,
-    products: Shelf<i64, Option<Product>>,
+    products: Shelf<ProductId, Option<Product>>,
 }
 
 impl Catalog {
@@ -128,9 +136,19 @@ impl Catalog {
         }
     }
 
-    /// Retires everything cached: call after any change to products or their photos.
+    /// Retires everything cached. Every store function that changes products, their photos or their
+    /// sellers' membership does this itself, after its write committed ([`Catalog::retire_if`]); only a
+    /// write made outside the stores (a test's own SQL) needs to call it by hand.
     pub fn changed(&self) {
         self.version.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Retires every entry when a write `changed` something, and hands `changed` back.
+    pub(crate) fn retire_if(&self, changed: bool) -> bool {
+        if changed {
+            self.changed();
+        }
+        changed
     }
 
     fn version(&self) -> u64 {
@@ -161,7 +179,7 @@ impl Catalog {
     }
 
     /// A product with its photos, as the detail view shows it.
-    pub async fn product(&self, db: &Db, id: i64) -> Result<Arc<Option<Product>>, sqlx::Error> {
+    pub async fn product(&self, db: &Db, id: ProductId) -> Result<Arc<Option<Product>>, sqlx::Error> {
         let version = self.version();
         self.products
             .get_or_load(id, version, self.ttl, || store::get(db, id))

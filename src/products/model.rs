@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::domain::ids::{MemberId, ProductId};
+
 /// The ten categories of the market. The key is stored and carried in `clientExtra`; the label is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Category {
@@ -70,6 +72,8 @@ impl Category {
     }
 }
 
+crate::db::text_column!(Category, key);
+
 impl fmt::Display for Category {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -129,9 +133,12 @@ impl ProductStatus {
         Self::ALL.into_iter().find(|s| s.key() == key.trim())
     }
 
+    /// The statuses shown in browse lists and search (everyone sees these).
+    pub const LISTED: [ProductStatus; 2] = [ProductStatus::OnSale, ProductStatus::Reserved];
+
     /// Shown in browse lists and search (everyone sees these).
     pub fn is_listed(self) -> bool {
-        matches!(self, Self::OnSale | Self::Reserved)
+        Self::LISTED.contains(&self)
     }
 
     /// A product in this state is shown in detail to people other than its seller.
@@ -166,6 +173,8 @@ impl ProductStatus {
             .collect()
     }
 }
+
+crate::db::text_column!(ProductStatus, key);
 
 impl fmt::Display for ProductStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -225,8 +234,8 @@ impl StatusAction {
 /// A product as the detail view needs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Product {
-    pub id: i64,
-    pub seller_id: i64,
+    pub id: ProductId,
+    pub seller_id: MemberId,
     pub seller_name: String,
     pub name: String,
     pub price: i64,
@@ -247,7 +256,7 @@ pub struct Product {
 /// A product as a list card needs it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProductSummary {
-    pub id: i64,
+    pub id: ProductId,
     pub name: String,
     pub price: i64,
     pub category: Category,
@@ -306,6 +315,8 @@ impl PhotosState {
         }
     }
 }
+
+crate::db::text_column!(PhotosState, key);
 
 /// One page of a list, and the cursor of the next page when there is one.
 #[derive(Clone, Debug, PartialEq)]

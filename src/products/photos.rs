@@ -38,10 +38,9 @@ pub async fn ingest(db: Db, images: Images, catalog: Arc<Catalog>, set_id: i64, 
             }
         }
     }
-    match store::finish_photo_set(&db, set_id, &photos, &failures).await {
+    match store::finish_photo_set(&db, &catalog, set_id, &photos, &failures).await {
         Ok(true) => {}
         Ok(false) => tracing::warn!(set_id, "photo set was no longer pending; outcome dropped"),
         Err(err) => tracing::error!(set_id, error = %err, "photo set outcome not recorded"),
     }
-    catalog.changed();
 }

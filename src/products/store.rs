@@ -4,13 +4,17 @@
 //! exactly one applies; registration consumes its draft with a conditional update, so a double tap
 //! creates one product.
 
+use std::sync::LazyLock;
+
 use sqlx::FromRow;
 
+use super::catalog::Catalog;
 use super::model::{
     Category, Page, Photo, PhotoFailure, PhotosState, Product, ProductStatus, ProductSummary,
 };
 use crate::clock::now_ms;
-use crate::db::{BeginWrite, Db, dispatch, dispatch_write};
+use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set};
+use crate::domain::ids::{MemberId, ProductId};
 
 /// Which products a list shows.
 #[derive(Clone, Copy, Debug)]
@@ -22,40 +26,47 @@ pub enum Listing<'a> {
     Search(&'a str),
     /// A seller's own products in one status, or in every status but deleted.
     Seller {
-        seller_id: i64,
+        seller_id: MemberId,
         status: Option<ProductStatus>,
     },
 }
 
-macro_rules! summary_query {
-    ($where:literal) => {
-        concat!(
-            "SELECT p.id, p.name, p.price, p.category, p.status, p.created_at, m.name AS seller_name, \
-                    ph.thumb_key AS cover_thumb_key \
-             FROM products p \
-             JOIN members m ON m.id = p.seller_id \
-             LEFT JOIN photos ph ON ph.set_id = p.photo_set_id AND ph.position = 0 \
-             WHERE p.id < $1 AND ",
-            $where,
-            " ORDER BY p.id DESC LIMIT $2"
-        )
-    };
+fn summary_query(condition: &str) -> String {
+    format!(
+        "SELECT p.id, p.name, p.price, p.category, p.status, p.created_at, m.name AS seller_name, \
+                ph.thumb_key AS cover_thumb_key \
+         FROM products p \
+         JOIN members m ON m.id = p.seller_id \
+         LEFT JOIN photos ph ON ph.set_id = p.photo_set_id AND ph.position = 0 \
+         WHERE p.id < $1 AND {condition} ORDER BY p.id DESC LIMIT $2"
+    )
 }
 
-const LIST_ALL: &str = summary_query!("p.status IN ('on_sale', 'reserved')");
-const LIST_CATEGORY: &str = summary_query!("p.status IN ('on_sale', 'reserved') AND p.category = $3");
+/// The public lists' condition, `p.status IN ('on_sale', 'reserved')`. It is written into the text (from
+/// [`ProductStatus::LISTED`]) rather than bound: a planner uses the `products_listed*` partial indexes only
+/// when the query states their predicate.
+fn listed_and(condition: &str) -> String {
+    let listed = text_set(ProductStatus::LISTED.map(ProductStatus::key));
+    summary_query(&format!("p.status IN {listed}{condition}"))
+}
+
+static LIST_ALL: LazyLock<String> = LazyLock::new(|| listed_and(""));
+static LIST_CATEGORY: LazyLock<String> = LazyLock::new(|| listed_and(" AND p.category = $3"));
 // A plain substring test (no LIKE wildcards to escape) on the stored lower-case text; the function is
 // `instr` in SQLite and `strpos` in PostgreSQL.
-const LIST_SEARCH_SQLITE: &str =
-    summary_query!("p.status IN ('on_sale', 'reserved') AND instr(p.search_text, $3) > 0");
-const LIST_SEARCH_POSTGRES: &str =
-    summary_query!("p.status IN ('on_sale', 'reserved') AND strpos(p.search_text, $3) > 0");
-const LIST_SELLER_STATUS: &str = summary_query!("p.seller_id = $3 AND p.status = $4");
-const LIST_SELLER_ALL: &str = summary_query!("p.seller_id = $3 AND p.status <> 'deleted'");
+static LIST_SEARCH_SQLITE: LazyLock<String> =
+    LazyLock::new(|| listed_and(" AND instr(p.search_text, $3) > 0"));
+static LIST_SEARCH_POSTGRES: LazyLock<String> =
+    LazyLock::new(|| listed_and(" AND strpos(p.search_text, $3) > 0"));
+/// A seller's products in the status `$4`, or (with `$4` deleted) in every status but that one.
+static LIST_SELLER_STATUS: LazyLock<String> =
+    LazyLock::new(|| summary_query("p.seller_id = $3 AND p.status = $4"));
+static LIST_SELLER_ALL: LazyLock<String> =
+    LazyLock::new(|| summary_query("p.seller_id = $3 AND p.status <> $4"));
 
 #[derive(FromRow)]
 struct SummaryRow {
-    id: i64,
+    id: ProductId,
     name: String,
     price: i64,
     category: String,
@@ -65,7 +76,7 @@ struct SummaryRow {
     cover_thumb_key: Option<String>,
 }
 
-fn corrupt(what: &str, id: i64) -> sqlx::Error {
+fn corrupt(what: &str, id: impl std::fmt::Display) -> sqlx::Error {
     sqlx::Error::Decode(format!("product {id}: bad {what}").into())
 }
 
@@ -98,26 +109,23 @@ pub async fn list(
 ) -> Result<Page<ProductSummary>, sqlx::Error> {
     let cursor = cursor.unwrap_or(i64::MAX);
     let fetch = i64::try_from(per_page + 1).unwrap_or(i64::MAX);
-    let sql = match listing {
-        Listing::All => LIST_ALL,
-        Listing::Category(_) => LIST_CATEGORY,
-        Listing::Search(_) if matches!(db, Db::Sqlite(..)) => LIST_SEARCH_SQLITE,
-        Listing::Search(_) => LIST_SEARCH_POSTGRES,
-        Listing::Seller { status: Some(_), .. } => LIST_SELLER_STATUS,
-        Listing::Seller { status: None, .. } => LIST_SELLER_ALL,
+    let sql: &'static str = match listing {
+        Listing::All => &LIST_ALL,
+        Listing::Category(_) => &LIST_CATEGORY,
+        Listing::Search(_) if matches!(db, Db::Sqlite(..)) => &LIST_SEARCH_SQLITE,
+        Listing::Search(_) => &LIST_SEARCH_POSTGRES,
+        Listing::Seller { status: Some(_), .. } => &LIST_SELLER_STATUS,
+        Listing::Seller { status: None, .. } => &LIST_SELLER_ALL,
     };
     let rows: Vec<SummaryRow> = dispatch!(db, pool => {
         let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(cursor).bind(fetch);
         let query = match listing {
             Listing::All => query,
-            Listing::Category(category) => query.bind(category.key()),
+            Listing::Category(category) => query.bind(category),
             Listing::Search(text) => query.bind(text.to_lowercase()),
             Listing::Seller { seller_id, status } => {
                 let query = query.bind(seller_id);
-                match status {
-                    Some(status) => query.bind(status.key()),
-                    None => query,
-                }
+                query.bind(status.unwrap_or(ProductStatus::Deleted))
             }
         };
         query.fetch_all(pool).await?
@@ -128,7 +136,7 @@ pub async fn list(
         .collect::<Result<Vec<_>, _>>()?;
     let next = if items.len() > per_page {
         items.truncate(per_page);
-        items.last().map(|p| p.id)
+        items.last().map(|p| p.id.get())
     } else {
         None
     };
@@ -137,8 +145,8 @@ pub async fn list(
 
 #[derive(FromRow)]
 struct ProductRow {
-    id: i64,
-    seller_id: i64,
+    id: ProductId,
+    seller_id: MemberId,
     seller_name: String,
     name: String,
     price: i64,
@@ -185,7 +193,7 @@ const GET_PHOTO_FAILURES: &str =
     "SELECT position, reason, message FROM photo_failures WHERE set_id = $1 ORDER BY position";
 
 /// A product with its seller's name and its photos, whatever its status.
-pub async fn get(db: &Db, id: i64) -> Result<Option<Product>, sqlx::Error> {
+pub async fn get(db: &Db, id: ProductId) -> Result<Option<Product>, sqlx::Error> {
     let row: Option<ProductRow> = dispatch!(db, pool => {
         sqlx::query_as(GET_PRODUCT).bind(id).fetch_optional(pool).await?
     });
@@ -243,8 +251,9 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Product>, sqlx::Error> {
 /// Moves the seller's product from `from` to `to`; false when it was no longer in `from` (or not theirs).
 pub async fn change_status(
     db: &Db,
-    id: i64,
-    seller_id: i64,
+    catalog: &Catalog,
+    id: ProductId,
+    seller_id: MemberId,
     from: ProductStatus,
     to: ProductStatus,
 ) -> Result<bool, sqlx::Error> {
@@ -253,16 +262,16 @@ pub async fn change_status(
             "UPDATE products SET status = $1, updated_at = $2 \
              WHERE id = $3 AND seller_id = $4 AND status = $5",
         )
-        .bind(to.key())
+        .bind(to)
         .bind(now_ms())
         .bind(id)
         .bind(seller_id)
-        .bind(from.key())
+        .bind(from)
         .execute(pool)
         .await?
         .rows_affected()
     });
-    Ok(changed == 1)
+    Ok(catalog.retire_if(changed == 1))
 }
 
 /// The validated fields of a product to register.
@@ -293,7 +302,7 @@ macro_rules! bind_fields {
 #[derive(Clone, Debug, FromRow)]
 pub struct Draft {
     pub id: i64,
-    pub member_id: i64,
+    pub member_id: MemberId,
     pub name: String,
     pub price: i64,
     pub description: String,
@@ -301,13 +310,13 @@ pub struct Draft {
     pub location: String,
     pub open_chat_url: String,
     pub photo_set_id: Option<i64>,
-    pub product_id: Option<i64>,
+    pub product_id: Option<ProductId>,
 }
 
 /// Saves a preview; returns the draft id the confirmation will carry.
 pub async fn create_draft(
     db: &Db,
-    member_id: i64,
+    member_id: MemberId,
     fields: &ProductFields<'_>,
     photo_set_id: Option<i64>,
 ) -> Result<i64, sqlx::Error> {
@@ -330,7 +339,7 @@ pub async fn create_draft(
 }
 
 /// The member's draft with this id (another member's draft is not found).
-pub async fn get_draft(db: &Db, id: i64, member_id: i64) -> Result<Option<Draft>, sqlx::Error> {
+pub async fn get_draft(db: &Db, id: i64, member_id: MemberId) -> Result<Option<Draft>, sqlx::Error> {
     dispatch!(db, pool => {
         sqlx::query_as(
             "SELECT id, member_id, name, price, description, category, location, open_chat_url, \
@@ -346,14 +355,25 @@ pub async fn get_draft(db: &Db, id: i64, member_id: i64) -> Result<Option<Draft>
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Registration {
-    Created(i64),
+    Created(ProductId),
     /// The draft was already registered (a double tap); the product it made.
-    AlreadyRegistered(i64),
+    AlreadyRegistered(ProductId),
 }
 
 /// Creates the product from the member's draft `draft`, whose fields the caller re-validated as `fields`.
 /// The draft is consumed by a conditional update in the same transaction.
 pub async fn register(
+    db: &Db,
+    catalog: &Catalog,
+    draft: &Draft,
+    fields: &ProductFields<'_>,
+) -> Result<Registration, sqlx::Error> {
+    let registration = insert_product(db, draft, fields).await?;
+    catalog.retire_if(matches!(registration, Registration::Created(_)));
+    Ok(registration)
+}
+
+async fn insert_product(
     db: &Db,
     draft: &Draft,
     fields: &ProductFields<'_>,
@@ -367,13 +387,14 @@ pub async fn register(
         let insert = sqlx::query_as(
             "INSERT INTO products (seller_id, name, price, description, category, location, open_chat_url, \
                                    search_text, photo_set_id, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'on_sale', $10, $10) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $10, $10) RETURNING id",
         )
         .bind(draft.member_id);
-        let (product_id,): (i64,) = bind_fields!(insert, fields)
+        let (product_id,): (ProductId,) = bind_fields!(insert, fields)
         .bind(search_text(fields.name, fields.description))
         .bind(draft.photo_set_id)
         .bind(now)
+        .bind(ProductStatus::OnSale)
         .fetch_one(&mut *tx)
         .await?;
         let consumed = sqlx::query(
@@ -390,26 +411,27 @@ pub async fn register(
             return Ok(Registration::Created(product_id));
         }
         tx.rollback().await?;
-        let (existing,): (Option<i64>,) = sqlx::query_as("SELECT product_id FROM product_drafts WHERE id = $1")
+        let (existing,): (Option<ProductId>,) = sqlx::query_as("SELECT product_id FROM product_drafts WHERE id = $1")
             .bind(draft.id)
             .fetch_one(pool)
             .await?;
-        Ok(Registration::AlreadyRegistered(existing.unwrap_or_default()))
+        Ok(Registration::AlreadyRegistered(existing.unwrap_or(ProductId::new(0))))
     })
 }
 
 /// Starts a photo set for `requested` photos that are about to be downloaded.
-pub async fn create_photo_set(db: &Db, owner_id: i64, requested: usize) -> Result<i64, sqlx::Error> {
+pub async fn create_photo_set(db: &Db, owner_id: MemberId, requested: usize) -> Result<i64, sqlx::Error> {
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO photo_sets (owner_id, state, requested, created_at, updated_at) \
-             VALUES ($1, 'pending', $2, $3, $3) RETURNING id",
+             VALUES ($1, $4, $2, $3, $3) RETURNING id",
         )
         .bind(owner_id)
         .bind(i64::try_from(requested).unwrap_or(i64::MAX))
         .bind(now)
+        .bind(PhotosState::Pending)
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -434,21 +456,37 @@ pub struct NewPhoto {
 /// (given up on by [`fail_stale_photo_sets`]), and then nothing is written.
 pub async fn finish_photo_set(
     db: &Db,
+    catalog: &Catalog,
     set_id: i64,
     photos: &[NewPhoto],
     failures: &[PhotoFailure],
 ) -> Result<bool, sqlx::Error> {
-    let state = if photos.is_empty() { "failed" } else { "ready" };
+    let finished = record_photo_set(db, set_id, photos, failures).await?;
+    Ok(catalog.retire_if(finished))
+}
+
+async fn record_photo_set(
+    db: &Db,
+    set_id: i64,
+    photos: &[NewPhoto],
+    failures: &[PhotoFailure],
+) -> Result<bool, sqlx::Error> {
+    let state = if photos.is_empty() {
+        PhotosState::Failed
+    } else {
+        PhotosState::Ready
+    };
     let failure = failures.first().map(|f| f.message.as_str());
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let finished = sqlx::query(
-            "UPDATE photo_sets SET state = $1, failure = $2, updated_at = $3 WHERE id = $4 AND state = 'pending'",
+            "UPDATE photo_sets SET state = $1, failure = $2, updated_at = $3 WHERE id = $4 AND state = $5",
         )
         .bind(state)
         .bind(failure)
         .bind(now_ms())
         .bind(set_id)
+        .bind(PhotosState::Pending)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -492,13 +530,48 @@ pub async fn fail_stale_photo_sets(db: &Db, older_than_ms: i64) -> Result<u64, s
     let cutoff = now_ms() - older_than_ms;
     dispatch_write!(db, pool => {
         Ok(sqlx::query(
-            "UPDATE photo_sets SET state = 'failed', failure = 'interrupted', updated_at = $1 \
-             WHERE state = 'pending' AND created_at < $2",
+            "UPDATE photo_sets SET state = $3, failure = 'interrupted', updated_at = $1 \
+             WHERE state = $4 AND created_at < $2",
         )
         .bind(now_ms())
         .bind(cutoff)
+        .bind(PhotosState::Failed)
+        .bind(PhotosState::Pending)
         .execute(pool)
         .await?
         .rows_affected())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The public lists state the predicate of the `products_listed*` partial indexes word for word; a
+    /// status added to [`ProductStatus::LISTED`] without a migration of the indexes fails here.
+    #[test]
+    fn public_lists_repeat_the_partial_index_predicate() {
+        for migration in [
+            include_str!("../../migrations/sqlite/0002_products.sql"),
+            include_str!("../../migrations/postgres/0002_products.sql"),
+        ] {
+            let predicate = migration
+                .split("CREATE INDEX products_listed ON products (id) WHERE ")
+                .nth(1)
+                .and_then(|rest| rest.split(';').next())
+                .unwrap();
+            for list in [
+                &LIST_ALL,
+                &LIST_CATEGORY,
+                &LIST_SEARCH_SQLITE,
+                &LIST_SEARCH_POSTGRES,
+            ] {
+                assert!(
+                    list.contains(&format!("WHERE p.id < $1 AND p.{predicate}")),
+                    "{}",
+                    list.as_str()
+                );
+            }
+        }
+    }
 }

@@ -75,7 +75,7 @@ async fn members_are_listed_filtered_graded_and_deactivated(backend: Backend) {
     )
     .await;
     assert_eq!(ok(&named)["total"], 1);
-    assert_eq!(named.body["items"][0]["id"], kim);
+    assert_eq!(named.body["items"][0]["id"], kim.get());
     assert!(!named.body["items"][0]["phone"].as_str().unwrap().contains('*'));
     send(
         r,
@@ -419,7 +419,7 @@ async fn an_admin_cancels_a_paid_order_with_a_refund(backend: Backend) {
         None,
     )
     .await;
-    assert_eq!(ok(&detail)["order"]["seller_id"], seller);
+    assert_eq!(ok(&detail)["order"]["seller_id"], seller.get());
     let paid_order = market.order(order.id).await;
     assert_events_without_payment_ids(&detail.body, &paid_order, &["ready", "approve"]);
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use junggye::clock::now_ms;
+use junggye::domain::ids::{MemberId, ProductId};
 use junggye::kakaopay::PaymentState;
 use junggye::orders::{CloseReason, Order, OrderStatus};
 use junggye::products::ProductStatus;
@@ -36,7 +37,7 @@ on_both_backends!(
 const BUY_LABEL: &str = "카카오페이로 구매";
 
 /// A market with a seller, one of their products on sale, and a buyer; returns (product, buyer id).
-async fn market_with_product(backend: Backend) -> (Market, i64, i64) {
+async fn market_with_product(backend: Backend) -> (Market, ProductId, MemberId) {
     let market = Market::start(backend).await;
     market.member("seller", "판매자").await;
     let product = market.product("seller", "닌텐도 스위치").await;

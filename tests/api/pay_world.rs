@@ -9,6 +9,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use junggye::config::PaymentSettings;
+use junggye::domain::ids::{MemberId, OrderId, ProductId};
 use junggye::orders::{Order, OrderStatus, Payments, store as order_store};
 use junggye::products::{Category, ProductStatus};
 use junggye::router;
@@ -89,25 +90,26 @@ impl Market {
     }
 
     /// Joins `user` (named `name`).
-    pub async fn member(&self, user: &str, name: &str) -> i64 {
+    pub async fn member(&self, user: &str, name: &str) -> MemberId {
         join(&self.app, user, name).await;
         member_id(&self.app, user).await
     }
 
     /// A product on sale by `seller` (who must have joined) at [`PRICE`].
-    pub async fn product(&self, seller: &str, name: &str) -> i64 {
-        seed_product(
+    pub async fn product(&self, seller: &str, name: &str) -> ProductId {
+        let id = seed_product(
             &self.app.state.db,
             seller,
             name,
             Category::Digital,
             ProductStatus::OnSale,
         )
-        .await
+        .await;
+        ProductId::new(id)
     }
 
     /// The path of a fresh payment link for `buyer_id` and the product, as the detail view would make it.
-    pub async fn link(&self, buyer_id: i64, product_id: i64) -> String {
+    pub async fn link(&self, buyer_id: MemberId, product_id: ProductId) -> String {
         let product = junggye::products::store::get(&self.app.state.db, product_id)
             .await
             .unwrap()
@@ -137,7 +139,7 @@ impl Market {
     }
 
     /// Opens a payment link; returns the order it made and its tid (panics unless sent to Kakao Pay).
-    pub async fn start_paying(&self, buyer_id: i64, product_id: i64) -> (Order, String) {
+    pub async fn start_paying(&self, buyer_id: MemberId, product_id: ProductId) -> (Order, String) {
         let link = self.link(buyer_id, product_id).await;
         let page = self.browse(&link, KAKAOTALK_UA).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
@@ -166,7 +168,7 @@ impl Market {
     }
 
     /// A whole payment: link, Kakao Pay, approval. Returns the paid order.
-    pub async fn buy(&self, buyer_id: i64, product_id: i64) -> Order {
+    pub async fn buy(&self, buyer_id: MemberId, product_id: ProductId) -> Order {
         let (order, tid) = self.start_paying(buyer_id, product_id).await;
         let page = self.pay_and_return(&tid).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
@@ -175,7 +177,7 @@ impl Market {
         order
     }
 
-    pub async fn order(&self, id: i64) -> Order {
+    pub async fn order(&self, id: OrderId) -> Order {
         order_store::get(&self.app.state.db, id)
             .await
             .unwrap()
@@ -183,7 +185,7 @@ impl Market {
     }
 
     pub async fn order_by_tid(&self, tid: &str) -> Order {
-        let id: i64 = junggye::dispatch!(&self.app.state.db, pool => {
+        let id: OrderId = junggye::dispatch!(&self.app.state.db, pool => {
             sqlx::query_scalar("SELECT id FROM orders WHERE tid = $1").bind(tid).fetch_one(pool).await.unwrap()
         });
         self.order(id).await
@@ -195,7 +197,7 @@ impl Market {
         })
     }
 
-    pub async fn product_status(&self, id: i64) -> ProductStatus {
+    pub async fn product_status(&self, id: ProductId) -> ProductStatus {
         junggye::products::store::get(&self.app.state.db, id)
             .await
             .unwrap()
@@ -209,7 +211,7 @@ impl Market {
     }
 }
 
-pub async fn member_id(app: &TestApp, user: &str) -> i64 {
+pub async fn member_id(app: &TestApp, user: &str) -> MemberId {
     junggye::members::store::find_active(&app.state.db, user)
         .await
         .unwrap()

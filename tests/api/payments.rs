@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use futures_util::future::join_all;
 use junggye::clock::now_ms;
+use junggye::domain::ids::{MemberId, OrderId, ProductId};
 use junggye::kakaopay::PaymentState;
 use junggye::orders::link::PayClaims;
 use junggye::orders::payment::RefundOutcome;
@@ -36,14 +37,14 @@ on_both_backends!(
     a_closed_order_is_asked_about_less_and_less_often_until_kakao_pay_gives_a_final_status,
 );
 
-async fn seller_product_buyer(market: &Market) -> (i64, i64) {
+async fn seller_product_buyer(market: &Market) -> (ProductId, MemberId) {
     market.member("seller", "판매자").await;
     let product = market.product("seller", "닌텐도 스위치").await;
     let buyer = market.member("buyer", "구매자").await;
     (product, buyer)
 }
 
-async fn events(market: &Market, order_id: i64) -> Vec<(String, String)> {
+async fn events(market: &Market, order_id: OrderId) -> Vec<(String, String)> {
     order_store::events(&market.state().db, order_id)
         .await
         .unwrap()
@@ -534,7 +535,7 @@ async fn a_lost_refund_answer_is_checked_with_kakao_pay_and_never_refunded_twice
     // The refund happens but its answer is lost: asking Kakao settles it at once.
     let order = market.buy(buyer, product).await;
     assert!(
-        order_store::begin_refund(db, order.id, Refunder::Buyer(buyer))
+        order_store::begin_refund(db, &market.state().catalog, order.id, Refunder::Buyer(buyer))
             .await
             .unwrap()
     );
@@ -550,7 +551,7 @@ async fn a_lost_refund_answer_is_checked_with_kakao_pay_and_never_refunded_twice
     let order = market.buy(buyer, product).await;
     let tid = order.tid.clone().unwrap();
     assert!(
-        order_store::begin_refund(db, order.id, Refunder::Buyer(buyer))
+        order_store::begin_refund(db, &market.state().catalog, order.id, Refunder::Buyer(buyer))
             .await
             .unwrap()
     );
@@ -579,7 +580,7 @@ async fn a_lost_refund_answer_is_checked_with_kakao_pay_and_never_refunded_twice
     let order = market.buy(buyer, product).await;
     let tid = order.tid.clone().unwrap();
     assert!(
-        order_store::begin_refund(db, order.id, Refunder::Buyer(buyer))
+        order_store::begin_refund(db, &market.state().catalog, order.id, Refunder::Buyer(buyer))
             .await
             .unwrap()
     );
@@ -602,7 +603,11 @@ async fn market_with_a_short_hold(backend: Backend) -> Market {
 
 /// The buyer pays, but Kakao Pay is still working on our approve when it times out and when it is asked
 /// right after (`AUTH_PASSWORD`); with a short hold the order is closed at once.
-async fn approve_left_unanswered(market: &Market, buyer: i64, product: i64) -> (i64, String, String) {
+async fn approve_left_unanswered(
+    market: &Market,
+    buyer: MemberId,
+    product: ProductId,
+) -> (OrderId, String, String) {
     let (order, tid) = market.start_paying(buyer, product).await;
     market.fake.fail_next("approve", 1, FailMode::Deferred);
     let page = market.pay_and_return(&tid).await;
@@ -610,7 +615,7 @@ async fn approve_left_unanswered(market: &Market, buyer: i64, product: i64) -> (
     (order.id, tid, page.body)
 }
 
-async fn watch(market: &Market, order_id: i64) -> Option<ApprovalWatch> {
+async fn watch(market: &Market, order_id: OrderId) -> Option<ApprovalWatch> {
     market.order(order_id).await.approval_watch
 }
 

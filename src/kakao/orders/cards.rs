@@ -1,6 +1,7 @@
 //! How orders look in KakaoTalk: the purchase and sales lists, the order detail, and the "are you sure?"
 //! step before an action that cannot be undone.
 
+use crate::domain::ids::OrderId;
 use crate::kakao::{Block, Nav};
 use crate::orders::actions::{self, OrderAction};
 use crate::orders::model::{ApprovalWatch, CloseReason, Order, OrderStatus, Party};
@@ -52,7 +53,7 @@ pub fn action_block(action: OrderAction) -> Block {
     }
 }
 
-fn order_extra(order_id: i64) -> Extra {
+fn order_extra(order_id: OrderId) -> Extra {
     Extra::new().with(ORDER_ID, order_id)
 }
 
@@ -218,7 +219,7 @@ pub fn ask(
 }
 
 /// After an action: what happened, and the way to the order and the list.
-pub fn done(nav: &Nav, message: impl AsRef<str>, order_id: i64, party: Party) -> SkillResponse {
+pub fn done(nav: &Nav, message: impl AsRef<str>, order_id: OrderId, party: Party) -> SkillResponse {
     SkillResponse::text(message)
         .quick_reply(nav.quick_reply("주문 보기", Block::OrderDetail, order_extra(order_id)))
         .quick_reply(nav.go(list_label(party), list_block(party)))

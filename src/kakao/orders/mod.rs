@@ -13,6 +13,7 @@ use std::time::Duration;
 use tracing::Instrument;
 
 use crate::domain::Invalid;
+use crate::domain::ids::OrderId;
 use crate::domain::order::TrackingNumber;
 use crate::kakao::{SkillCall, SkillError, SkillResult};
 use crate::members::Member;
@@ -114,10 +115,9 @@ pub async fn confirm_sale(call: SkillCall) -> SkillResult {
             "판매확정하면 거래가 완료되고 상품이 판매완료로 바뀌어요.",
         ));
     }
-    if !store::confirm_sale(&call.state.db, order.id, member.id).await? {
+    if !store::confirm_sale(&call.state.db, &call.state.catalog, order.id, member.id).await? {
         return Err(changed(&call, order.id, party, action).await);
     }
-    call.state.catalog.changed();
     let message = format!("판매확정했어요. '{}' 거래가 완료되었어요.", order.item_name);
     Ok(cards::done(call.nav(), message, order.id, party))
 }
@@ -151,10 +151,16 @@ pub async fn cancel(call: SkillCall) -> SkillResult {
             &consequence,
         ));
     }
-    if !store::begin_refund(&call.state.db, order.id, Refunder::Buyer(member.id)).await? {
+    if !store::begin_refund(
+        &call.state.db,
+        &call.state.catalog,
+        order.id,
+        Refunder::Buyer(member.id),
+    )
+    .await?
+    {
         return Err(changed(&call, order.id, party, action).await);
     }
-    call.state.catalog.changed();
     // Half the skill's deadline for Kakao Pay; the rest is for the database and the answer.
     let wait = call.state.config.skill_deadline / 2;
     let message = match refund_within(payments, order.id, wait).await {
@@ -169,11 +175,11 @@ pub async fn cancel(call: SkillCall) -> SkillResult {
 /// Runs the refund in its own task and waits for it at most `wait`. A Kakao Pay call may take its whole
 /// timeout, longer than a skill may; the task carries on after we answer, and whatever it leaves
 /// `refund_pending` the reconciler settles.
-async fn refund_within(payments: Payments, order_id: i64, wait: Duration) -> RefundOutcome {
+async fn refund_within(payments: Payments, order_id: OrderId, wait: Duration) -> RefundOutcome {
     let refund = async move {
         let outcome = payments.refund(order_id).await;
         if let Err(e) = &outcome {
-            tracing::error!(order = order_id, error = %e, "refund after a cancel failed; the reconciler retries");
+            tracing::error!(order = order_id.get(), error = %e, "refund after a cancel failed; the reconciler retries");
         }
         outcome
     };
@@ -182,7 +188,7 @@ async fn refund_within(payments: Payments, order_id: i64, wait: Duration) -> Ref
         Ok(Ok(Ok(outcome))) => outcome,
         Ok(Ok(Err(_))) => RefundOutcome::Pending,
         Ok(Err(join_error)) => {
-            tracing::error!(order = order_id, error = %join_error, "refund task failed");
+            tracing::error!(order = order_id.get(), error = %join_error, "refund task failed");
             RefundOutcome::Pending
         }
         Err(_) => RefundOutcome::Pending,
@@ -206,7 +212,11 @@ async fn party_order(call: &SkillCall, member: &Member) -> Result<(Order, Party)
 }
 
 /// The order and the caller's side of it; anyone else's order is "not found", like an unknown one.
-async fn party_order_by_id(call: &SkillCall, member: &Member, id: i64) -> Result<(Order, Party), SkillError> {
+async fn party_order_by_id(
+    call: &SkillCall,
+    member: &Member,
+    id: OrderId,
+) -> Result<(Order, Party), SkillError> {
     store::get(&call.state.db, id)
         .await?
         .and_then(|order| order.party(member.id).map(|party| (order, party)))
@@ -215,7 +225,7 @@ async fn party_order_by_id(call: &SkillCall, member: &Member, id: i64) -> Result
 
 /// The refusal after a conditional update changed nothing: the order moved on since it was read, so the
 /// rule it now breaks is given when there is one.
-async fn changed(call: &SkillCall, id: i64, party: Party, action: OrderAction) -> SkillError {
+async fn changed(call: &SkillCall, id: OrderId, party: Party, action: OrderAction) -> SkillError {
     let now = match store::get(&call.state.db, id).await {
         Ok(Some(order)) => action.check(&order, party).err(),
         Ok(None) => None,
@@ -228,11 +238,12 @@ async fn changed(call: &SkillCall, id: i64, party: Party, action: OrderAction) -
 }
 
 /// A positive id from `clientExtra.orderId` (ids come from our own buttons, but it is still user input).
-fn order_id(call: &SkillCall) -> Result<i64, SkillError> {
+fn order_id(call: &SkillCall) -> Result<OrderId, SkillError> {
     call.payload
         .extra(ORDER_ID)
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|id| *id > 0)
+        .map(OrderId::new)
         .ok_or_else(|| {
             SkillError::Invalid(Invalid::new(
                 "어떤 주문인지 알 수 없어요. 구매 내역이나 판매 내역에서 다시 골라 주세요.",

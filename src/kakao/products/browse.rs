@@ -2,6 +2,7 @@
 //! Anyone may browse; only a seller's own list needs membership.
 
 use super::{PER_PAGE, cursor, extra_id, photo_urls};
+use crate::domain::ids::ProductId;
 use crate::domain::{Invalid, single_line};
 use crate::kakao::products::cards::{self, More};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
@@ -149,7 +150,8 @@ pub async fn detail(call: SkillCall) -> SkillResult {
         &call,
         "productId",
         "어떤 상품인지 알 수 없어요. 목록에서 다시 골라 주세요.",
-    )?;
+    )
+    .map(ProductId::new)?;
     let (viewer, product) = tokio::try_join!(call.find_member(), async {
         call.state
             .catalog

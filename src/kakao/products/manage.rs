@@ -2,6 +2,7 @@
 
 use super::extra_id;
 use crate::domain::Invalid;
+use crate::domain::ids::ProductId;
 use crate::kakao::{Block, SkillCall, SkillError, SkillResult};
 use crate::products::model::{ProductStatus, StatusAction};
 use crate::products::store;
@@ -20,7 +21,8 @@ pub async fn change_status(call: SkillCall) -> SkillResult {
         &call,
         "productId",
         "어떤 상품인지 알 수 없어요. 상품을 다시 골라 주세요.",
-    )?;
+    )
+    .map(ProductId::new)?;
     let action = call
         .payload
         .extra("action")
@@ -54,10 +56,9 @@ pub async fn change_status(call: SkillCall) -> SkillResult {
             action.label()
         )));
     };
-    if !store::change_status(db, id, member.id, product.status, next).await? {
+    if !store::change_status(db, &call.state.catalog, id, member.id, product.status, next).await? {
         return Err(SkillError::Refused(CHANGED.into()));
     }
-    call.state.catalog.changed();
     let nav = call.nav();
     let mut response = SkillResponse::text(format!(
         "'{}'을(를) {}(으)로 바꿨어요.",

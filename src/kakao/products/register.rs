@@ -154,8 +154,7 @@ pub async fn register(call: SkillCall) -> SkillResult {
     })?;
     let product = ValidProduct::from_draft(&draft)?;
     let nav = call.nav();
-    let registration = store::register(db, &draft, &product.fields()).await?;
-    call.state.catalog.changed();
+    let registration = store::register(db, &call.state.catalog, &draft, &product.fields()).await?;
     let (product_id, message) = match registration {
         Registration::Created(id) => (id, format!("'{}'을(를) 등록했어요!", product.name)),
         Registration::AlreadyRegistered(id) => (id, "이미 등록한 상품이에요.".to_owned()),
