@@ -1,13 +1,11 @@
 //! The member skills: join, profile, phone change, withdrawal and the my-page menu.
 
 use crate::domain::member::{MemberName, PhoneNumber};
+use crate::kakao::extra::{CONFIRM_YES, Key, extra};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
 use crate::members::store::{self, JoinError, NewMember, WithdrawOutcome};
 use crate::present::date_kst;
 use kakao_skill::{Extra, ItemCard, ItemRow, ListCard, SkillResponse, TextCard};
-
-/// `clientExtra.confirm` value that performs a withdrawal (anything else only asks).
-const CONFIRM_YES: &str = "yes";
 
 /// Params `name`, `phone`. Joining twice, or with a name in use, is answered, not failed.
 pub async fn join(call: SkillCall) -> SkillResult {
@@ -83,11 +81,11 @@ pub async fn change_phone(call: SkillCall) -> SkillResult {
 pub async fn withdraw(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
     let nav = call.nav();
-    if call.payload.extra("confirm") != Some(CONFIRM_YES) {
+    if call.extra(Key::Confirm) != Some(CONFIRM_YES) {
         return Ok(SkillResponse::new(TextCard::titled("정말 탈퇴할까요?").description(
             "탈퇴하면 등록한 상품이 더 이상 보이지 않고, 연락처는 바로 지워져요. 나중에 다시 가입할 수 있어요.",
         ))
-        .quick_reply(nav.quick_reply("탈퇴할게요", Block::Withdraw, Extra::new().with("confirm", CONFIRM_YES)))
+        .quick_reply(nav.quick_reply("탈퇴할게요", Block::Withdraw, extra(Key::Confirm, CONFIRM_YES)))
         .quick_reply(nav.go("취소", Block::MyPage)));
     }
     match store::withdraw(&call.state.db, &call.state.catalog, member.id).await? {

@@ -6,11 +6,13 @@
 //! - One module per area of the market — [`members`], [`products`], [`orders`], [`notices`], [`deals`] —
 //!   holds its skill handlers and how its things look in KakaoTalk (cards). Handlers parse input with the
 //!   [`crate::domain`] parsers, call the market core, and build answers with the `kakao_skill` builders.
+//! - [`extra`]: every `clientExtra` key our answers write and our skills read, declared once.
 //! - [`validation`]: Open Builder's parameter-validation skills, with the same parsers.
 //!
 //! Nothing below this module imports it: the market core knows nothing of Kakao.
 
 pub mod deals;
+pub mod extra;
 pub mod guard;
 pub mod members;
 pub mod notices;

@@ -1,6 +1,7 @@
 //! The notice skills: the listing, five at a time, and one notice as a card. Anyone may read notices,
 //! so neither skill asks who is calling.
 
+use crate::kakao::extra::{Key, extra};
 use crate::kakao::{Block, Nav, SkillCall, SkillResult};
 use crate::notices::model::Notice;
 use crate::notices::store::{self, ListCursor};
@@ -12,8 +13,6 @@ use kakao_skill::{
 
 /// Notices per page: as many rows as a list card holds.
 const PAGE_SIZE: u32 = LIST_ITEMS_MAX as u32;
-/// `clientExtra` key of the listing: where the page starts (written by our own "더보기").
-const CURSOR: &str = "cursor";
 /// `clientExtra` key of the detail: which notice.
 const NOTICE_ID: &str = "noticeId";
 /// Longest body shown inside a textCard (its description); a longer one gets its own bubble.
@@ -25,7 +24,7 @@ const BASIC_CARD_BODY_MAX: usize = 230;
 /// tampered with) is ignored and the listing starts from the top — it is public and harmless.
 pub async fn list(call: SkillCall) -> SkillResult {
     let nav = call.nav();
-    let cursor = call.payload.extra(CURSOR).and_then(ListCursor::parse);
+    let cursor = call.extra(Key::Cursor).and_then(ListCursor::parse);
     let page = store::list_published(&call.state.db, cursor.as_ref(), PAGE_SIZE).await?;
     let mut notices = page.notices.iter();
     let Some(first) = notices.next() else {
@@ -44,7 +43,7 @@ pub async fn list(call: SkillCall) -> SkillResult {
     });
     let mut reply = SkillResponse::new(card);
     if let Some(next) = page.next {
-        reply = reply.quick_reply(nav.quick_reply("더보기", Block::Notices, Extra::new().with(CURSOR, next)));
+        reply = reply.quick_reply(nav.quick_reply("더보기", Block::Notices, extra(Key::Cursor, next)));
     }
     Ok(reply.quick_reply(nav.go("처음으로", Block::Main)))
 }

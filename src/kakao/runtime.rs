@@ -95,6 +95,11 @@ impl SkillCall {
         Ok(member_store::find_active(&self.state.db, self.payload.user_id()).await?)
     }
 
+    /// The value of `key` in `clientExtra`, if our button put one there.
+    pub fn extra(&self, key: super::extra::Key) -> Option<&str> {
+        self.payload.extra(key.name())
+    }
+
     /// A required block parameter; missing means the user skipped a slot.
     pub fn param(&self, name: &str, missing: &'static str) -> Result<&str, SkillError> {
         self.payload

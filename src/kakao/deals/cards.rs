@@ -5,6 +5,7 @@
 //! the range written out); otherwise it is made of basic cards with the price written as the board gave it.
 //! Showing `$79.99`, `가격다양` or an unknown price as `0원` would tell users the deal is free.
 
+use crate::kakao::extra::{ExtraKeys, Key, extra};
 use std::time::Duration;
 
 use crate::kakao::{Block, Nav};
@@ -19,10 +20,6 @@ use crate::deals::view::{Shown, View};
 
 /// Deals per page, as in the original.
 pub const PAGE_SIZE: usize = 5;
-/// `clientExtra` key: where the page starts (written by our own "더보기").
-pub const CURSOR: &str = "cursor";
-/// `clientExtra` key: show one source only.
-pub const SOURCE: &str = "source";
 /// Source quick replies shown at most, so navigation always fits Kakao's ten.
 const SOURCE_REPLIES_MAX: usize = 6;
 
@@ -61,7 +58,7 @@ pub fn page(page: &Page<'_>) -> SkillResponse {
         None => SkillResponse::new(carousel),
     };
     if has_next {
-        let extra = with_filter(Extra::new().with(CURSOR, page.at + shown.len()), page.filter);
+        let extra = with_filter(extra(Key::Cursor, page.at + shown.len()), page.filter);
         response = response.quick_reply(page.nav.quick_reply("더보기", Block::Deals, extra));
     }
     navigation(response, page)
@@ -117,7 +114,7 @@ fn navigation(mut response: SkillResponse, page: &Page<'_>) -> SkillResponse {
         Some(_) => response = response.quick_reply(nav.go("전체 핫딜", Block::Deals)),
         None if page.sources.len() > 1 => {
             for source in page.sources.iter().take(SOURCE_REPLIES_MAX) {
-                let extra = Extra::new().with(SOURCE, &source.key);
+                let extra = extra(Key::Source, &source.key);
                 response = response.quick_reply(nav.quick_reply(&source.name, Block::Deals, extra));
             }
         }
@@ -128,7 +125,7 @@ fn navigation(mut response: SkillResponse, page: &Page<'_>) -> SkillResponse {
 
 fn with_filter(extra: Extra, filter: Option<&str>) -> Extra {
     match filter {
-        Some(key) => extra.with(SOURCE, key),
+        Some(key) => extra.put(Key::Source, key),
         None => extra,
     }
 }

@@ -5,8 +5,9 @@
 
 pub mod cards;
 
+use crate::kakao::extra::Key;
 use crate::kakao::{SkillCall, SkillResult};
-use cards::{CURSOR, Page, SOURCE};
+use cards::Page;
 
 /// Deals shown at most through cursors (the boards hold far fewer); a larger cursor is not ours.
 const CURSOR_MAX: usize = 10_000;
@@ -20,8 +21,8 @@ pub async fn list(call: SkillCall) -> SkillResult {
     if !deals.is_enabled() {
         return Ok(cards::switched_off(nav));
     }
-    let filter = call.payload.extra(SOURCE).filter(|key| deals.has_source(key));
-    let at = call.payload.extra(CURSOR).and_then(parse_cursor).unwrap_or(0);
+    let filter = call.extra(Key::Source).filter(|key| deals.has_source(key));
+    let at = call.extra(Key::Cursor).and_then(parse_cursor).unwrap_or(0);
     let view = deals.view(filter).await;
     Ok(cards::page(&Page {
         nav,

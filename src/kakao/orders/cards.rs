@@ -2,6 +2,7 @@
 //! step before an action that cannot be undone.
 
 use crate::domain::ids::OrderId;
+use crate::kakao::extra::{CONFIRM_YES, ExtraKeys, Key, extra};
 use crate::kakao::{Block, Nav};
 use crate::orders::actions::{self, OrderAction};
 use crate::orders::model::{ApprovalWatch, CloseReason, Order, OrderStatus, Party};
@@ -12,13 +13,6 @@ use kakao_skill::{Extra, ItemCard, ItemRow, ListCard, ListItem, SkillResponse, T
 
 /// Orders per list page: as many rows as a list card holds, so a page is one card.
 pub const PER_PAGE: usize = LIST_ITEMS_MAX;
-/// `clientExtra` key naming the order, on every order button and quick reply.
-pub const ORDER_ID: &str = "orderId";
-/// `clientExtra` key of the lists' "더보기": the last order id shown.
-pub const CURSOR: &str = "cursor";
-/// `clientExtra` key and value that perform an action after the "are you sure?" step.
-pub const CONFIRM: &str = "confirm";
-pub const CONFIRM_YES: &str = "yes";
 
 /// The list of one side of the member's trades.
 pub fn list_block(party: Party) -> Block {
@@ -54,7 +48,7 @@ pub fn action_block(action: OrderAction) -> Block {
 }
 
 fn order_extra(order_id: OrderId) -> Extra {
-    Extra::new().with(ORDER_ID, order_id)
+    extra(Key::OrderId, order_id)
 }
 
 /// One page of purchases or sales as a list card; `paged` when this is not the first page (an empty later
@@ -67,7 +61,7 @@ pub fn order_page(nav: &Nav, party: Party, page: &Page<Order>, paged: bool) -> S
         None => return empty(nav, party),
     };
     if let Some(cursor) = page.next {
-        let extra = Extra::new().with(CURSOR, cursor);
+        let extra = extra(Key::Cursor, cursor);
         response = response.quick_reply(nav.quick_reply("더보기", list_block(party), extra));
     }
     let switch = other(party);
@@ -212,7 +206,7 @@ pub fn ask(
     question: &str,
     consequence: &str,
 ) -> SkillResponse {
-    let yes = order_extra(order.id).with(CONFIRM, CONFIRM_YES);
+    let yes = order_extra(order.id).put(Key::Confirm, CONFIRM_YES);
     SkillResponse::new(TextCard::titled(question).description(consequence))
         .quick_reply(nav.quick_reply(action.label(), action_block(action), yes))
         .quick_reply(nav.quick_reply("아니요", Block::OrderDetail, order_extra(order.id)))

@@ -8,6 +8,7 @@
 
 pub mod cards;
 
+use crate::kakao::extra::{CONFIRM_YES, Key};
 use std::time::Duration;
 
 use tracing::Instrument;
@@ -22,7 +23,7 @@ use crate::orders::model::{Order, Party};
 use crate::orders::payment::{Payments, RefundOutcome};
 use crate::orders::store::{self, OrderList, Refunder};
 use crate::present::won;
-use cards::{CONFIRM, CONFIRM_YES, CURSOR, ORDER_ID, PER_PAGE};
+use cards::PER_PAGE;
 
 /// Said for an unknown order and for anyone else's, alike.
 const NOT_FOUND: &str = "찾을 수 없는 주문이에요.";
@@ -239,8 +240,7 @@ async fn changed(call: &SkillCall, id: OrderId, party: Party, action: OrderActio
 
 /// A positive id from `clientExtra.orderId` (ids come from our own buttons, but it is still user input).
 fn order_id(call: &SkillCall) -> Result<OrderId, SkillError> {
-    call.payload
-        .extra(ORDER_ID)
+    call.extra(Key::OrderId)
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|id| *id > 0)
         .map(OrderId::new)
@@ -253,13 +253,12 @@ fn order_id(call: &SkillCall) -> Result<OrderId, SkillError> {
 
 /// The lists' "더보기" cursor; a malformed one restarts from the first page.
 fn cursor(call: &SkillCall) -> Option<i64> {
-    call.payload
-        .extra(CURSOR)
+    call.extra(Key::Cursor)
         .and_then(|c| c.parse::<i64>().ok())
         .filter(|c| *c > 0)
 }
 
 /// The caller answered "yes" to the "are you sure?" step.
 fn confirmed(call: &SkillCall) -> bool {
-    call.payload.extra(CONFIRM) == Some(CONFIRM_YES)
+    call.extra(Key::Confirm) == Some(CONFIRM_YES)
 }

@@ -4,6 +4,7 @@
 use super::{PER_PAGE, cursor, extra_id, photo_urls};
 use crate::domain::ids::ProductId;
 use crate::domain::{Invalid, single_line};
+use crate::kakao::extra::{ExtraKeys, Key, PURPOSE_REGISTER, extra};
 use crate::kakao::products::cards::{self, More};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
 use crate::members::Member;
@@ -45,9 +46,6 @@ fn browse_menu(nav: &Nav, response: SkillResponse) -> SkillResponse {
         .quick_reply(nav.go("처음으로", Block::Main))
 }
 
-/// `clientExtra.purpose` values of the category picker.
-const PURPOSE_REGISTER: &str = "register";
-
 /// Category rows per list card inside a carousel (Kakao allows four there).
 const CATEGORIES_PER_CARD: usize = 4;
 
@@ -56,7 +54,7 @@ const CATEGORIES_PER_CARD: usize = 4;
 /// Ten categories and a way back do not fit Kakao's ten quick replies, so the categories are rows of list
 /// cards in a carousel and the quick replies stay free for navigation.
 pub async fn categories(call: SkillCall) -> SkillResult {
-    let registering = call.payload.extra("purpose") == Some(PURPOSE_REGISTER);
+    let registering = call.extra(Key::Purpose) == Some(PURPOSE_REGISTER);
     if registering {
         call.member().await?;
     }
@@ -67,7 +65,7 @@ pub async fn categories(call: SkillCall) -> SkillResult {
         (Block::Category, "카테고리")
     };
     let lists = Category::ALL.chunks(CATEGORIES_PER_CARD).map(|chunk| {
-        let row = |c: &Category| nav.list_item(c.label(), target, Extra::new().with("category", c.key()));
+        let row = |c: &Category| nav.list_item(c.label(), target, extra(Key::Category, c.key()));
         let mut card = ListCard::new(header, row(&chunk[0]));
         for c in &chunk[1..] {
             card.push(row(c));
@@ -88,8 +86,7 @@ pub async fn categories(call: SkillCall) -> SkillResult {
 /// `/skill/products/category`: one category's products (`clientExtra.category`).
 pub async fn category(call: SkillCall) -> SkillResult {
     let category = call
-        .payload
-        .extra("category")
+        .extra(Key::Category)
         .and_then(Category::parse)
         .ok_or_else(|| SkillError::Invalid(Invalid::new("카테고리를 다시 골라 주세요.")))?;
     let page = store::list(
@@ -102,7 +99,7 @@ pub async fn category(call: SkillCall) -> SkillResult {
     let nav = call.nav();
     let more = More {
         block: Block::Category,
-        extra: Extra::new().with("category", category.key()),
+        extra: extra(Key::Category, category.key()),
     };
     let empty = format!("{} 카테고리에는 아직 판매 중인 상품이 없어요.", category.label());
     let response = cards::product_page(nav, &photo_urls(&call), &page, false, &empty, more);
@@ -116,7 +113,7 @@ pub async fn category(call: SkillCall) -> SkillResult {
 /// and the user typed a different one, the cursor belongs to the old query, so the new search starts over.
 pub async fn search(call: SkillCall) -> SkillResult {
     let typed = call.payload.param("query").map(single_line);
-    let carried = call.payload.extra("query").map(single_line);
+    let carried = call.extra(Key::Query).map(single_line);
     let (query, cursor) = match (typed, carried) {
         (Some(typed), Some(carried)) if typed != carried => (typed, None),
         (typed, carried) => {
@@ -137,7 +134,7 @@ pub async fn search(call: SkillCall) -> SkillResult {
     let nav = call.nav();
     let more = More {
         block: Block::Search,
-        extra: Extra::new().with("query", &query),
+        extra: extra(Key::Query, &query),
     };
     let empty = format!("'{query}'(으)로 찾은 상품이 없어요. 다른 검색어로 찾아보세요.");
     let response = cards::product_page(nav, &photo_urls(&call), &page, false, &empty, more);
@@ -148,7 +145,7 @@ pub async fn search(call: SkillCall) -> SkillResult {
 pub async fn detail(call: SkillCall) -> SkillResult {
     let id = extra_id(
         &call,
-        "productId",
+        Key::ProductId,
         "어떤 상품인지 알 수 없어요. 목록에서 다시 골라 주세요.",
     )
     .map(ProductId::new)?;
@@ -181,7 +178,7 @@ fn buy_link(call: &SkillCall, member: &Member, product: &Product) -> Option<WebU
 /// `/skill/products/mine`: the caller's products, all but deleted, or one status (`clientExtra.status`).
 pub async fn mine(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
-    let status = match call.payload.extra("status") {
+    let status = match call.extra(Key::Status) {
         None | Some("all") => None,
         Some(key) => Some(
             ProductStatus::parse(key)
@@ -195,9 +192,9 @@ pub async fn mine(call: SkillCall) -> SkillResult {
     };
     let page = store::list(&call.state.db, listing, cursor(&call), PER_PAGE).await?;
     let nav = call.nav();
-    let mut extra = Extra::new();
+    let mut carried = Extra::new();
     if let Some(status) = status {
-        extra = extra.with("status", status.key());
+        carried = carried.put(Key::Status, status.key());
     }
     let empty = match status {
         Some(s) => format!("'{}' 상태인 상품이 없어요.", s.label()),
@@ -205,7 +202,7 @@ pub async fn mine(call: SkillCall) -> SkillResult {
     };
     let more = More {
         block: Block::MyProducts,
-        extra,
+        extra: carried,
     };
     let mut response = cards::product_page(nav, &photo_urls(&call), &page, true, &empty, more);
     for filter in [
@@ -215,11 +212,11 @@ pub async fn mine(call: SkillCall) -> SkillResult {
         ProductStatus::Sold,
     ] {
         if Some(filter) != status {
-            let extra = Extra::new().with("status", filter.key());
-            response = response.quick_reply(nav.quick_reply(filter.label(), Block::MyProducts, extra));
+            let filtered = extra(Key::Status, filter.key());
+            response = response.quick_reply(nav.quick_reply(filter.label(), Block::MyProducts, filtered));
         }
     }
-    let register = Extra::new().with("purpose", PURPOSE_REGISTER);
+    let register = extra(Key::Purpose, PURPOSE_REGISTER);
     Ok(response
         .quick_reply(nav.quick_reply("상품 등록", Block::Categories, register))
         .quick_reply(nav.go("처음으로", Block::Main)))

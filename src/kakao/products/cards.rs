@@ -1,6 +1,7 @@
 //! How products look in KakaoTalk: list cards, the detail view, and photo URLs.
 
 use crate::images::{ImageStore, NO_PHOTO_PATH};
+use crate::kakao::extra::{ExtraKeys, Key, extra};
 use crate::kakao::{Block, Nav};
 use crate::present::{date_kst, won};
 use kakao_skill::text::fit;
@@ -51,11 +52,7 @@ pub fn titled(name: &str, status: ProductStatus, always_show_status: bool) -> St
 
 /// One product in a list: title, price, category and date, seller, first photo, and a detail button.
 pub fn summary_card(nav: &Nav, urls: &PhotoUrls<'_>, p: &ProductSummary, show_status: bool) -> CommerceCard {
-    let detail = nav.button(
-        "상세보기",
-        Block::ProductDetail,
-        Extra::new().with("productId", p.id),
-    );
+    let detail = nav.button("상세보기", Block::ProductDetail, extra(Key::ProductId, p.id));
     let thumbnail = Thumbnail::new(urls.thumb_or_placeholder(p.cover_thumb_key.as_deref()));
     CommerceCard::new(u64::try_from(p.price).unwrap_or(0), thumbnail, detail)
         .title(titled(&p.name, p.status, show_status))
@@ -85,7 +82,7 @@ pub fn product_page(
     };
     match page.next {
         Some(cursor) => {
-            response.quick_reply(nav.quick_reply("더보기", more.block, more.extra.with("cursor", cursor)))
+            response.quick_reply(nav.quick_reply("더보기", more.block, more.extra.put(Key::Cursor, cursor)))
         }
         None => response,
     }
@@ -116,9 +113,9 @@ pub fn detail(
         for action in product.status.actions() {
             // `from` pins the state the seller saw: a stale button fails instead of acting on a newer state.
             let extra = Extra::new()
-                .with("productId", product.id)
-                .with("action", action.key())
-                .with("from", product.status.key());
+                .put(Key::ProductId, product.id)
+                .put(Key::Action, action.key())
+                .put(Key::From, product.status.key());
             response = response.quick_reply(nav.quick_reply(action.label(), Block::ProductStatus, extra));
         }
         response = response.quick_reply(nav.go("내 상품", Block::MyProducts));

@@ -3,10 +3,11 @@
 use super::extra_id;
 use crate::domain::Invalid;
 use crate::domain::ids::ProductId;
+use crate::kakao::extra::{Key, extra};
 use crate::kakao::{Block, SkillCall, SkillError, SkillResult};
 use crate::products::model::{ProductStatus, StatusAction};
 use crate::products::store;
-use kakao_skill::{Extra, SkillResponse};
+use kakao_skill::SkillResponse;
 
 /// Said to the loser of a race, or to a stale button.
 const CHANGED: &str = "그사이 상품 상태가 바뀌었어요. 상품을 다시 확인해 주세요.";
@@ -19,13 +20,12 @@ pub async fn change_status(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
     let id = extra_id(
         &call,
-        "productId",
+        Key::ProductId,
         "어떤 상품인지 알 수 없어요. 상품을 다시 골라 주세요.",
     )
     .map(ProductId::new)?;
     let action = call
-        .payload
-        .extra("action")
+        .extra(Key::Action)
         .and_then(StatusAction::parse)
         .ok_or_else(|| {
             SkillError::Invalid(Invalid::new(
@@ -42,7 +42,7 @@ pub async fn change_status(call: SkillCall) -> SkillResult {
             "내가 등록한 상품만 상태를 바꿀 수 있어요.".into(),
         ));
     }
-    let seen = match call.payload.extra("from") {
+    let seen = match call.extra(Key::From) {
         Some(key) => ProductStatus::parse(key).ok_or_else(|| SkillError::Invalid(Invalid::new(CHANGED)))?,
         None => product.status,
     };
@@ -66,7 +66,7 @@ pub async fn change_status(call: SkillCall) -> SkillResult {
         next.label()
     ));
     if next != ProductStatus::Deleted {
-        let extra = Extra::new().with("productId", id);
+        let extra = extra(Key::ProductId, id);
         response = response.quick_reply(nav.quick_reply("상품 보기", Block::ProductDetail, extra));
     }
     Ok(response

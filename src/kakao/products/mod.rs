@@ -7,6 +7,7 @@ pub mod manage;
 pub mod register;
 
 use crate::domain::Invalid;
+use crate::kakao::extra::Key;
 use crate::kakao::{SkillCall, SkillError};
 use cards::PhotoUrls;
 
@@ -21,9 +22,8 @@ fn photo_urls(call: &SkillCall) -> PhotoUrls<'_> {
 }
 
 /// A positive id from `clientExtra` (ids come back from our own buttons, but `clientExtra` is user input).
-fn extra_id(call: &SkillCall, key: &str, missing: &'static str) -> Result<i64, SkillError> {
-    call.payload
-        .extra(key)
+fn extra_id(call: &SkillCall, key: Key, missing: &'static str) -> Result<i64, SkillError> {
+    call.extra(key)
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|id| *id > 0)
         .ok_or_else(|| SkillError::Invalid(Invalid::new(missing)))
@@ -31,8 +31,7 @@ fn extra_id(call: &SkillCall, key: &str, missing: &'static str) -> Result<i64, S
 
 /// The "더보기" cursor, when present; a malformed one restarts from the first page.
 fn cursor(call: &SkillCall) -> Option<i64> {
-    call.payload
-        .extra("cursor")
+    call.extra(Key::Cursor)
         .and_then(|c| c.parse::<i64>().ok())
         .filter(|c| *c > 0)
 }

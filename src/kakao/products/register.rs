@@ -16,14 +16,13 @@ use super::extra_id;
 use crate::domain::Invalid;
 use crate::domain::product::{Description, OpenChatUrl, Price, ProductName, TradeLocation};
 use crate::images::parse_secure_images;
+use crate::kakao::extra::{Key, extra};
 use crate::kakao::products::cards::photo_failures_text;
 use crate::kakao::{Block, SkillCall, SkillError, SkillResult};
 use crate::present::won;
 use crate::products::model::{Category, PhotosState, Product};
 use crate::products::store::{self, Draft, ProductFields, Registration};
-use kakao_skill::{
-    BasicCard, Carousel, Extra, ItemCard, ItemRow, SkillResponse, TextCard, Thumbnail, WebUrl,
-};
+use kakao_skill::{BasicCard, Carousel, ItemCard, ItemRow, SkillResponse, TextCard, Thumbnail, WebUrl};
 
 /// Every field of a product, each already valid.
 struct ValidProduct {
@@ -80,8 +79,7 @@ pub async fn preview(call: SkillCall) -> SkillResult {
     // From the category picker's row (`clientExtra`), or from a `category` slot if the block asks for it
     // (whether Open Builder keeps a button's extra through slot filling is not documented).
     let category = call
-        .payload
-        .extra("category")
+        .extra(Key::Category)
         .or_else(|| call.payload.param("category"))
         .and_then(Category::parse)
         .ok_or_else(|| SkillError::Invalid(Invalid::new("카테고리를 먼저 골라 주세요.")))?;
@@ -129,13 +127,9 @@ pub async fn preview(call: SkillCall) -> SkillResult {
         Some(photos) => SkillResponse::new(photos).output(summary).output(description),
         None => SkillResponse::new(summary).output(description),
     };
-    let again = Extra::new().with("purpose", "register");
+    let again = extra(Key::Purpose, "register");
     Ok(response
-        .quick_reply(nav.quick_reply(
-            "등록하기",
-            Block::Register,
-            Extra::new().with("draftId", draft_id),
-        ))
+        .quick_reply(nav.quick_reply("등록하기", Block::Register, extra(Key::DraftId, draft_id)))
         .quick_reply(nav.quick_reply("다시 입력", Block::Categories, again))
         .quick_reply(nav.go("취소", Block::Main)))
 }
@@ -145,7 +139,7 @@ pub async fn register(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
     let draft_id = extra_id(
         &call,
-        "draftId",
+        Key::DraftId,
         "등록할 미리보기를 찾을 수 없어요. 상품 등록을 처음부터 다시 해 주세요.",
     )?;
     let db = &call.state.db;
@@ -161,7 +155,7 @@ pub async fn register(call: SkillCall) -> SkillResult {
     };
     let registered = store::get(db, product_id).await?;
     let photo_note = registered.as_ref().map(photo_note).unwrap_or_default();
-    let extra = Extra::new().with("productId", product_id);
+    let extra = extra(Key::ProductId, product_id);
     Ok(SkillResponse::text(format!("{message}{photo_note}"))
         .quick_reply(nav.quick_reply("상품 보기", Block::ProductDetail, extra))
         .quick_reply(nav.go("내 상품", Block::MyProducts))
