@@ -279,7 +279,7 @@ pub struct Config {
     pub images: ImageSettings,
     /// Kakao Pay, when configured.
     pub payments: Option<PaymentSettings>,
-    pub deals: crate::deals::DealSettings,
+    pub deals: crate::deal_sources::DealSettings,
     /// Where `/metrics` is served; `None` when turned off.
     pub metrics_addr: Option<SocketAddr>,
     pub trusted_proxies: crate::client_addr::TrustedProxies,
@@ -630,7 +630,7 @@ fn payment_settings<'a>(
 fn deal_settings<'a>(
     errors: &mut Vec<String>,
     get: &impl Fn(&str) -> Option<&'a str>,
-) -> crate::deals::DealSettings {
+) -> crate::deal_sources::DealSettings {
     let enabled = match get("DEALS_ENABLED").unwrap_or("true") {
         "true" | "1" => true,
         "false" | "0" => false,
@@ -643,10 +643,10 @@ fn deal_settings<'a>(
     let text = match &sources_file {
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| format!("DEALS_SOURCES_FILE: cannot read {}: {e}", path.display())),
-        None => Ok(crate::deals::SHIPPED_SOURCES.to_owned()),
+        None => Ok(crate::deal_sources::SHIPPED_SOURCES.to_owned()),
     };
     let sources = text
-        .and_then(|t| crate::deals::load_sources(&t).map_err(|e| format!("DEALS_SOURCES_FILE: {e}")))
+        .and_then(|t| crate::deal_sources::load_sources(&t).map_err(|e| format!("DEALS_SOURCES_FILE: {e}")))
         .unwrap_or_else(|e| {
             errors.push(e);
             Vec::new()
@@ -656,7 +656,7 @@ fn deal_settings<'a>(
     if user_agent.is_empty() || !user_agent.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
         errors.push("DEALS_USER_AGENT: must be printable ASCII and not empty".into());
     }
-    crate::deals::DealSettings {
+    crate::deal_sources::DealSettings {
         enabled,
         sources_file,
         sources,

@@ -14,7 +14,7 @@
 //! * [`state`]: `AppState`, the market's services and the infrastructure they run on.
 //! * The market core: [`domain`] (user-entered values, parsed), [`members`], [`products`], [`orders`],
 //!   [`notices`], [`deals`], [`images`] — models, rules, stores and services; no HTTP.
-//! * Infrastructure: [`config`], [`blocks`], [`db`], [`clock`], [`cache`], [`telemetry`], [`metrics`],
+//! * Infrastructure: [`config`], [`blocks`], [`deal_sources`], [`db`], [`clock`], [`cache`], [`telemetry`], [`metrics`],
 //!   [`http_server`], [`jwt`], [`kakaopay`], [`client_addr`], [`skill_log`], [`present`].
 //!
 //! Kakao's skill protocol itself (payload, builders held to Kakao's limits) is the `kakao_skill` crate in
@@ -49,6 +49,7 @@ pub mod client_addr;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod deal_sources;
 pub mod http_server;
 pub mod jwt;
 pub mod kakaopay;

@@ -23,8 +23,8 @@ use url::Url;
 
 use super::links::{page_url, shop_url};
 use super::price::{DealPrice, parse_price};
-use super::source::{AttrField, Css, DealSource, Field, HtmlList, ListFormat, header_text};
 use super::title;
+use crate::deal_sources::{AttrField, Css, DealSource, Field, HtmlList, ListFormat, header_text};
 
 /// One deal from a list page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -492,7 +492,7 @@ fn attr(scope: ElementRef<'_>, field: &AttrField) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deals::source::{load_sources, shipped_sources};
+    use crate::deal_sources::{load_sources, shipped_sources};
 
     const QUASAR_LIST: &str = include_str!("../../tests/fixtures/deals/quasarzone_list.html");
     const QUASAR_DETAIL: &str = include_str!("../../tests/fixtures/deals/quasarzone_detail.html");

@@ -25,7 +25,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, REFERER, RETRY_AFTER};
 use url::Url;
 
-use super::source::Politeness;
+use crate::deal_sources::Politeness;
 
 /// Limits that are the same for every source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

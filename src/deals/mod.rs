@@ -5,7 +5,7 @@
 //! between them: 4–5 s, into Kakao's 5 s limit), with its selectors compiled into the code. Here no skill
 //! call ever waits on a board:
 //!
-//! - [`source`]: boards are *data* (`deals/sources.toml`, or the file named by `DEALS_SOURCES_FILE`): URL
+//! - [`crate::deal_sources`]: boards are *data* (`deals/sources.toml`, or the file named by `DEALS_SOURCES_FILE`): URL
 //!   template, CSS selectors, skip rules and politeness settings. When a site changes its markup an operator
 //!   edits the file — no recompiling — and [`load_sources`] refuses a file whose selectors do not compile,
 //!   naming the source and the field.
@@ -36,18 +36,17 @@ pub mod price;
 pub mod refresh;
 pub mod service;
 pub mod shelf;
-pub mod source;
 pub mod title;
 pub mod trial;
 pub mod view;
 
+pub use crate::deal_sources::{
+    DealSettings, DealSource, SHIPPED_SOURCES, SourceError, load_sources, shipped_sources,
+};
 pub use extract::{
     DealDetail, DealRow, ExtractError, LayoutProblem, ListReport, SkipReason, Skipped, dedup, extract_detail,
     extract_list, read_list,
 };
 pub use price::{DealPrice, parse_price};
-pub use service::{
-    DealSettings, Deals, DealsError, DealsOptions, RefreshOutcome, SourceHealth, UnknownSource,
-};
+pub use service::{Deals, DealsError, DealsOptions, RefreshOutcome, SourceHealth, UnknownSource};
 pub use shelf::{Deal, FailureKind, Health, Snapshot};
-pub use source::{DealSource, SHIPPED_SOURCES, SourceError, load_sources, shipped_sources};

@@ -16,7 +16,7 @@ use url::Url;
 use super::extract::{DealDetail, DealRow, ExtractError, dedup, extract_detail, extract_list};
 use super::fetch::{FetchError, Fetcher};
 use super::shelf::{Deal, FailureKind, Snapshot};
-use super::source::DealSource;
+use crate::deal_sources::DealSource;
 
 /// Why a refresh read nothing usable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -16,7 +16,7 @@
 //!   a source still without data, or with data past its refresh time (stale-while-revalidate: shown with its
 //!   age), gets a refresh started in the background — at most one per `trigger_gap`, never one per call.
 
-use std::path::PathBuf;
+use crate::deal_sources::DealSettings;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -27,24 +27,12 @@ use super::breaker::{Breaker, BreakerPolicy};
 use super::fetch::{FetchPolicy, Fetcher};
 use super::refresh::{RefreshError, scrape};
 use super::shelf::{Health, Shelf, ShelfError, Snapshot};
-use super::source::DealSource;
 use super::view::{Part, View};
 use crate::cache::Cache;
 use crate::clock::now_ms;
+use crate::deal_sources::DealSource;
 use crate::images::NO_PHOTO_PATH;
 use kakao_skill::WebUrl;
-
-/// The hot-deal settings from the environment (`DEALS_*`).
-#[derive(Clone, Debug)]
-pub struct DealSettings {
-    /// `false` turns the refreshers off and the skill answers that deals are unavailable.
-    pub enabled: bool,
-    /// Where the sources were read from (`None`: the shipped file, embedded in the binary).
-    pub sources_file: Option<PathBuf>,
-    /// Every source in the file, enabled or not.
-    pub sources: Vec<DealSource>,
-    pub user_agent: String,
-}
 
 /// Timings and limits that are not configuration but differ in tests.
 #[derive(Clone, Debug)]

@@ -55,20 +55,7 @@ pub fn completed(list_title: &str, page_title: &str) -> Option<String> {
     (!shown.is_empty() && full.len() > shown.len() && full.starts_with(&shown)).then_some(full)
 }
 
-/// The texts of the bracketed tags a title starts with: `[종료] [쿠팡] 라면` → `종료`, `쿠팡`.
-pub fn leading_tags(title: &str) -> Vec<&str> {
-    let mut tags = Vec::new();
-    let mut rest = title.trim_start();
-    while let Some((open, close)) = [('[', ']'), ('(', ')'), ('【', '】')]
-        .into_iter()
-        .find(|(open, _)| rest.starts_with(*open))
-    {
-        let Some(end) = rest.find(close) else { break };
-        tags.push(rest[open.len_utf8()..end].trim());
-        rest = rest[end + close.len_utf8()..].trim_start();
-    }
-    tags
-}
+pub use crate::deal_sources::leading_tags;
 
 /// The price a title states; [`DealPrice::Text`] with no text (shown as "가격 정보 없음") when it states
 /// none, or more than one (see the module documentation).

@@ -16,9 +16,9 @@ use url::Url;
 use super::extract::{ExtractError, ListReport, read_list};
 use super::fetch::{FetchError, FetchPolicy, Fetcher};
 use super::refresh::add_details;
-use super::service::DealSettings;
 use super::shelf::Deal;
-use super::source::{DealSource, ListFormat};
+use crate::deal_sources::DealSettings;
+use crate::deal_sources::{DealSource, ListFormat};
 
 /// Why a board could not be tried.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::shelf::{Deal, Snapshot};
-use super::source::DealSource;
+use crate::deal_sources::DealSource;
 
 /// One source's snapshot as held by this process.
 #[derive(Clone, Debug)]
@@ -77,9 +77,9 @@ impl View {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deal_sources::shipped_sources;
     use crate::deals::extract::DealRow;
     use crate::deals::price::DealPrice;
-    use crate::deals::source::shipped_sources;
 
     fn deal(url: &str, label: Option<&str>) -> Deal {
         Deal {

@@ -16,9 +16,9 @@ use axum::extract::State;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use junggye::cache::Cache;
+use junggye::deal_sources::Politeness;
 use junggye::deals::breaker::BreakerPolicy;
 use junggye::deals::fetch::FetchPolicy;
-use junggye::deals::source::Politeness;
 use junggye::deals::{
     DealSettings, DealSource, Deals, DealsOptions, FailureKind, RefreshOutcome, SkipReason, read_list,
     shipped_sources,

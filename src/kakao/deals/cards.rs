@@ -14,8 +14,8 @@ use kakao_skill::{
     WebUrl,
 };
 
+use crate::deal_sources::DealSource;
 use crate::deals::price::DealPrice;
-use crate::deals::source::DealSource;
 use crate::deals::view::{Shown, View};
 
 /// Deals per page, as in the original.
@@ -242,10 +242,10 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::deal_sources::shipped_sources;
     use crate::deals::extract::DealRow;
     use crate::deals::parse_price;
     use crate::deals::shelf::{Deal, Snapshot};
-    use crate::deals::source::shipped_sources;
     use crate::deals::view::Part;
     use kakao_skill::check::check_skill_response;
 

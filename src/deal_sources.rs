@@ -1,4 +1,6 @@
 //! Deal sources as data: which board to read, where its rows and fields are, and how gently to read it.
+//! This is the deal reader's configuration (`DEALS_*`, `deals/sources.toml`), so it sits with
+//! [`crate::config`] below the market core; the reader itself is [`crate::deals`].
 //!
 //! A board's markup changes without notice. Keeping its URL template and CSS selectors in
 //! `deals/sources.toml` lets an operator fix a broken source by editing a file instead of shipping a new
@@ -7,13 +9,14 @@
 //! must be unique and usable in cache keys, and list URLs must be http(s) templates containing `{page}`.
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use scraper::Selector;
 use serde::Deserialize;
 
 /// The sources shipped with the project (`deals/sources.toml`).
-pub const SHIPPED_SOURCES: &str = include_str!("../../deals/sources.toml");
+pub const SHIPPED_SOURCES: &str = include_str!("../deals/sources.toml");
 
 /// The shipped sources, loaded and checked.
 pub fn shipped_sources() -> Result<Vec<DealSource>, SourceError> {
@@ -208,10 +211,35 @@ impl DealSource {
 
     /// Whether the title starts with a tag saying the deal is over (`[종료] [쿠팡] …`).
     pub fn title_marks_ended(&self, title: &str) -> bool {
-        super::title::leading_tags(title)
-            .into_iter()
-            .any(|tag| self.marks_ended(tag))
+        leading_tags(title).into_iter().any(|tag| self.marks_ended(tag))
     }
+}
+
+/// The hot-deal settings from the environment (`DEALS_*`).
+#[derive(Clone, Debug)]
+pub struct DealSettings {
+    /// `false` turns the refreshers off and the skill answers that deals are unavailable.
+    pub enabled: bool,
+    /// Where the sources were read from (`None`: the shipped file, embedded in the binary).
+    pub sources_file: Option<PathBuf>,
+    /// Every source in the file, enabled or not.
+    pub sources: Vec<DealSource>,
+    pub user_agent: String,
+}
+
+/// The texts of the bracketed tags a title starts with: `[종료] [쿠팡] 라면` → `종료`, `쿠팡`.
+pub fn leading_tags(title: &str) -> Vec<&str> {
+    let mut tags = Vec::new();
+    let mut rest = title.trim_start();
+    while let Some((open, close)) = [('[', ']'), ('(', ')'), ('【', '】')]
+        .into_iter()
+        .find(|(open, _)| rest.starts_with(*open))
+    {
+        let Some(end) = rest.find(close) else { break };
+        tags.push(rest[open.len_utf8()..end].trim());
+        rest = rest[end + close.len_utf8()..].trim_start();
+    }
+    tags
 }
 
 /// Loads and checks a sources file (the format of `deals/sources.toml`).
