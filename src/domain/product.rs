@@ -113,11 +113,6 @@ impl Price {
         i64::from(self.0)
     }
 
-    /// Whether this is a free giveaway (나눔).
-    pub fn is_free(self) -> bool {
-        self.0 == 0
-    }
-
     /// "12,000원": how Koreans read prices, with thousands separators.
     pub fn display(self) -> String {
         crate::present::won(self.won())
@@ -635,7 +630,7 @@ mod tests {
         for input in ["무료", "나눔", " 나눔 ", "무료나눔", "무료 나눔"] {
             assert_eq!(Price::parse(input), Ok(Price::FREE), "{input:?}");
         }
-        assert!(Price::FREE.is_free());
+        assert_eq!(Price::FREE.won(), 0);
     }
 
     #[test]
