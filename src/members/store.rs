@@ -72,24 +72,53 @@ pub enum JoinError {
 /// Creates the member. The unique indexes decide races: of two joins with one name, one gets `NameTaken`.
 pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
     let now = now_ms();
-    let result: Result<(MemberId,), sqlx::Error> = dispatch_write!(db, pool => async {
-        let mut tx = pool.begin_write().await?;
-        let row = sqlx::query_as(
-            "INSERT INTO members (user_key, plusfriend_key, name, phone, grade, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $6, $5, $5) RETURNING id",
-        )
-        .bind(new.user_key)
-        .bind(new.plusfriend_key)
-        .bind(new.name.as_str())
-        .bind(new.phone.as_str())
-        .bind(now)
-        .bind(Grade::Bronze)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row)
-    }
-    .await);
+    let result: Result<(MemberId,), sqlx::Error> = match db {
+        // One statement in autocommit, run to completion: SQLite commits inside the last step, so a commit
+        // that fails (a full disk) fails the statement. (`INSERT … RETURNING` read with `fetch_one` would
+        // hand back the row before that step and lose the error when the statement is reset.) One round
+        // trip instead of three (BEGIN, INSERT, COMMIT) to the connection's thread, under the write gate.
+        Db::Sqlite(pool, gate) => {
+            async {
+                let mut turn = gate.turn().await?;
+                let inserted = sqlx::query(
+                "INSERT INTO members (user_key, plusfriend_key, name, phone, grade, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $6, $5, $5)",
+            )
+            .bind(new.user_key)
+            .bind(new.plusfriend_key)
+            .bind(new.name.as_str())
+            .bind(new.phone.as_str())
+            .bind(now)
+            .bind(Grade::Bronze)
+            .execute(pool)
+            .await
+            .map(|done| (MemberId::new(done.last_insert_rowid()),));
+                turn.finished(&inserted);
+                inserted
+            }
+            .await
+        }
+        Db::Postgres(pool) => {
+            async {
+                let mut tx = pool.begin_write().await?;
+                let row = sqlx::query_as(
+                "INSERT INTO members (user_key, plusfriend_key, name, phone, grade, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $6, $5, $5) RETURNING id",
+            )
+            .bind(new.user_key)
+            .bind(new.plusfriend_key)
+            .bind(new.name.as_str())
+            .bind(new.phone.as_str())
+            .bind(now)
+            .bind(Grade::Bronze)
+            .fetch_one(&mut *tx)
+            .await?;
+                tx.commit().await?;
+                Ok(row)
+            }
+            .await
+        }
+    };
     match result {
         Ok((id,)) => Ok(Member {
             id,
