@@ -7,7 +7,7 @@ use sqlx::FromRow;
 
 use super::model::{Grade, Member};
 use crate::clock::now_ms;
-use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set, violates_unique};
+use crate::db::{BeginWrite, Db, WriteGate, dispatch, dispatch_write, text_set, violates_unique};
 use crate::domain::ids::MemberId;
 use crate::domain::member::{MemberName, PhoneNumber};
 use crate::orders::OrderStatus;
@@ -69,58 +69,42 @@ pub enum JoinError {
     Db(#[from] sqlx::Error),
 }
 
+/// The statement of a join, without `RETURNING` (see [`insert`] for why SQLite goes without it).
+macro_rules! insert_member_sql {
+    () => {
+        "INSERT INTO members (user_key, plusfriend_key, name, phone, grade, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $6, $5, $5)"
+    };
+}
+
+/// Binds a join's values to either backend's [`insert_member_sql!`] statement.
+macro_rules! bind_new_member {
+    ($query:expr, $new:expr, $now:expr) => {
+        $query
+            .bind($new.user_key)
+            .bind($new.plusfriend_key)
+            .bind($new.name.as_str())
+            .bind($new.phone.as_str())
+            .bind($now)
+            .bind(Grade::Bronze)
+    };
+}
+
 /// Creates the member. The unique indexes decide races: of two joins with one name, one gets `NameTaken`.
+///
+/// On SQLite the join is one statement in autocommit, run to completion: SQLite commits inside the last
+/// step, so a commit that fails (a full disk) fails the statement. (`INSERT … RETURNING` read with
+/// `fetch_one` would hand back the row before that step and lose the error when the statement is reset.)
+/// That is one round trip to the connection's thread, under the write gate, instead of three (`BEGIN`,
+/// `INSERT`, `COMMIT`). PostgreSQL reads the id back in a transaction whose commit is checked.
 pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
     let now = now_ms();
-    let result: Result<(MemberId,), sqlx::Error> = match db {
-        // One statement in autocommit, run to completion: SQLite commits inside the last step, so a commit
-        // that fails (a full disk) fails the statement. (`INSERT … RETURNING` read with `fetch_one` would
-        // hand back the row before that step and lose the error when the statement is reset.) One round
-        // trip instead of three (BEGIN, INSERT, COMMIT) to the connection's thread, under the write gate.
-        Db::Sqlite(pool, gate) => {
-            async {
-                let mut turn = gate.turn().await?;
-                let inserted = sqlx::query(
-                "INSERT INTO members (user_key, plusfriend_key, name, phone, grade, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $6, $5, $5)",
-            )
-            .bind(new.user_key)
-            .bind(new.plusfriend_key)
-            .bind(new.name.as_str())
-            .bind(new.phone.as_str())
-            .bind(now)
-            .bind(Grade::Bronze)
-            .execute(pool)
-            .await
-            .map(|done| (MemberId::new(done.last_insert_rowid()),));
-                turn.finished(&inserted);
-                inserted
-            }
-            .await
-        }
-        Db::Postgres(pool) => {
-            async {
-                let mut tx = pool.begin_write().await?;
-                let row = sqlx::query_as(
-                "INSERT INTO members (user_key, plusfriend_key, name, phone, grade, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $6, $5, $5) RETURNING id",
-            )
-            .bind(new.user_key)
-            .bind(new.plusfriend_key)
-            .bind(new.name.as_str())
-            .bind(new.phone.as_str())
-            .bind(now)
-            .bind(Grade::Bronze)
-            .fetch_one(&mut *tx)
-            .await?;
-                tx.commit().await?;
-                Ok(row)
-            }
-            .await
-        }
+    let result = match db {
+        Db::Sqlite(pool, gate) => insert_sqlite(pool, gate, &new, now).await,
+        Db::Postgres(pool) => insert_postgres(pool, &new, now).await,
     };
     match result {
-        Ok((id,)) => Ok(Member {
+        Ok(id) => Ok(Member {
             id,
             user_key: new.user_key.to_owned(),
             name: new.name.as_str().to_owned(),
@@ -134,6 +118,38 @@ pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
         Err(e) if violates_unique(&e, "members_active_name", "members.name") => Err(JoinError::NameTaken),
         Err(e) => Err(e.into()),
     }
+}
+
+async fn insert_sqlite(
+    pool: &sqlx::SqlitePool,
+    gate: &WriteGate,
+    new: &NewMember<'_>,
+    now: i64,
+) -> Result<MemberId, sqlx::Error> {
+    let mut turn = gate.turn().await?;
+    let inserted = bind_new_member!(sqlx::query(insert_member_sql!()), new, now)
+        .execute(pool)
+        .await
+        .map(|done| MemberId::new(done.last_insert_rowid()));
+    turn.finished(&inserted);
+    inserted
+}
+
+async fn insert_postgres(
+    pool: &sqlx::PgPool,
+    new: &NewMember<'_>,
+    now: i64,
+) -> Result<MemberId, sqlx::Error> {
+    let mut tx = pool.begin_write().await?;
+    let (id,): (MemberId,) = bind_new_member!(
+        sqlx::query_as(concat!(insert_member_sql!(), " RETURNING id")),
+        new,
+        now
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// Replaces the member's phone number; false when the member is no longer active.
