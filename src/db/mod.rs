@@ -68,9 +68,10 @@ impl WriteGate {
         }
     }
 
-    /// The outcome of recent writes, if it settles whether the database accepts writes.
-    fn recent_outcome(&self, within: Duration) -> Option<Result<(), String>> {
-        self.health.recent(within)
+    /// Whether a write succeeded within `within` and none has failed since: the database then accepts
+    /// writes, and no probe write is needed to know it.
+    fn wrote_recently(&self, within: Duration) -> bool {
+        self.health.wrote_recently(within)
     }
 }
 
@@ -153,12 +154,12 @@ impl WriteHealth {
         self.events.fetch_add(1, Relaxed) + 1
     }
 
-    /// `Some(Ok)` when a write succeeded within `within` and none has failed since; `None` when the
-    /// latest news is a failure or too old to tell (a probe write must then decide).
-    fn recent(&self, within: Duration) -> Option<Result<(), String>> {
+    /// True when a write succeeded within `within` and none has failed since; false when the latest news
+    /// is a failure or too old to tell (a probe write must then decide).
+    fn wrote_recently(&self, within: Duration) -> bool {
         let fresh =
             now_ms() - self.last_ok_ms.load(Relaxed) < i64::try_from(within.as_millis()).unwrap_or(i64::MAX);
-        (fresh && self.last_ok.load(Relaxed) > self.last_failure.load(Relaxed)).then_some(Ok(()))
+        fresh && self.last_ok.load(Relaxed) > self.last_failure.load(Relaxed)
     }
 }
 
@@ -198,9 +199,9 @@ impl WriteProbe {
     /// Whether the database accepted a write within the last interval; the reason when it did not.
     pub async fn check(&self, db: &Db) -> Result<(), String> {
         if let Db::Sqlite(_, gate) = db
-            && let Some(outcome) = gate.recent_outcome(WRITE_PROBE_INTERVAL)
+            && gate.wrote_recently(WRITE_PROBE_INTERVAL)
         {
-            return outcome;
+            return Ok(());
         }
         let mut last = self.0.lock().await;
         if let Some(outcome) = last.as_ref()
@@ -503,21 +504,20 @@ mod tests {
         assert!(waited.elapsed() >= GATE_TIMEOUT);
         drop(first);
         // The success was recorded when `first` ended, after the timeout: the latest news is good.
-        assert_eq!(gate.recent_outcome(WRITE_PROBE_INTERVAL), Some(Ok(())));
+        assert!(gate.wrote_recently(WRITE_PROBE_INTERVAL));
     }
 
     #[tokio::test]
     async fn recent_writes_settle_readiness_only_while_the_latest_one_succeeded() {
         let gate = WriteGate::default();
-        assert_eq!(gate.recent_outcome(WRITE_PROBE_INTERVAL), None, "no news yet");
+        assert!(!gate.wrote_recently(WRITE_PROBE_INTERVAL), "no news yet");
 
         gate.turn().await.unwrap().finished(&Ok::<u64, sqlx::Error>(1));
-        assert_eq!(gate.recent_outcome(WRITE_PROBE_INTERVAL), Some(Ok(())));
+        assert!(gate.wrote_recently(WRITE_PROBE_INTERVAL));
 
         gate.turn().await.unwrap().finished(&Err::<u64, _>(io_failure()));
-        assert_eq!(
-            gate.recent_outcome(WRITE_PROBE_INTERVAL),
-            None,
+        assert!(
+            !gate.wrote_recently(WRITE_PROBE_INTERVAL),
             "a storage failure is newer"
         );
 
@@ -525,22 +525,16 @@ mod tests {
             .await
             .unwrap()
             .finished(&Err::<u64, _>(sqlx::Error::RowNotFound));
-        assert_eq!(
-            gate.recent_outcome(WRITE_PROBE_INTERVAL),
-            Some(Ok(())),
+        assert!(
+            gate.wrote_recently(WRITE_PROBE_INTERVAL),
             "a missing row is an answer, not a storage failure"
         );
 
         drop(gate.turn().await.unwrap());
-        assert_eq!(
-            gate.recent_outcome(WRITE_PROBE_INTERVAL),
-            None,
+        assert!(
+            !gate.wrote_recently(WRITE_PROBE_INTERVAL),
             "a write that left early (`?`) counts as failed"
         );
-        assert_eq!(
-            gate.recent_outcome(Duration::ZERO),
-            None,
-            "old news settles nothing"
-        );
+        assert!(!gate.wrote_recently(Duration::ZERO), "old news settles nothing");
     }
 }
