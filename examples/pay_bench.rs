@@ -56,6 +56,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         link_ttl: Duration::from_secs(600),
         hold: Duration::from_secs(900),
         reconcile_every: Duration::from_secs(30),
+        auto_confirm_after: Duration::from_secs(7 * 86_400),
     });
     let state = AppState::from_parts(config, db, Cache::memory(), Nav::default())?;
     let links = state.payments.clone().expect("payments on");

@@ -192,6 +192,51 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "How often unsettled payments (expired holds, lost answers, refunds to retry) are checked with Kakao Pay.",
     },
     Variable {
+        name: "AUTO_CONFIRM_DAYS",
+        default: "7",
+        meaning: "Days after the tracking number is entered when a purchase the buyer has not confirmed is confirmed automatically (the buyer is warned a day before); 2 to 60.",
+    },
+    Variable {
+        name: "KAKAO_REST_API_KEY",
+        default: "(unset: nobody is notified)",
+        meaning: "REST API key of the Kakao app linked to the bot; with `KAKAO_BOT_ID` it turns on notices through Kakao's Event API (15원 a message). Unset, no notice is written or sent.",
+    },
+    Variable {
+        name: "KAKAO_EVENT_BASE_URL",
+        default: "https://bot-api.kakao.com",
+        meaning: "Scheme and host of Kakao's Event API (tests point it at a fake).",
+    },
+    Variable {
+        name: "KAKAO_EVENT_NAME",
+        default: "market_notice",
+        meaning: "Event name of the one event block that shows every notice (see `skills/README.md`).",
+    },
+    Variable {
+        name: "KAKAO_EVENT_TIMEOUT_MS",
+        default: "3000",
+        meaning: "Total time for one Event API call; 100 to 10000.",
+    },
+    Variable {
+        name: "NOTIFY_DAILY_CAP",
+        default: "10000",
+        meaning: "Messages sent per day (KST). Past it, trade notices still go and alerts wait for the next morning.",
+    },
+    Variable {
+        name: "NOTIFY_KEYWORD_ALERTS_PER_DAY",
+        default: "5",
+        meaning: "Keyword alerts one member gets per day (KST); more matches are summarised in one message the next morning.",
+    },
+    Variable {
+        name: "NOTIFY_RECHECK_SECS",
+        default: "600",
+        meaning: "How long a send whose answer was lost waits for proof of delivery before it is sent again.",
+    },
+    Variable {
+        name: "NOTIFY_POLL_MS",
+        default: "1000",
+        meaning: "How often the sender looks for due notices (it is also woken by every change that writes one).",
+    },
+    Variable {
         name: "DEALS_ENABLED",
         default: "true",
         meaning: "`false` stops reading hot-deal boards; the 핫딜 skill then says deals are unavailable.",
@@ -279,6 +324,8 @@ pub struct Config {
     pub images: ImageSettings,
     /// Kakao Pay, when configured.
     pub payments: Option<PaymentSettings>,
+    /// Notices through the Event API, when configured.
+    pub notify: Option<NotifySettings>,
     pub deals: crate::deal_sources::DealSettings,
     /// Where `/metrics` is served; `None` when turned off.
     pub metrics_addr: Option<SocketAddr>,
@@ -301,6 +348,21 @@ pub struct PaymentSettings {
     pub link_ttl: Duration,
     pub hold: Duration,
     pub reconcile_every: Duration,
+    /// How long after the tracking number an unconfirmed purchase confirms itself.
+    pub auto_confirm_after: Duration,
+}
+
+/// Notices through Kakao's Event API, when configured.
+#[derive(Clone, Debug)]
+pub struct NotifySettings {
+    pub event_api: crate::kakao_event::EventApiSettings,
+    /// Messages per KST day; alerts past it wait for the next morning.
+    pub daily_cap: u32,
+    /// Keyword alerts per member and KST day; the rest go into one digest.
+    pub keyword_alerts_per_day: u32,
+    /// How long a send whose answer was lost waits for proof of delivery before it is sent again.
+    pub recheck_after: Duration,
+    pub poll_every: Duration,
 }
 
 /// Where product images may come from and where they are kept.
@@ -432,6 +494,7 @@ impl Config {
         let admin = admin_settings(&mut errors, &get);
         let images = image_settings(&mut errors, &get);
         let payments = payment_settings(&mut errors, &get, env);
+        let notify = notify_settings(&mut errors, &get);
         let deals = deal_settings(&mut errors, &get);
         let metrics_addr = match get("METRICS_ADDR") {
             Some(off) if off.eq_ignore_ascii_case("off") => None,
@@ -493,6 +556,7 @@ impl Config {
             log_format,
             images,
             payments,
+            notify,
             deals,
             metrics_addr,
             trusted_proxies,
@@ -612,6 +676,10 @@ fn payment_settings<'a>(
     let link_ttl = secs(errors, "PAY_LINK_TTL_SECS", 600, 10..=86_400);
     let hold = secs(errors, "PAY_HOLD_SECS", 900, 60..=86_400);
     let reconcile_every = secs(errors, "PAY_RECONCILE_SECS", 30, 1..=3_600);
+    let auto_confirm_days: u64 = parse_or(errors, "AUTO_CONFIRM_DAYS", get("AUTO_CONFIRM_DAYS"), 7);
+    if !(2..=60).contains(&auto_confirm_days) {
+        errors.push("AUTO_CONFIRM_DAYS: must be between 2 and 60".into());
+    }
     Some(PaymentSettings {
         kakaopay: KakaoPaySettings {
             base_url: get("KAKAOPAY_BASE_URL").unwrap_or(DEFAULT_BASE_URL).to_owned(),
@@ -623,6 +691,64 @@ fn payment_settings<'a>(
         link_ttl,
         hold,
         reconcile_every,
+        auto_confirm_after: Duration::from_secs(auto_confirm_days * 86_400),
+    })
+}
+
+/// The Event API's settings, or `None` without a REST API key (nobody is notified). The key needs the
+/// bot id: it names the bot in the URL.
+fn notify_settings<'a>(
+    errors: &mut Vec<String>,
+    get: &impl Fn(&str) -> Option<&'a str>,
+) -> Option<NotifySettings> {
+    let key = get("KAKAO_REST_API_KEY")?;
+    let Some(bot_id) = get("KAKAO_BOT_ID") else {
+        errors.push("KAKAO_REST_API_KEY: needs KAKAO_BOT_ID (the Event API names the bot in its URL)".into());
+        return None;
+    };
+    let base_url = get("KAKAO_EVENT_BASE_URL")
+        .unwrap_or("https://bot-api.kakao.com")
+        .trim_end_matches('/')
+        .to_owned();
+    if !(base_url.starts_with("https://") || base_url.starts_with("http://")) {
+        errors.push("KAKAO_EVENT_BASE_URL: must start with https:// or http://".into());
+    }
+    let event_name = get("KAKAO_EVENT_NAME").unwrap_or("market_notice").to_owned();
+    if !event_name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        errors.push("KAKAO_EVENT_NAME: letters, digits, `_` and `-` only (as in the event block)".into());
+    }
+    let number =
+        |errors: &mut Vec<String>, name: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
+            let value: u64 = parse_or(errors, name, get(name), default);
+            if !range.contains(&value) {
+                errors.push(format!(
+                    "{name}: must be between {} and {}",
+                    range.start(),
+                    range.end()
+                ));
+            }
+            value
+        };
+    let timeout_ms = number(errors, "KAKAO_EVENT_TIMEOUT_MS", 3_000, 100..=10_000);
+    let daily_cap = number(errors, "NOTIFY_DAILY_CAP", 10_000, 0..=10_000_000);
+    let keyword_alerts_per_day = number(errors, "NOTIFY_KEYWORD_ALERTS_PER_DAY", 5, 1..=100);
+    let recheck_secs = number(errors, "NOTIFY_RECHECK_SECS", 600, 1..=86_400);
+    let poll_ms = number(errors, "NOTIFY_POLL_MS", 1_000, 10..=60_000);
+    Some(NotifySettings {
+        event_api: crate::kakao_event::EventApiSettings {
+            base_url,
+            rest_api_key: SecretString::from(key.to_owned()),
+            bot_id: bot_id.to_owned(),
+            event_name,
+            timeout: Duration::from_millis(timeout_ms),
+        },
+        daily_cap: u32::try_from(daily_cap).unwrap_or(u32::MAX),
+        keyword_alerts_per_day: u32::try_from(keyword_alerts_per_day).unwrap_or(u32::MAX),
+        recheck_after: Duration::from_secs(recheck_secs),
+        poll_every: Duration::from_millis(poll_ms),
     })
 }
 
@@ -825,8 +951,22 @@ impl fmt::Display for Config {
                 writeln!(f, "PAY_LINK_TTL_SECS={}", p.link_ttl.as_secs())?;
                 writeln!(f, "PAY_HOLD_SECS={}", p.hold.as_secs())?;
                 writeln!(f, "PAY_RECONCILE_SECS={}", p.reconcile_every.as_secs())?;
+                writeln!(f, "AUTO_CONFIRM_DAYS={}", p.auto_confirm_after.as_secs() / 86_400)?;
             }
             None => writeln!(f, "KAKAOPAY_SECRET_KEY=(unset: Kakao Pay off)")?,
+        }
+        match &self.notify {
+            Some(n) => {
+                writeln!(f, "KAKAO_REST_API_KEY=(set)")?;
+                writeln!(f, "KAKAO_EVENT_BASE_URL={}", n.event_api.base_url)?;
+                writeln!(f, "KAKAO_EVENT_NAME={}", n.event_api.event_name)?;
+                writeln!(f, "KAKAO_EVENT_TIMEOUT_MS={}", n.event_api.timeout.as_millis())?;
+                writeln!(f, "NOTIFY_DAILY_CAP={}", n.daily_cap)?;
+                writeln!(f, "NOTIFY_KEYWORD_ALERTS_PER_DAY={}", n.keyword_alerts_per_day)?;
+                writeln!(f, "NOTIFY_RECHECK_SECS={}", n.recheck_after.as_secs())?;
+                writeln!(f, "NOTIFY_POLL_MS={}", n.poll_every.as_millis())?;
+            }
+            None => writeln!(f, "KAKAO_REST_API_KEY=(unset: nobody is notified)")?,
         }
         writeln!(f, "DEALS_ENABLED={}", self.deals.enabled)?;
         let sources = self.deals.sources_file.as_ref().map(|p| p.display().to_string());

@@ -13,9 +13,9 @@
 //!   browsers), [`admin`] (operators' REST API), [`ops`] (probes).
 //! * [`state`]: `AppState`, the market's services and the infrastructure they run on.
 //! * The market core: [`domain`] (user-entered values, parsed), [`members`], [`products`], [`orders`],
-//!   [`notices`], [`deals`], [`images`] — models, rules, stores and services; no HTTP.
+//!   [`notices`], [`notifications`], [`deals`], [`images`] — models, rules, stores and services; no HTTP.
 //! * Infrastructure: [`config`], [`blocks`], [`deal_sources`], [`db`], [`clock`], [`cache`], [`telemetry`], [`metrics`],
-//!   [`http_server`], [`jwt`], [`kakaopay`], [`client_addr`], [`skill_log`], [`present`].
+//!   [`http_server`], [`jwt`], [`kakao_event`], [`kakaopay`], [`client_addr`], [`skill_log`], [`present`].
 //!
 //! Kakao's skill protocol itself (payload, builders held to Kakao's limits) is the `kakao_skill` crate in
 //! `crates/kakao-skill`. `ARCHITECTURE.md` follows one skill call and one purchase through these modules
@@ -39,6 +39,7 @@ pub mod domain;
 pub mod images;
 pub mod members;
 pub mod notices;
+pub mod notifications;
 pub mod orders;
 pub mod products;
 
@@ -52,6 +53,7 @@ pub mod db;
 pub mod deal_sources;
 pub mod http_server;
 pub mod jwt;
+pub mod kakao_event;
 pub mod kakaopay;
 pub mod metrics;
 pub mod present;

@@ -31,6 +31,8 @@ pub struct AppState {
     pub skill_log: crate::skill_log::SkillLog,
     /// Whether the database still accepts writes, for the readiness check.
     pub write_probe: crate::db::WriteProbe,
+    /// Where changes write their notices (off without the Event API), and the sender's bell.
+    pub outbox: crate::notifications::Outbox,
 }
 
 /// Why the application could not start.
@@ -72,6 +74,10 @@ impl AppState {
     /// a tokio runtime: it starts the skill request log's writer and purge there.
     pub fn from_parts(config: Config, db: Db, cache: Cache, nav: Nav) -> Result<Self, StartError> {
         let images = Images::new(&config.images, &config.public_url)?;
+        let outbox = match config.notify {
+            Some(_) => crate::notifications::Outbox::on(),
+            None => crate::notifications::Outbox::off(),
+        };
         let catalog = Arc::new(Catalog::new(config.catalog_cache));
         let payments = match &config.payments {
             Some(settings) => Some(Payments::new(
@@ -79,6 +85,7 @@ impl AppState {
                 &config.public_url,
                 db.clone(),
                 catalog.clone(),
+                outbox.clone(),
             )?),
             None => None,
         };
@@ -100,6 +107,7 @@ impl AppState {
             deals,
             skill_log,
             write_probe: crate::db::WriteProbe::default(),
+            outbox,
         })
     }
 }

@@ -31,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "metrics",
             "http_server",
             "jwt",
+            "kakao_event",
             "kakaopay",
             "client_addr",
             "skill_log",
@@ -40,7 +41,14 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "core",
         &[
-            "domain", "members", "products", "orders", "notices", "deals", "images",
+            "domain",
+            "members",
+            "products",
+            "orders",
+            "notices",
+            "notifications",
+            "deals",
+            "images",
         ],
     ),
     ("state", &["state"]),

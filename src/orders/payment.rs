@@ -36,6 +36,7 @@ use crate::kakaopay::{
     ApproveRequest, CancelRequest, KakaoPay, PayError, PaymentState, ReadyRequest, SettingsError,
     redirect_for,
 };
+use crate::notifications::Outbox;
 use crate::products::catalog::Catalog;
 use crate::products::model::{Product, ProductStatus};
 use kakao_skill::WebUrl;
@@ -53,9 +54,11 @@ struct Inner {
     kakao: KakaoPay,
     links: PayLinks,
     hold: Duration,
+    auto_confirm_after: Duration,
     public_url: String,
     db: Db,
     catalog: Arc<Catalog>,
+    outbox: Outbox,
 }
 
 impl std::fmt::Debug for Payments {
@@ -90,15 +93,18 @@ impl Payments {
         public_url: &str,
         db: Db,
         catalog: Arc<Catalog>,
+        outbox: Outbox,
     ) -> Result<Self, SettingsError> {
         Ok(Self {
             inner: Arc::new(Inner {
                 kakao: KakaoPay::new(settings.kakaopay.clone())?,
                 links: PayLinks::new(&settings.link_secret, settings.link_ttl),
                 hold: settings.hold,
+                auto_confirm_after: settings.auto_confirm_after,
                 public_url: public_url.trim_end_matches('/').to_owned(),
                 db,
                 catalog,
+                outbox,
             }),
         })
     }
@@ -468,6 +474,16 @@ impl Payments {
 
     pub(super) fn catalog(&self) -> &Catalog {
         &self.inner.catalog
+    }
+
+    /// Where the payment flow's changes write their notices.
+    pub fn outbox(&self) -> &Outbox {
+        &self.inner.outbox
+    }
+
+    /// How long after the tracking number an unconfirmed purchase confirms itself.
+    pub fn auto_confirm_after(&self) -> std::time::Duration {
+        self.inner.auto_confirm_after
     }
 
     /// Runs one Kakao Pay call and records it in `payment_events`. A failure to record is logged and does

@@ -69,6 +69,7 @@ impl Market {
             link_ttl: Duration::from_secs(600),
             hold: Duration::from_secs(900),
             reconcile_every: Duration::from_secs(30),
+            auto_confirm_after: Duration::from_secs(7 * 86_400),
         };
         tweak(&mut settings);
         let configure = move |c: &mut junggye::config::Config| {

@@ -1,0 +1,13 @@
+//! Telling people when something happens: trade notices about a member's own orders, and the alerts a
+//! member asked for (키워드 알림, 찜), sent through Kakao's Event API.
+//!
+//! - [`model`]: what a notice is about ([`Kind`]), whether it is a trade notice or an alert ([`Class`]), and
+//!   where a row stands ([`State`]).
+//! - [`outbox`]: the [`Outbox`] handle and the inserts the market's stores run inside their own write
+//!   transactions, so a change and its notice commit together or not at all.
+
+pub mod model;
+pub mod outbox;
+
+pub use model::{Class, Kind, State};
+pub use outbox::Outbox;
