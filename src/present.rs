@@ -13,12 +13,25 @@ const KST: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
 
 /// `2026년 11월 22일` for a Unix-millisecond time, in Korean time.
 pub fn date_kst(unix_ms: i64) -> String {
+    match in_kst(unix_ms) {
+        Some(at) => format!("{}년 {}월 {}일", at.year(), u8::from(at.month()), at.day()),
+        None => "-".to_owned(),
+    }
+}
+
+/// `11월 22일`, in Korean time: a day in the coming weeks, whose year goes without saying.
+pub fn month_day_kst(unix_ms: i64) -> String {
+    match in_kst(unix_ms) {
+        Some(at) => format!("{}월 {}일", u8::from(at.month()), at.day()),
+        None => "-".to_owned(),
+    }
+}
+
+fn in_kst(unix_ms: i64) -> Option<OffsetDateTime> {
     let nanos = i128::from(unix_ms) * 1_000_000;
-    let Ok(at) = OffsetDateTime::from_unix_timestamp_nanos(nanos) else {
-        return "-".to_owned();
-    };
-    let at = at.to_offset(KST);
-    format!("{}년 {}월 {}일", at.year(), u8::from(at.month()), at.day())
+    OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .map(|at| at.to_offset(KST))
 }
 
 /// `12,345원`.
@@ -69,6 +82,7 @@ mod tests {
     fn dates_are_shown_in_korean_time() {
         // 2026-11-21T15:30:00Z is already the 22nd in Seoul.
         assert_eq!(date_kst(1_795_275_000_000), "2026년 11월 22일");
+        assert_eq!(month_day_kst(1_795_275_000_000), "11월 22일");
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::db::Db;
 use crate::domain::ids::OrderId;
 use crate::orders::model::PaymentEvent;
 use crate::orders::store::{self, Refunder};
-use crate::orders::{CloseReason, Order, OrderStatus};
+use crate::orders::{CloseReason, Order, OrderStatus, Payments};
 
 /// An order as admins see it.
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -54,12 +54,16 @@ pub struct OrderDto {
     pub updated_at: i64,
     pub paid_at: Option<i64>,
     pub shipped_at: Option<i64>,
+    /// When the purchase confirms itself unless the buyer confirms it first (`AUTO_CONFIRM_DAYS` after
+    /// shipping): present only while the order is paid with a tracking number.
+    pub auto_confirm_at: Option<i64>,
     pub completed_at: Option<i64>,
     pub closed_at: Option<i64>,
 }
 
-impl From<&Order> for OrderDto {
-    fn from(o: &Order) -> Self {
+impl OrderDto {
+    /// `payments` knows when a purchase confirms itself; without Kakao Pay nothing does.
+    fn new(o: &Order, payments: Option<&Payments>) -> Self {
         Self {
             id: o.id.get(),
             product_id: o.product_id.get(),
@@ -84,6 +88,7 @@ impl From<&Order> for OrderDto {
             updated_at: o.updated_at,
             paid_at: o.paid_at,
             shipped_at: o.shipped_at,
+            auto_confirm_at: payments.and_then(|p| p.auto_confirms_at(o)),
             completed_at: o.completed_at,
             closed_at: o.closed_at,
         }
@@ -200,7 +205,7 @@ pub async fn list(
     let mut items = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(order) = store::get(db, OrderId::new(id)).await? {
-            items.push(OrderDto::from(&order));
+            items.push(OrderDto::new(&order, state.app.payments.as_ref()));
         }
     }
     Ok(Json(Paged::new(items, paging, total).into()))
@@ -235,7 +240,7 @@ pub async fn detail(
     let order = find(db, id).await?;
     let events = store::events(db, OrderId::new(id)).await?;
     Ok(Json(OrderDetail {
-        order: OrderDto::from(&order),
+        order: OrderDto::new(&order, state.app.payments.as_ref()),
         events: events.into_iter().map(PaymentEventDto::from).collect(),
     }))
 }
@@ -269,10 +274,11 @@ pub async fn cancel(
             "Kakao Pay is not configured, so nothing can be refunded".into(),
         ));
     };
-    let before = OrderDto::from(&find(db, id).await?);
+    let before = OrderDto::new(&find(db, id).await?, Some(payments));
     if !store::begin_refund(
         db,
         &state.app.catalog,
+        &state.app.outbox,
         OrderId::new(id),
         Refunder::Operator(CloseReason::AdminCancelled),
     )
@@ -285,7 +291,7 @@ pub async fn cancel(
     }
     // The refund may fail after the order moved; the audit row is written either way.
     let refunded = payments.refund(OrderId::new(id)).await;
-    let after = OrderDto::from(&find(db, id).await?);
+    let after = OrderDto::new(&find(db, id).await?, Some(payments));
     let entry = Entry::new("order.cancel", "order", Some(id))
         .before(&before)
         .after(&after);

@@ -262,6 +262,7 @@ impl Payments {
                 let outcome = store::mark_paid(
                     self.db(),
                     &self.inner.catalog,
+                    self.outbox(),
                     order.id,
                     OrderStatus::Approving,
                     Some(&approval.aid),
@@ -275,6 +276,7 @@ impl Payments {
                     if store::begin_refund(
                         self.db(),
                         &self.inner.catalog,
+                        self.outbox(),
                         order.id,
                         store::Refunder::Operator(CloseReason::AmountMismatch),
                     )
@@ -316,8 +318,16 @@ impl Payments {
         }
         match self.ask(order).await {
             Some(state) if state.is_paid() => {
-                let outcome =
-                    store::mark_paid(self.db(), &self.inner.catalog, order.id, from, None, None).await?;
+                let outcome = store::mark_paid(
+                    self.db(),
+                    &self.inner.catalog,
+                    self.outbox(),
+                    order.id,
+                    from,
+                    None,
+                    None,
+                )
+                .await?;
                 self.after_paid(order, outcome).await
             }
             Some(state) if state.is_in_progress() && !self.hold_expired(order) => {
@@ -418,7 +428,7 @@ impl Payments {
             Ok(c) => c.status.is_cancelled(),
             Err(_) => self.ask(&order).await.is_some_and(|s| s.is_cancelled()),
         };
-        if done && store::finish_refund(self.db(), order.id).await? {
+        if done && store::finish_refund(self.db(), self.outbox(), order.id).await? {
             tracing::info!(order = order.id.get(), "order refunded");
             return Ok(RefundOutcome::Refunded);
         }
@@ -452,7 +462,8 @@ impl Payments {
         reason: CloseReason,
         watch: Watch,
     ) -> Result<(), sqlx::Error> {
-        if store::abandon(self.db(), &self.inner.catalog, id, from, reason, watch).await? {
+        let (catalog, outbox) = (&self.inner.catalog, self.outbox());
+        if store::abandon(self.db(), catalog, outbox, id, from, reason, watch).await? {
             tracing::info!(order = id.get(), reason = reason.key(), "order abandoned");
         }
         Ok(())

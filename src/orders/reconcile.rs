@@ -17,6 +17,8 @@
 //!
 //! Each order is first claimed with a conditional update of `updated_at` (for a watched order together
 //! with its next look), so several instances running the reconciler never work on the same order at once.
+//!
+//! The same loop ([`spawn`]) also confirms purchases whose buyer never did ([`super::auto_confirm`]).
 
 use std::time::Duration;
 
@@ -150,8 +152,8 @@ impl Payments {
         let from = OrderStatus::Pending;
         let watch = match self.ask(order).await {
             Some(state) if state.is_paid() => {
-                let outcome =
-                    store::mark_paid(self.db_handle(), self.catalog(), order.id, from, None, None).await?;
+                let (db, catalog, outbox) = (self.db_handle(), self.catalog(), self.outbox());
+                let outcome = store::mark_paid(db, catalog, outbox, order.id, from, None, None).await?;
                 return self.after_paid(order, outcome).await;
             }
             Some(state) if state.is_abandoned() || state.is_cancelled() => Watch::End,
@@ -209,8 +211,8 @@ fn closed_at(order: &Order) -> i64 {
     order.closed_at.unwrap_or(order.updated_at)
 }
 
-/// Runs [`Payments::reconcile`] every `every` until the process ends. Errors are logged; the next pass
-/// tries again.
+/// Runs [`Payments::reconcile`] and then [`Payments::auto_confirm`](super::auto_confirm) every `every`
+/// until the process ends. Errors are logged; the next pass tries again.
 pub fn spawn(payments: Payments, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(every);
@@ -221,6 +223,11 @@ pub fn spawn(payments: Payments, every: Duration) -> tokio::task::JoinHandle<()>
             crate::metrics::global().job_run("payment_reconcile", result.is_ok());
             if let Err(e) = result {
                 tracing::warn!(error = %e, "payment reconciliation failed");
+            }
+            let result = payments.auto_confirm().await;
+            crate::metrics::global().job_run("auto_confirm", result.is_ok());
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "auto-confirmation failed");
             }
         }
     })

@@ -4,6 +4,9 @@
 //! moves the product does both in one write transaction, so an order and its product never disagree:
 //! the product is `pending_payment` exactly while its order is `pending`/`approving`, and
 //! `awaiting_completion` while it is `paid`/`buyer_confirmed`.
+//!
+//! A change the buyer or the seller must hear about writes its trade notices (the outbox) in the same
+//! transaction, after its conditional update applied: a notice exists exactly when its change committed.
 
 use std::sync::LazyLock;
 
@@ -13,6 +16,8 @@ use super::model::{ApprovalWatch, CloseReason, Order, OrderStatus, PaymentEvent}
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set, violates_unique};
 use crate::domain::ids::{MemberId, OrderId, ProductId};
+use crate::notifications::outbox::{Announce, Party as Recipient};
+use crate::notifications::{Kind, Outbox};
 use crate::products::catalog::Catalog;
 use crate::products::model::{Page, ProductStatus};
 
@@ -273,6 +278,25 @@ async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error
     })
 }
 
+/// Binds each of `$bind` (a `&[Bound]`) to `$query` in order; a macro because the query's type differs
+/// per backend.
+macro_rules! bind_all {
+    ($query:expr, $bind:expr) => {{
+        let mut query = $query;
+        for value in $bind {
+            query = match value {
+                Bound::Text(t) => query.bind(t.to_owned()),
+                Bound::Int(i) => query.bind(*i),
+                Bound::Member(member) => query.bind(*member),
+                Bound::Status(status) => query.bind(*status),
+                Bound::Reason(reason) => query.bind(*reason),
+                Bound::Watch(watch) => query.bind(*watch),
+            };
+        }
+        query
+    }};
+}
+
 /// Runs one conditional `UPDATE orders … WHERE id = $1 AND <condition>` (the condition in the SQL) and
 /// says whether it applied.
 async fn update_order(
@@ -283,20 +307,38 @@ async fn update_order(
 ) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let changed = dispatch_write!(db, pool => {
-        let mut query = sqlx::query(sql).bind(id).bind(now);
-        for value in bind {
-            query = match value {
-                Bound::Text(t) => query.bind(t.to_owned()),
-                Bound::Int(i) => query.bind(*i),
-                Bound::Member(member) => query.bind(*member),
-                Bound::Status(status) => query.bind(*status),
-                Bound::Reason(reason) => query.bind(*reason),
-                Bound::Watch(watch) => query.bind(*watch),
-            };
-        }
-        query.execute(pool).await?.rows_affected()
+        bind_all!(sqlx::query(sql).bind(id).bind(now), bind).execute(pool).await?.rows_affected()
     });
     Ok(changed == 1)
+}
+
+/// Like [`update_order`], in a write transaction that also writes the trade notices `tell` (each to one
+/// party of the order) when the update applied; nothing is written when it did not.
+async fn update_order_telling(
+    db: &Db,
+    outbox: &Outbox,
+    sql: &'static str,
+    id: OrderId,
+    bind: &[Bound<'_>],
+    tell: &[(Kind, Recipient)],
+) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let changed = dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let changed = bind_all!(sqlx::query(sql).bind(id).bind(now), bind)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed != 1 {
+            return Ok(false);
+        }
+        for &(kind, to) in tell {
+            tx.notify_order(outbox, id, kind, to, None, now).await?;
+        }
+        tx.commit().await?;
+        true
+    });
+    Ok(outbox.wake_if(changed))
 }
 
 /// A value bound after `$1` (id) and `$2` (now) in [`update_order`].
@@ -392,20 +434,26 @@ pub enum Watch {
 
 /// Gives up a payment that took no money so far (`from` is pending or approving) and puts the product
 /// back on sale. An unanswered approve stays watched unless `watch` ends it.
+///
+/// A hold that ran out ([`CloseReason::Expired`]) is told to the buyer ([`Kind::HoldExpired`]): they
+/// left the payment unfinished and may not know the product is no longer kept for them. A buyer who quit
+/// or whose payment failed is on the result page at that moment, and is not told again.
 pub async fn abandon(
     db: &Db,
     catalog: &Catalog,
+    outbox: &Outbox,
     id: OrderId,
     from: OrderStatus,
     reason: CloseReason,
     watch: Watch,
 ) -> Result<bool, sqlx::Error> {
-    let abandoned = close_unpaid(db, id, from, reason, watch).await?;
-    Ok(catalog.retire_if(abandoned))
+    let abandoned = close_unpaid(db, outbox, id, from, reason, watch).await?;
+    Ok(outbox.wake_if(catalog.retire_if(abandoned)))
 }
 
 async fn close_unpaid(
     db: &Db,
+    outbox: &Outbox,
     id: OrderId,
     from: OrderStatus,
     reason: CloseReason,
@@ -440,6 +488,10 @@ async fn close_unpaid(
             return Ok(false);
         }
         release_product(&mut tx, id, ProductStatus::PendingPayment, now).await?;
+        if reason == CloseReason::Expired {
+            tx.notify_order(outbox, id, Kind::HoldExpired, Recipient::Buyer, None, now)
+                .await?;
+        }
         tx.commit().await?;
         Ok(true)
     })
@@ -490,21 +542,26 @@ pub enum PaidOutcome {
 ///
 /// An order already closed is never revived: a payment completed after that is refunded
 /// ([`begin_late_refund`]).
+///
+/// A payment recorded as `paid` tells the seller ([`Kind::OrderPaid`]: ship it and enter the tracking
+/// number); the buyer is on the payment's result page.
 pub async fn mark_paid(
     db: &Db,
     catalog: &Catalog,
+    outbox: &Outbox,
     id: OrderId,
     from: OrderStatus,
     aid: Option<&str>,
     method: Option<&str>,
 ) -> Result<PaidOutcome, sqlx::Error> {
-    let outcome = record_payment(db, id, from, aid, method).await?;
-    catalog.retire_if(outcome == PaidOutcome::Paid);
+    let outcome = record_payment(db, outbox, id, from, aid, method).await?;
+    outbox.wake_if(catalog.retire_if(outcome == PaidOutcome::Paid));
     Ok(outcome)
 }
 
 async fn record_payment(
     db: &Db,
+    outbox: &Outbox,
     id: OrderId,
     from: OrderStatus,
     aid: Option<&str>,
@@ -550,6 +607,10 @@ async fn record_payment(
         if done != 1 {
             return Ok(PaidOutcome::NotInState);
         }
+        if taken == 1 {
+            tx.notify_order(outbox, id, Kind::OrderPaid, Recipient::Seller, None, now)
+                .await?;
+        }
         tx.commit().await?;
         Ok(if taken == 1 { PaidOutcome::Paid } else { PaidOutcome::MustRefund })
     })
@@ -565,18 +626,26 @@ pub enum Refunder {
 }
 
 /// Starts a refund of a paid order: the order becomes `refund_pending` (kept until Kakao Pay confirms)
-/// and the product goes back on sale, in one transaction. False when the rules do not allow it now.
+/// and the product goes back on sale, in one transaction, which also tells both parties
+/// ([`Kind::OrderCancelled`]): the seller must not ship, and the buyer learns the money is on its way
+/// back even when someone else (an operator) cancelled. False when the rules do not allow it now.
 pub async fn begin_refund(
     db: &Db,
     catalog: &Catalog,
+    outbox: &Outbox,
     id: OrderId,
     by: Refunder,
 ) -> Result<bool, sqlx::Error> {
-    let begun = refund_and_release(db, id, by).await?;
-    Ok(catalog.retire_if(begun))
+    let begun = refund_and_release(db, outbox, id, by).await?;
+    Ok(outbox.wake_if(catalog.retire_if(begun)))
 }
 
-async fn refund_and_release(db: &Db, id: OrderId, by: Refunder) -> Result<bool, sqlx::Error> {
+async fn refund_and_release(
+    db: &Db,
+    outbox: &Outbox,
+    id: OrderId,
+    by: Refunder,
+) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -609,6 +678,9 @@ async fn refund_and_release(db: &Db, id: OrderId, by: Refunder) -> Result<bool, 
             return Ok(false);
         }
         release_product(&mut tx, id, ProductStatus::AwaitingCompletion, now).await?;
+        for to in [Recipient::Buyer, Recipient::Seller] {
+            tx.notify_order(outbox, id, Kind::OrderCancelled, to, None, now).await?;
+        }
         tx.commit().await?;
         Ok(true)
     })
@@ -617,6 +689,10 @@ async fn refund_and_release(db: &Db, id: OrderId, by: Refunder) -> Result<bool, 
 /// Kakao Pay completed a watched order's payment after the order was closed: the money must go back
 /// (`refund_pending`, [`CloseReason::LateApproval`]). The product is not touched — it went back on sale
 /// when the order closed. Kakao Pay's answer is final, so the watch ends; only one caller wins.
+///
+/// Nobody is told now: the buyer never had the product (they were told the hold expired), and there is
+/// nothing to cancel for the seller. The buyer hears of the money when the refund is done
+/// ([`finish_refund`]).
 pub async fn begin_late_refund(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     update_order(
         db,
@@ -691,61 +767,114 @@ pub async fn give_up_watch(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
     .await
 }
 
-/// Kakao Pay confirmed the refund.
-pub async fn finish_refund(db: &Db, id: OrderId) -> Result<bool, sqlx::Error> {
-    update_order(
+/// Kakao Pay confirmed the refund: the buyer is told the money is back ([`Kind::RefundDone`]).
+pub async fn finish_refund(db: &Db, outbox: &Outbox, id: OrderId) -> Result<bool, sqlx::Error> {
+    update_order_telling(
         db,
+        outbox,
         "UPDATE orders SET status = $3, closed_at = $2, updated_at = $2 WHERE id = $1 AND status = $4",
         id,
         &[
             Bound::Status(OrderStatus::Refunded),
             Bound::Status(OrderStatus::RefundPending),
         ],
+        &[(Kind::RefundDone, Recipient::Buyer)],
     )
     .await
 }
 
 /// The seller enters or changes the tracking number, until the buyer confirms.
 ///
+/// The buyer is told in the same transaction: [`Kind::TrackingEntered`] for the first number,
+/// [`Kind::TrackingChanged`] for a different one. The number the seller saw is part of the update's
+/// condition, so of two racing entries only one is told, with the right kind. Entering the same number
+/// again tells nobody and keeps `shipped_at`: the shipment, and so the auto-confirmation clock, did not
+/// change.
+///
 /// The order and the seller are ids of different types, so they cannot be passed the wrong way round:
 ///
 /// ```no_run
 /// # use junggye::domain::ids::{MemberId, OrderId};
-/// # async fn enter(db: &junggye::db::Db, order: OrderId, seller: MemberId) -> Result<bool, sqlx::Error> {
-/// junggye::orders::store::set_tracking(db, order, seller, "123456789").await
+/// # use junggye::notifications::Outbox;
+/// # async fn enter(db: &junggye::db::Db, outbox: &Outbox, order: OrderId, seller: MemberId) -> Result<bool, sqlx::Error> {
+/// junggye::orders::store::set_tracking(db, outbox, order, seller, "123456789").await
 /// # }
 /// ```
 ///
 /// ```compile_fail
 /// # use junggye::domain::ids::{MemberId, OrderId};
-/// # async fn enter(db: &junggye::db::Db, order: OrderId, seller: MemberId) -> Result<bool, sqlx::Error> {
-/// junggye::orders::store::set_tracking(db, seller, order, "123456789").await
+/// # use junggye::notifications::Outbox;
+/// # async fn enter(db: &junggye::db::Db, outbox: &Outbox, order: OrderId, seller: MemberId) -> Result<bool, sqlx::Error> {
+/// junggye::orders::store::set_tracking(db, outbox, seller, order, "123456789").await
 /// # }
 /// ```
 pub async fn set_tracking(
     db: &Db,
+    outbox: &Outbox,
     id: OrderId,
     seller_id: MemberId,
     number: &str,
 ) -> Result<bool, sqlx::Error> {
-    update_order(
-        db,
-        "UPDATE orders SET tracking_number = $3, shipped_at = $2, updated_at = $2 \
-         WHERE id = $1 AND seller_id = $4 AND status = $5",
-        id,
-        &[
-            Bound::Text(number),
-            Bound::Member(seller_id),
-            Bound::Status(OrderStatus::Paid),
-        ],
-    )
-    .await
+    let now = now_ms();
+    let changed = dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let seen: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT tracking_number FROM orders WHERE id = $1 AND seller_id = $2 AND status = $3",
+        )
+        .bind(id)
+        .bind(seller_id)
+        .bind(OrderStatus::Paid)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((before,)) = seen else {
+            return Ok(false);
+        };
+        let done = sqlx::query(
+            "UPDATE orders SET tracking_number = $3, updated_at = $2, \
+                    shipped_at = CASE WHEN tracking_number = $3 THEN shipped_at ELSE $2 END \
+             WHERE id = $1 AND seller_id = $4 AND status = $5 AND COALESCE(tracking_number, '') = $6",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(number)
+        .bind(seller_id)
+        .bind(OrderStatus::Paid)
+        .bind(before.as_deref().unwrap_or_default())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Ok(false);
+        }
+        if let Some(kind) = tracking_notice(before.as_deref(), number) {
+            tx.notify_order(outbox, id, kind, Recipient::Buyer, None, now).await?;
+        }
+        tx.commit().await?;
+        true
+    });
+    Ok(outbox.wake_if(changed))
 }
 
-/// The buyer confirms receipt, once a tracking number exists.
-pub async fn confirm_purchase(db: &Db, id: OrderId, buyer_id: MemberId) -> Result<bool, sqlx::Error> {
-    update_order(
+/// What the buyer is told when the tracking number goes from `before` to `after`.
+fn tracking_notice(before: Option<&str>, after: &str) -> Option<Kind> {
+    match before {
+        None => Some(Kind::TrackingEntered),
+        Some(number) if number != after => Some(Kind::TrackingChanged),
+        Some(_) => None,
+    }
+}
+
+/// The buyer confirms receipt, once a tracking number exists; the seller is told to confirm the sale
+/// ([`Kind::PurchaseConfirmed`]).
+pub async fn confirm_purchase(
+    db: &Db,
+    outbox: &Outbox,
+    id: OrderId,
+    buyer_id: MemberId,
+) -> Result<bool, sqlx::Error> {
+    update_order_telling(
         db,
+        outbox,
         "UPDATE orders SET status = $4, buyer_confirmed_at = $2, updated_at = $2 \
          WHERE id = $1 AND buyer_id = $3 AND status = $5 AND tracking_number IS NOT NULL",
         id,
@@ -754,50 +883,61 @@ pub async fn confirm_purchase(db: &Db, id: OrderId, buyer_id: MemberId) -> Resul
             Bound::Status(OrderStatus::BuyerConfirmed),
             Bound::Status(OrderStatus::Paid),
         ],
+        &[(Kind::PurchaseConfirmed, Recipient::Seller)],
     )
     .await
 }
 
-/// The seller confirms after the buyer did: the order completes and the product is sold.
+/// The seller confirms after the buyer did: the order completes and the product is sold. The buyer is
+/// told the trade is complete ([`Kind::SaleConfirmed`]), and members who saved the product that it is
+/// gone ([`Kind::FavouriteSold`]), in the same transaction.
 pub async fn confirm_sale(
     db: &Db,
     catalog: &Catalog,
+    outbox: &Outbox,
     id: OrderId,
     seller_id: MemberId,
 ) -> Result<bool, sqlx::Error> {
-    let completed = complete_and_sell(db, id, seller_id).await?;
-    Ok(catalog.retire_if(completed))
+    let completed = complete_and_sell(db, outbox, id, seller_id).await?;
+    Ok(outbox.wake_if(catalog.retire_if(completed)))
 }
 
-async fn complete_and_sell(db: &Db, id: OrderId, seller_id: MemberId) -> Result<bool, sqlx::Error> {
+async fn complete_and_sell(
+    db: &Db,
+    outbox: &Outbox,
+    id: OrderId,
+    seller_id: MemberId,
+) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
-        let done = sqlx::query(
+        let completed: Option<(ProductId,)> = sqlx::query_as(
             "UPDATE orders SET status = $4, completed_at = $1, closed_at = $1, updated_at = $1 \
-             WHERE id = $2 AND seller_id = $3 AND status = $5",
+             WHERE id = $2 AND seller_id = $3 AND status = $5 RETURNING product_id",
         )
         .bind(now)
         .bind(id)
         .bind(seller_id)
         .bind(OrderStatus::Completed)
         .bind(OrderStatus::BuyerConfirmed)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if done != 1 {
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((product_id,)) = completed else {
             return Ok(false);
-        }
+        };
         sqlx::query(
-            "UPDATE products SET status = $3, updated_at = $1 \
-             WHERE id = (SELECT product_id FROM orders WHERE id = $2) AND status = $4",
+            "UPDATE products SET status = $3, updated_at = $1 WHERE id = $2 AND status = $4",
         )
         .bind(now)
-        .bind(id)
+        .bind(product_id)
         .bind(ProductStatus::Sold)
         .bind(ProductStatus::AwaitingCompletion)
         .execute(&mut *tx)
         .await?;
+        tx.notify_order(outbox, id, Kind::SaleConfirmed, Recipient::Buyer, None, now)
+            .await?;
+        tx.notify_savers(outbox, product_id, Kind::FavouriteSold, None, now)
+            .await?;
         tx.commit().await?;
         Ok(true)
     })
@@ -834,6 +974,157 @@ pub async fn unsettled(db: &Db, now: i64, stale_before: i64, limit: i64) -> Resu
             .await?
     });
     orders(rows)
+}
+
+/// Paid orders whose purchase confirms itself now: shipped (a tracking number entered) at or before `$1`,
+/// oldest shipment first. The status is written into the text, as in [`UNSETTLED`]: a planner can then
+/// see that only open orders qualify and walk the `orders_one_holder_per_product` partial index (whose
+/// predicate holds every open status) instead of the whole order history; no index of its own is needed.
+static AUTO_CONFIRM_DUE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT o.id FROM orders o \
+         WHERE o.status = '{paid}' AND o.shipped_at <= $1 AND o.tracking_number IS NOT NULL \
+         ORDER BY o.shipped_at, o.id LIMIT $2",
+        paid = OrderStatus::Paid.key(),
+    )
+});
+
+/// The dedupe key of the warning that a purchase confirms itself soon, from an order row `o`: one per
+/// order and shipment (`auto_confirm_soon:{order id}:{shipped_at}`), so a new tracking number, which
+/// moves `shipped_at`, warns again. Spelled once, here, in SQL: the listing below both skips orders
+/// already warned and hands the key to the insert.
+const SOON_KEY: &str = "'auto_confirm_soon:' || CAST(o.id AS TEXT) || ':' || CAST(o.shipped_at AS TEXT)";
+
+/// Paid orders shipped at or before `$1` but after `$2` (those are confirmed instead) that have not been
+/// warned for this shipment, oldest shipment first (the status written in, as above). Warned orders are
+/// left out by the query, not by the insert, so a day of warned orders never fills the batch and hides
+/// a new one.
+static AUTO_CONFIRM_SOON: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT o.id, o.shipped_at, {key} AS dedupe_key FROM orders o \
+         WHERE o.status = '{paid}' AND o.shipped_at <= $1 AND o.shipped_at > $2 \
+           AND o.tracking_number IS NOT NULL \
+           AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.dedupe_key = {key}) \
+         ORDER BY o.shipped_at, o.id LIMIT $3",
+        key = SOON_KEY,
+        paid = OrderStatus::Paid.key(),
+    )
+});
+
+/// The ids of at most `limit` paid orders shipped at or before `shipped_before`.
+pub(crate) async fn auto_confirm_due(
+    db: &Db,
+    shipped_before: i64,
+    limit: i64,
+) -> Result<Vec<OrderId>, sqlx::Error> {
+    let rows: Vec<(OrderId,)> = dispatch!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(AUTO_CONFIRM_DUE.as_str()))
+            .bind(shipped_before)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+    });
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// One shipment of a paid order, to be warned about.
+#[derive(Clone, Debug, FromRow)]
+pub(crate) struct Shipment {
+    pub id: OrderId,
+    pub shipped_at: i64,
+    /// The warning's dedupe key (see [`SOON_KEY`]).
+    pub dedupe_key: String,
+}
+
+/// At most `limit` paid orders shipped in (`confirm_before`, `warn_before`] whose buyer was not warned
+/// about this shipment yet.
+pub(crate) async fn auto_confirm_soon_due(
+    db: &Db,
+    warn_before: i64,
+    confirm_before: i64,
+    limit: i64,
+) -> Result<Vec<Shipment>, sqlx::Error> {
+    Ok(dispatch!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(AUTO_CONFIRM_SOON.as_str()))
+            .bind(warn_before)
+            .bind(confirm_before)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+    }))
+}
+
+/// Warns the buyer that the purchase confirms itself soon ([`Kind::AutoConfirmSoon`]), once per shipment
+/// (the dedupe key). True when the warning was written.
+///
+/// The order is first touched with a conditional update that changes nothing but demands it is still
+/// paid and shipped at the time that was listed: on PostgreSQL that locks the row, so a buyer confirming
+/// at the same moment either commits first (and nothing is written) or waits for this warning.
+pub(crate) async fn warn_auto_confirm(
+    db: &Db,
+    outbox: &Outbox,
+    shipment: &Shipment,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let warned = dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let still = sqlx::query(
+            "UPDATE orders SET updated_at = updated_at WHERE id = $1 AND status = $2 AND shipped_at = $3",
+        )
+        .bind(shipment.id)
+        .bind(OrderStatus::Paid)
+        .bind(shipment.shipped_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if still != 1 {
+            return Ok(false);
+        }
+        let key = Some(shipment.dedupe_key.as_str());
+        let wrote = tx
+            .notify_order(outbox, shipment.id, Kind::AutoConfirmSoon, Recipient::Buyer, key, now)
+            .await?;
+        tx.commit().await?;
+        wrote == 1
+    });
+    Ok(outbox.wake_if(warned))
+}
+
+/// Confirms the purchase for the buyer (the same columns as [`confirm_purchase`]) when the order is still
+/// paid and was shipped at or before `shipped_before`, and tells both parties
+/// ([`Kind::AutoConfirmed`]: the seller may now confirm the sale). Of several instances doing this at
+/// once, the conditional update lets one through.
+pub(crate) async fn auto_confirm(
+    db: &Db,
+    outbox: &Outbox,
+    id: OrderId,
+    shipped_before: i64,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let confirmed = dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE orders SET status = $2, buyer_confirmed_at = $3, updated_at = $3 \
+             WHERE id = $1 AND status = $4 AND tracking_number IS NOT NULL AND shipped_at <= $5",
+        )
+        .bind(id)
+        .bind(OrderStatus::BuyerConfirmed)
+        .bind(now)
+        .bind(OrderStatus::Paid)
+        .bind(shipped_before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done != 1 {
+            return Ok(false);
+        }
+        for to in [Recipient::Seller, Recipient::Buyer] {
+            tx.notify_order(outbox, id, Kind::AutoConfirmed, to, None, now).await?;
+        }
+        tx.commit().await?;
+        true
+    });
+    Ok(outbox.wake_if(confirmed))
 }
 
 /// One Kakao Pay call to record.

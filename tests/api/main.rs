@@ -28,4 +28,5 @@ mod server;
 mod skill_log;
 mod storage_faults;
 mod store_contract;
+mod trade_notices;
 mod validation;

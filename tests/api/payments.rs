@@ -535,9 +535,15 @@ async fn a_lost_refund_answer_is_checked_with_kakao_pay_and_never_refunded_twice
     // The refund happens but its answer is lost: asking Kakao settles it at once.
     let order = market.buy(buyer, product).await;
     assert!(
-        order_store::begin_refund(db, &market.state().catalog, order.id, Refunder::Buyer(buyer))
-            .await
-            .unwrap()
+        order_store::begin_refund(
+            db,
+            &market.state().catalog,
+            &market.state().outbox,
+            order.id,
+            Refunder::Buyer(buyer)
+        )
+        .await
+        .unwrap()
     );
     assert_eq!(market.product_status(product).await, ProductStatus::OnSale);
     market.fake.fail_next("cancel", 1, FailMode::Status500AfterEffect);
@@ -551,9 +557,15 @@ async fn a_lost_refund_answer_is_checked_with_kakao_pay_and_never_refunded_twice
     let order = market.buy(buyer, product).await;
     let tid = order.tid.clone().unwrap();
     assert!(
-        order_store::begin_refund(db, &market.state().catalog, order.id, Refunder::Buyer(buyer))
-            .await
-            .unwrap()
+        order_store::begin_refund(
+            db,
+            &market.state().catalog,
+            &market.state().outbox,
+            order.id,
+            Refunder::Buyer(buyer)
+        )
+        .await
+        .unwrap()
     );
     market.fake.fail_next("cancel", 1, FailMode::Status500AfterEffect);
     market.fake.fail_next("order", 1, FailMode::Status500);
@@ -580,9 +592,15 @@ async fn a_lost_refund_answer_is_checked_with_kakao_pay_and_never_refunded_twice
     let order = market.buy(buyer, product).await;
     let tid = order.tid.clone().unwrap();
     assert!(
-        order_store::begin_refund(db, &market.state().catalog, order.id, Refunder::Buyer(buyer))
-            .await
-            .unwrap()
+        order_store::begin_refund(
+            db,
+            &market.state().catalog,
+            &market.state().outbox,
+            order.id,
+            Refunder::Buyer(buyer)
+        )
+        .await
+        .unwrap()
     );
     market.fake.fail_next("cancel", 1, FailMode::Status500);
     assert_eq!(

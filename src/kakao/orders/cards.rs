@@ -6,7 +6,7 @@ use crate::kakao::extra::{CONFIRM_YES, ExtraKeys, Key, extra};
 use crate::kakao::{Block, Nav};
 use crate::orders::actions::{self, OrderAction};
 use crate::orders::model::{ApprovalWatch, CloseReason, Order, OrderStatus, Party};
-use crate::present::{date_kst, won};
+use crate::present::{date_kst, month_day_kst, won};
 use crate::products::model::Page;
 use kakao_skill::card::LIST_ITEMS_MAX;
 use kakao_skill::{Extra, ItemCard, ItemRow, ListCard, ListItem, SkillResponse, TextCard};
@@ -114,9 +114,10 @@ fn empty(nav: &Nav, party: Party) -> SkillResponse {
         .quick_reply(nav.go("처음으로", Block::Main))
 }
 
-/// The order as `party` sees it, with exactly the actions they may take now.
-pub fn detail(nav: &Nav, order: &Order, party: Party) -> SkillResponse {
-    let mut response = SkillResponse::new(facts(order, party));
+/// The order as `party` sees it, with exactly the actions they may take now; `confirms_itself_at` is when
+/// the purchase confirms itself (a paid, shipped order), said with the next step.
+pub fn detail(nav: &Nav, order: &Order, party: Party, confirms_itself_at: Option<i64>) -> SkillResponse {
+    let mut response = SkillResponse::new(facts(order, party, confirms_itself_at));
     for action in actions::available(order, party) {
         response = response.quick_reply(nav.quick_reply(
             action.label(),
@@ -129,7 +130,7 @@ pub fn detail(nav: &Nav, order: &Order, party: Party) -> SkillResponse {
         .quick_reply(nav.go("처음으로", Block::Main))
 }
 
-fn facts(order: &Order, party: Party) -> ItemCard {
+fn facts(order: &Order, party: Party, confirms_itself_at: Option<i64>) -> ItemCard {
     let counterpart = match party {
         Party::Buyer => ItemRow::new("판매자", &order.seller_name),
         Party::Seller => ItemRow::new("구매자", &order.buyer_name),
@@ -149,10 +150,25 @@ fn facts(order: &Order, party: Party) -> ItemCard {
     if let Some(reason) = order.close_reason {
         card = card.row(ItemRow::new("사유", reason.label()));
     }
-    match next_step(order, party) {
+    match hint(order, party, confirms_itself_at) {
         Some(hint) => card.description(hint),
         None => card,
     }
+}
+
+/// The card's description: the next step, and the day a shipped purchase confirms itself if the buyer
+/// does not (both sides need it: the buyer to act in time, the seller to know when to expect it).
+fn hint(order: &Order, party: Party, confirms_itself_at: Option<i64>) -> Option<String> {
+    let step = next_step(order, party)?;
+    Some(match confirms_itself_at {
+        Some(at) => format!("{step} {}", auto_confirm_note(at)),
+        None => step.to_owned(),
+    })
+}
+
+/// `11월 22일에 자동으로 구매확정돼요.`
+fn auto_confirm_note(at: i64) -> String {
+    format!("{}에 자동으로 구매확정돼요.", month_day_kst(at))
 }
 
 /// The dates the order has reached after it was placed.
@@ -236,14 +252,39 @@ mod tests {
                     let mut order = order(status, tracking);
                     order.close_reason = reason;
                     order.approval_watch = watch;
+                    // 12월 31일: the longest day a note can name.
+                    let confirms =
+                        crate::orders::auto_confirm::confirms_itself_at(&order, std::time::Duration::ZERO)
+                            .map(|_| LONGEST_DAY);
                     for party in [Party::Buyer, Party::Seller] {
-                        if let Some(hint) = next_step(&order, party) {
+                        if let Some(hint) = hint(&order, party, confirms) {
                             assert!(hint.chars().count() <= 50, "{hint}");
                         }
                     }
                 }
             }
         }
+    }
+
+    /// 2026-12-31T12:00:00+09:00.
+    const LONGEST_DAY: i64 = 1_798_686_000_000;
+
+    #[test]
+    fn a_shipped_order_says_when_it_confirms_itself() {
+        let mut shipped = order(OrderStatus::Paid, Some("123456789"));
+        shipped.shipped_at = Some(0);
+        assert_eq!(
+            hint(&shipped, Party::Buyer, Some(LONGEST_DAY)).as_deref(),
+            Some("상품을 받으셨다면 구매확정해 주세요. 12월 31일에 자동으로 구매확정돼요.")
+        );
+        assert_eq!(
+            hint(&shipped, Party::Seller, Some(LONGEST_DAY)).as_deref(),
+            Some("구매자의 구매확정을 기다리고 있어요. 12월 31일에 자동으로 구매확정돼요.")
+        );
+        assert_eq!(
+            hint(&shipped, Party::Buyer, None).as_deref(),
+            Some("상품을 받으셨다면 구매확정해 주세요.")
+        );
     }
 
     #[test]

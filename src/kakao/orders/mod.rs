@@ -55,7 +55,12 @@ async fn list(call: SkillCall, party: Party) -> SkillResult {
 pub async fn detail(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
     let (order, party) = party_order(&call, &member).await?;
-    Ok(cards::detail(call.nav(), &order, party))
+    let confirms_itself_at = call
+        .state
+        .payments
+        .as_ref()
+        .and_then(|p| p.auto_confirms_at(&order));
+    Ok(cards::detail(call.nav(), &order, party, confirms_itself_at))
 }
 
 /// `/skill/orders/tracking`: the seller enters `params.trackingNumber` for `clientExtra.orderId`, and may
@@ -67,7 +72,15 @@ pub async fn tracking(call: SkillCall) -> SkillResult {
     let (order, party) = party_order_by_id(&call, &member, id).await?;
     let action = OrderAction::Tracking;
     action.check(&order, party).map_err(SkillError::Refused)?;
-    if !store::set_tracking(&call.state.db, order.id, member.id, number.as_str()).await? {
+    if !store::set_tracking(
+        &call.state.db,
+        &call.state.outbox,
+        order.id,
+        member.id,
+        number.as_str(),
+    )
+    .await?
+    {
         return Err(changed(&call, order.id, party, action).await);
     }
     let message =
@@ -94,7 +107,7 @@ pub async fn confirm_purchase(call: SkillCall) -> SkillResult {
             &consequence,
         ));
     }
-    if !store::confirm_purchase(&call.state.db, order.id, member.id).await? {
+    if !store::confirm_purchase(&call.state.db, &call.state.outbox, order.id, member.id).await? {
         return Err(changed(&call, order.id, party, action).await);
     }
     let message = "구매확정했어요. 판매자가 판매확정하면 거래가 완료돼요.";
@@ -116,7 +129,8 @@ pub async fn confirm_sale(call: SkillCall) -> SkillResult {
             "판매확정하면 거래가 완료되고 상품이 판매완료로 바뀌어요.",
         ));
     }
-    if !store::confirm_sale(&call.state.db, &call.state.catalog, order.id, member.id).await? {
+    let (db, catalog, outbox) = (&call.state.db, &call.state.catalog, &call.state.outbox);
+    if !store::confirm_sale(db, catalog, outbox, order.id, member.id).await? {
         return Err(changed(&call, order.id, party, action).await);
     }
     let message = format!("판매확정했어요. '{}' 거래가 완료되었어요.", order.item_name);
@@ -155,6 +169,7 @@ pub async fn cancel(call: SkillCall) -> SkillResult {
     if !store::begin_refund(
         &call.state.db,
         &call.state.catalog,
+        &call.state.outbox,
         order.id,
         Refunder::Buyer(member.id),
     )
