@@ -76,7 +76,7 @@ pub async fn remove(db: &Db, member_id: MemberId, product_id: ProductId) -> Resu
 /// Whether the member saved the product (the detail view offers "찜하기" or "찜 해제").
 pub async fn is_saved(db: &Db, member_id: MemberId, product_id: ProductId) -> Result<bool, sqlx::Error> {
     let found: Option<(i64,)> = dispatch!(db, pool => {
-        sqlx::query_as("SELECT 1 FROM favourites WHERE member_id = $1 AND product_id = $2")
+        sqlx::query_as("SELECT product_id FROM favourites WHERE member_id = $1 AND product_id = $2")
             .bind(member_id)
             .bind(product_id)
             .fetch_optional(pool)

@@ -29,3 +29,4 @@ mod skill_log;
 mod storage_faults;
 mod store_contract;
 mod validation;
+mod watch;
