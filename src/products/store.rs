@@ -252,7 +252,7 @@ pub async fn get(db: &Db, id: ProductId) -> Result<Option<Product>, sqlx::Error>
 
 /// Moves the seller's product from `from` to `to`; false when it was no longer in `from` (or not theirs).
 ///
-/// The members who saved the product hear of it in the same transaction ([`saver_alert`]): the change
+/// The members who saved the product hear of a sale or a return (`saver_alert`) in the same transaction: the change
 /// and its alerts commit together, and a change that lost its race alerts nobody.
 pub async fn change_status(
     db: &Db,
@@ -329,7 +329,7 @@ pub async fn change_price(
     price: i64,
 ) -> Result<PriceChange, sqlx::Error> {
     let now = now_ms();
-    let [listed, reserved] = ProductStatus::LISTED;
+    let [on_sale, reserved] = ProductStatus::LISTED;
     let dropped = price < seen;
     let changed = dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
@@ -341,7 +341,7 @@ pub async fn change_price(
         .bind(now)
         .bind(id)
         .bind(seller_id)
-        .bind(listed)
+        .bind(on_sale)
         .bind(reserved)
         .bind(seen)
         .execute(&mut *tx)
