@@ -506,17 +506,20 @@ async fn insert_product(
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // The outcome is the block's value rather than an early `return`: the write gate must hear that
+        // the write went through, or a registration would count as a failed write for readiness.
         if consumed == 1 {
             tx.notify_keywords(outbox, product_id, now).await?;
             tx.commit().await?;
-            return Ok(Registration::Created(product_id));
+            Ok(Registration::Created(product_id))
+        } else {
+            tx.rollback().await?;
+            let (existing,): (Option<ProductId>,) = sqlx::query_as("SELECT product_id FROM product_drafts WHERE id = $1")
+                .bind(draft.id)
+                .fetch_one(pool)
+                .await?;
+            Ok(Registration::AlreadyRegistered(existing.unwrap_or(ProductId::new(0))))
         }
-        tx.rollback().await?;
-        let (existing,): (Option<ProductId>,) = sqlx::query_as("SELECT product_id FROM product_drafts WHERE id = $1")
-            .bind(draft.id)
-            .fetch_one(pool)
-            .await?;
-        Ok(Registration::AlreadyRegistered(existing.unwrap_or(ProductId::new(0))))
     })
 }
 
