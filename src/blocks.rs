@@ -71,6 +71,13 @@ blocks! {
     ConfirmSale      "confirm_sale"       "판매확정",
     OrderCancel      "order_cancel"       "주문취소",
     Deals            "deals"              "핫딜",
+    Keywords         "keywords"           "키워드알림",
+    KeywordAdd       "keyword_add"        "키워드추가",
+    KeywordRemove    "keyword_remove"     "키워드삭제",
+    Favourites       "favourites"         "찜목록",
+    FavouriteAdd     "favourite_add"      "찜하기",
+    FavouriteRemove  "favourite_remove"   "찜해제",
+    ProductPrice     "product_price"      "가격변경",
 }
 
 /// Block ids known for this bot.

@@ -13,7 +13,8 @@
 //!   browsers), [`admin`] (operators' REST API), [`ops`] (probes).
 //! * [`state`]: `AppState`, the market's services and the infrastructure they run on.
 //! * The market core: [`domain`] (user-entered values, parsed), [`members`], [`products`], [`orders`],
-//!   [`notices`], [`notifications`], [`deals`], [`images`] — models, rules, stores and services; no HTTP.
+//!   [`notices`], [`notifications`], [`watch`], [`deals`], [`images`] — models, rules, stores and services; no
+//!   HTTP.
 //! * Infrastructure: [`config`], [`blocks`], [`deal_sources`], [`db`], [`clock`], [`cache`], [`telemetry`], [`metrics`],
 //!   [`http_server`], [`jwt`], [`kakao_event`], [`kakaopay`], [`client_addr`], [`skill_log`], [`present`].
 //!
@@ -42,6 +43,7 @@ pub mod notices;
 pub mod notifications;
 pub mod orders;
 pub mod products;
+pub mod watch;
 
 // Infrastructure.
 pub mod blocks;

@@ -38,7 +38,7 @@ use crate::{ops, pages};
 /// Every skill, `POST` with a Kakao skill payload. Tests add their own skills to this before
 /// [`assemble`].
 pub fn skill_routes() -> Router<AppState> {
-    use kakao::{deals, members, notices, orders, products, validation};
+    use kakao::{deals, members, notices, orders, products, validation, watch};
     Router::new()
         // Members.
         .route("/skill/members/join", skill(members::join))
@@ -46,7 +46,7 @@ pub fn skill_routes() -> Router<AppState> {
         .route("/skill/members/me/phone", skill(members::change_phone))
         .route("/skill/members/me/withdraw", skill(members::withdraw))
         .route("/skill/members/mypage", skill(members::mypage))
-        // Products: browsing, registering, the owner's status changes.
+        // Products: browsing, registering, the owner's status and price changes.
         .route("/skill/products", skill(products::browse::list))
         .route("/skill/products/categories", skill(products::browse::categories))
         .route("/skill/products/category", skill(products::browse::category))
@@ -56,6 +56,14 @@ pub fn skill_routes() -> Router<AppState> {
         .route("/skill/products/status", skill(products::manage::change_status))
         .route("/skill/products/preview", skill(products::register::preview))
         .route("/skill/products/register", skill(products::register::register))
+        .route("/skill/products/price", skill(products::manage::change_price))
+        // What members watch: keywords and saved products.
+        .route("/skill/keywords", skill(watch::keywords::list))
+        .route("/skill/keywords/add", skill(watch::keywords::add))
+        .route("/skill/keywords/remove", skill(watch::keywords::remove))
+        .route("/skill/favourites", skill(watch::favourites::list))
+        .route("/skill/favourites/add", skill(watch::favourites::add))
+        .route("/skill/favourites/remove", skill(watch::favourites::remove))
         // Orders (buying with Kakao Pay).
         .route("/skill/orders/purchases", skill(orders::purchases))
         .route("/skill/orders/sales", skill(orders::sales))

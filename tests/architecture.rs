@@ -6,7 +6,7 @@
 //! | 4 router | `router` | everything |
 //! | 3 faces | `kakao`, `pages`, `admin`, `ops` | state, core, infrastructure |
 //! | 2 state | `state` | core, infrastructure |
-//! | 1 core (the market) | `domain`, `members`, `products`, `orders`, `notices`, `deals`, `images` | core, infrastructure |
+//! | 1 core (the market) | `domain`, `members`, `products`, `orders`, `notices`, `notifications`, `watch`, `deals`, `images` | core, infrastructure |
 //! | 0 infrastructure | `clock`, `config`, `blocks`, `deal_sources`, `db`, `cache`, `telemetry`, `metrics`, `http_server`, `jwt`, `kakaopay`, `client_addr`, `skill_log`, `present` | infrastructure |
 //!
 //! A module is read from its source text: every `crate::name` (or `$crate::name`, `super::` at the top of
@@ -47,6 +47,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "orders",
             "notices",
             "notifications",
+            "watch",
             "deals",
             "images",
         ],

@@ -194,6 +194,7 @@ async fn apply(
     if !store::change_status(
         db,
         &state.app.catalog,
+        &state.app.outbox,
         ProductId::new(id),
         product.seller_id,
         product.status,

@@ -502,6 +502,72 @@ impl OpenChatUrl {
 
 text_newtype!(OpenChatUrl);
 
+/// What a member looks for in the market: a search, and a keyword they watch (키워드 알림), which is a
+/// search run on every new product, so the two are read by one parser and match the same way.
+///
+/// Rule: [`single_line`], then 1 to 30 characters. Longer text is refused rather than cut: a cut query
+/// would find things the user did not ask for. Any character is allowed, and `%`, `_` and `\` mean
+/// themselves (the stores match literally).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SearchText(String);
+
+impl SearchText {
+    /// The rule in one Korean sentence; also the refusal.
+    pub const RULE: &str = "검색어는 1~30자로 입력해 주세요.";
+    /// Most characters of a query or keyword.
+    pub const MAX_CHARS: usize = 30;
+
+    /// Normalises and checks a query typed by the user.
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let text = single_line(input);
+        if text.is_empty() || char_count(&text) > Self::MAX_CHARS {
+            return Err(Invalid::new(Self::RULE));
+        }
+        Ok(Self(text))
+    }
+
+    /// What is compared with a product's stored search text (name and description, lower-cased the
+    /// same way), so `IPHONE` finds `iPhone`.
+    pub fn needle(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+text_newtype!(SearchText);
+
+/// A keyword a member watches (키워드 알림): a [`SearchText`] under its own name, so the refusal speaks
+/// of a keyword rather than a search.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Keyword(SearchText);
+
+impl Keyword {
+    /// The rule in one Korean sentence; also the refusal.
+    pub const RULE: &str = "키워드는 1~30자로 입력해 주세요. (예: 아이폰, 캠핑 의자)";
+
+    /// Normalises and checks a keyword typed by the user, with the rule of a search.
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        SearchText::parse(input)
+            .map(Self)
+            .map_err(|_| Invalid::new(Self::RULE))
+    }
+
+    /// The keyword as typed (normalised), shown back in the member's list.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// What new products' search text is compared with; two keywords with one needle are one keyword.
+    pub fn needle(&self) -> String {
+        self.0.needle()
+    }
+}
+
+impl fmt::Display for Keyword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 fn strip_prefix_ignoring_ascii_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
     head.eq_ignore_ascii_case(prefix).then(|| &text[prefix.len()..])
@@ -924,6 +990,39 @@ mod tests {
         );
     }
 
+    // SearchText and Keyword
+
+    #[test]
+    fn a_query_is_one_line_of_one_to_thirty_characters() {
+        assert_eq!(SearchText::parse("  아이폰\n15  ").unwrap().as_str(), "아이폰 15");
+        assert_eq!(
+            SearchText::parse(&"가".repeat(30))
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            30
+        );
+        for refused in ["", "  \u{200B} ", &"가".repeat(31)] {
+            assert_eq!(
+                SearchText::parse(refused).unwrap_err().message(),
+                SearchText::RULE
+            );
+        }
+    }
+
+    #[test]
+    fn a_keyword_follows_the_query_rule_with_its_own_message() {
+        let keyword = Keyword::parse(" 100%  IPhone_X ").unwrap();
+        assert_eq!(keyword.as_str(), "100% IPhone_X");
+        assert_eq!(keyword.needle(), "100% iphone_x");
+        assert_eq!(
+            Keyword::parse(&"가".repeat(31)).unwrap_err().message(),
+            Keyword::RULE
+        );
+        assert_eq!(Keyword::parse(" ").unwrap_err().message(), Keyword::RULE);
+    }
+
     #[test]
     fn product_parsers_never_panic_on_adversarial_input() {
         for input in nasty_inputs() {
@@ -935,6 +1034,9 @@ mod tests {
             let _ = TradeLocation::parse(&input);
             if let Ok(link) = OpenChatUrl::parse(&input) {
                 assert!(!link.code().is_empty());
+            }
+            if let Ok(keyword) = Keyword::parse(&input) {
+                assert!((1..=SearchText::MAX_CHARS).contains(&char_count(keyword.as_str())));
             }
         }
     }

@@ -22,12 +22,16 @@ pub enum Key {
     DraftId,
     /// The product status the seller saw when the button was made (a stale button then fails).
     From,
+    /// A watched keyword, as the member typed it (its remove button).
+    Keyword,
     OrderId,
     ProductId,
     /// Why a list was opened ([`PURPOSE_REGISTER`]: to pick a category for a new product).
     Purpose,
     /// A search carried to its next page.
     Query,
+    /// The price (won) the seller saw when the button was made: a price change from a stale screen fails.
+    SeenPrice,
     /// A deal board's key (a filter of the hot-deals list).
     Source,
     /// A status filter of the seller's own list.
@@ -44,10 +48,12 @@ impl Key {
             Self::Cursor => "cursor",
             Self::DraftId => "draftId",
             Self::From => "from",
+            Self::Keyword => "keyword",
             Self::OrderId => "orderId",
             Self::ProductId => "productId",
             Self::Purpose => "purpose",
             Self::Query => "query",
+            Self::SeenPrice => "seenPrice",
             Self::Source => "source",
             Self::Status => "status",
         }
@@ -89,10 +95,12 @@ mod tests {
             Key::Cursor,
             Key::DraftId,
             Key::From,
+            Key::Keyword,
             Key::OrderId,
             Key::ProductId,
             Key::Purpose,
             Key::Query,
+            Key::SeenPrice,
             Key::Source,
             Key::Status,
         ];

@@ -100,7 +100,8 @@ pub async fn withdraw(call: SkillCall) -> SkillResult {
     }
 }
 
-/// The my-page menu: the member's profile, their trades (a list card's five rows), and the account.
+/// The my-page menu: the member's profile, their trades (a list card's five rows), the account, and what
+/// they watch.
 pub async fn mypage(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
     let nav = call.nav();
@@ -112,5 +113,9 @@ pub async fn mypage(call: SkillCall) -> SkillResult {
     .item(nav.list_item("판매 내역", Block::Sales, Extra::new()))
     .item(nav.list_item("연락처 변경", Block::ChangePhone, Extra::new()))
     .item(nav.list_item("회원탈퇴", Block::Withdraw, Extra::new()));
-    Ok(SkillResponse::new(card).quick_reply(nav.go("처음으로", Block::Main)))
+    // The list card is full (five rows): what the member watches goes in quick replies.
+    Ok(SkillResponse::new(card)
+        .quick_reply(nav.go("찜 목록", Block::Favourites))
+        .quick_reply(nav.go("키워드 알림", Block::Keywords))
+        .quick_reply(nav.go("처음으로", Block::Main)))
 }

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use crate::domain::Invalid;
 use crate::domain::member::{MemberName, PhoneNumber};
 use crate::domain::order::TrackingNumber;
-use crate::domain::product::{Description, OpenChatUrl, Price, ProductName};
+use crate::domain::product::{Description, Keyword, OpenChatUrl, Price, ProductName};
 use crate::kakao::not_a_skill_call;
 use kakao_skill::{ValidationPayload, ValidationResponse};
 
@@ -35,6 +35,7 @@ pub const FIELDS: &[(&str, Normalise)] = &[
     ("tracking-number", |s| {
         TrackingNumber::parse(s).map(|v| v.as_str().to_owned())
     }),
+    ("keyword", |s| Keyword::parse(s).map(|v| v.as_str().to_owned())),
 ];
 
 pub async fn validate(Path(field): Path<String>, body: Bytes) -> Response {

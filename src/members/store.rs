@@ -177,8 +177,8 @@ pub enum WithdrawOutcome {
     NotActive,
 }
 
-/// Soft-deletes the member, erases their phone number and takes their listings down, unless a trade is
-/// open.
+/// Soft-deletes the member, erases their phone number, takes their listings down and forgets their
+/// keywords and saved products, unless a trade is open.
 ///
 /// One write transaction. The member row is updated first: on PostgreSQL that locks it, and
 /// `orders::store::open` locks both members before it creates an order, so either the order exists when
@@ -227,6 +227,14 @@ async fn withdraw_in_db(db: &Db, member_id: MemberId) -> Result<WithdrawOutcome,
         .bind(ProductStatus::Hidden)
         .execute(&mut *tx)
         .await?;
+        // What the member watched leaves with them: it was theirs alone, and a seller's 찜 count then
+        // counts only members who are still here.
+        for forget in [
+            "DELETE FROM keywords WHERE member_id = $1",
+            "DELETE FROM favourites WHERE member_id = $1",
+        ] {
+            sqlx::query(forget).bind(member_id).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(WithdrawOutcome::Withdrawn)
     })

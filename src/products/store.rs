@@ -15,6 +15,8 @@ use super::model::{
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set};
 use crate::domain::ids::{MemberId, ProductId};
+use crate::notifications::outbox::Announce;
+use crate::notifications::{Kind, Outbox};
 
 /// Which products a list shows.
 #[derive(Clone, Copy, Debug)]
@@ -249,29 +251,120 @@ pub async fn get(db: &Db, id: ProductId) -> Result<Option<Product>, sqlx::Error>
 }
 
 /// Moves the seller's product from `from` to `to`; false when it was no longer in `from` (or not theirs).
+///
+/// The members who saved the product hear of a sale or a return (`saver_alert`) in the same transaction: the change
+/// and its alerts commit together, and a change that lost its race alerts nobody.
 pub async fn change_status(
     db: &Db,
     catalog: &Catalog,
+    outbox: &Outbox,
     id: ProductId,
     seller_id: MemberId,
     from: ProductStatus,
     to: ProductStatus,
 ) -> Result<bool, sqlx::Error> {
+    let now = now_ms();
+    let alert = saver_alert(from, to);
     let changed = dispatch_write!(db, pool => {
-        sqlx::query(
+        let mut tx = pool.begin_write().await?;
+        let changed = sqlx::query(
             "UPDATE products SET status = $1, updated_at = $2 \
              WHERE id = $3 AND seller_id = $4 AND status = $5",
         )
         .bind(to)
-        .bind(now_ms())
+        .bind(now)
         .bind(id)
         .bind(seller_id)
         .bind(from)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected()
+            == 1;
+        // No early `return` inside the gated block: the write gate must hear how the write ended.
+        if changed {
+            if let Some(kind) = alert {
+                tx.notify_savers(outbox, id, kind, None, now).await?;
+            }
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        changed
     });
-    Ok(catalog.retire_if(changed == 1))
+    outbox.wake_if(changed && alert.is_some());
+    Ok(catalog.retire_if(changed))
+}
+
+/// What the members who saved a product are told when its seller moves it from `from` to `to`: that it
+/// is sold, or that it is on sale again after a reservation or a sale. Hiding, showing and deleting are
+/// the seller's own business and alert nobody.
+fn saver_alert(from: ProductStatus, to: ProductStatus) -> Option<Kind> {
+    match (from, to) {
+        (_, ProductStatus::Sold) => Some(Kind::FavouriteSold),
+        (ProductStatus::Reserved | ProductStatus::Sold, ProductStatus::OnSale) => Some(Kind::FavouriteBack),
+        _ => None,
+    }
+}
+
+/// What [`change_price`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PriceChange {
+    /// The price is now the new one.
+    Changed,
+    /// The product was not the seller's, not on sale or reserved, or not at the price they saw.
+    Stale,
+}
+
+/// Sets the price of the seller's product, on sale or reserved, from `seen` (the price the seller was
+/// looking at) to `price`, as one conditional update: a stale screen or a racing change leaves it alone.
+/// A lower price alerts the members who saved the product, in the same transaction, with the old price
+/// (in won, as digits) as the alert's detail.
+pub async fn change_price(
+    db: &Db,
+    catalog: &Catalog,
+    outbox: &Outbox,
+    id: ProductId,
+    seller_id: MemberId,
+    seen: i64,
+    price: i64,
+) -> Result<PriceChange, sqlx::Error> {
+    let now = now_ms();
+    let [on_sale, reserved] = ProductStatus::LISTED;
+    let dropped = price < seen;
+    let changed = dispatch_write!(db, pool => {
+        let mut tx = pool.begin_write().await?;
+        let changed = sqlx::query(
+            "UPDATE products SET price = $1, updated_at = $2 \
+             WHERE id = $3 AND seller_id = $4 AND status IN ($5, $6) AND price = $7",
+        )
+        .bind(price)
+        .bind(now)
+        .bind(id)
+        .bind(seller_id)
+        .bind(on_sale)
+        .bind(reserved)
+        .bind(seen)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if changed {
+            if dropped {
+                let before = seen.to_string();
+                tx.notify_savers(outbox, id, Kind::PriceDrop, Some(&before), now).await?;
+            }
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        changed
+    });
+    outbox.wake_if(changed && dropped);
+    Ok(if catalog.retire_if(changed) {
+        PriceChange::Changed
+    } else {
+        PriceChange::Stale
+    })
 }
 
 /// The validated fields of a product to register.
@@ -362,19 +455,26 @@ pub enum Registration {
 
 /// Creates the product from the member's draft `draft`, whose fields the caller re-validated as `fields`.
 /// The draft is consumed by a conditional update in the same transaction.
+///
+/// The members whose keywords the new product matches are alerted in the same transaction, so an alert
+/// never names a product that was not registered.
 pub async fn register(
     db: &Db,
     catalog: &Catalog,
+    outbox: &Outbox,
     draft: &Draft,
     fields: &ProductFields<'_>,
 ) -> Result<Registration, sqlx::Error> {
-    let registration = insert_product(db, draft, fields).await?;
-    catalog.retire_if(matches!(registration, Registration::Created(_)));
+    let registration = insert_product(db, outbox, draft, fields).await?;
+    let created = matches!(registration, Registration::Created(_));
+    outbox.wake_if(created);
+    catalog.retire_if(created);
     Ok(registration)
 }
 
 async fn insert_product(
     db: &Db,
+    outbox: &Outbox,
     draft: &Draft,
     fields: &ProductFields<'_>,
 ) -> Result<Registration, sqlx::Error> {
@@ -406,16 +506,20 @@ async fn insert_product(
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // The outcome is the block's value rather than an early `return`: the write gate must hear that
+        // the write went through, or a registration would count as a failed write for readiness.
         if consumed == 1 {
+            tx.notify_keywords(outbox, product_id, now).await?;
             tx.commit().await?;
-            return Ok(Registration::Created(product_id));
+            Ok(Registration::Created(product_id))
+        } else {
+            tx.rollback().await?;
+            let (existing,): (Option<ProductId>,) = sqlx::query_as("SELECT product_id FROM product_drafts WHERE id = $1")
+                .bind(draft.id)
+                .fetch_one(pool)
+                .await?;
+            Ok(Registration::AlreadyRegistered(existing.unwrap_or(ProductId::new(0))))
         }
-        tx.rollback().await?;
-        let (existing,): (Option<ProductId>,) = sqlx::query_as("SELECT product_id FROM product_drafts WHERE id = $1")
-            .bind(draft.id)
-            .fetch_one(pool)
-            .await?;
-        Ok(Registration::AlreadyRegistered(existing.unwrap_or(ProductId::new(0))))
     })
 }
 

@@ -30,3 +30,4 @@ mod storage_faults;
 mod store_contract;
 mod trade_notices;
 mod validation;
+mod watch;

@@ -44,6 +44,7 @@ async fn every_field_accepts_a_good_value_and_answers_it_normalised() {
             "https://open.kakao.com/o/gAbC123",
         ),
         ("tracking-number", "1234-5678-9012", "123456789012"),
+        ("keyword", " 캠핑  의자 ", "캠핑 의자"),
     ];
     for (field, input, normalised) in cases {
         let answer = validate(&app, field, input).await;
@@ -63,6 +64,7 @@ async fn every_field_refuses_a_bad_value_with_a_korean_message() {
         ("description", "   "),
         ("open-chat-url", "https://evil.example/o/abc"),
         ("tracking-number", "12ab"),
+        ("keyword", "   "),
     ];
     for (field, input) in cases {
         let answer = validate(&app, field, input).await;

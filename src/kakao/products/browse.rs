@@ -3,17 +3,16 @@
 
 use super::{PER_PAGE, cursor, extra_id, photo_urls};
 use crate::domain::ids::ProductId;
+use crate::domain::product::SearchText;
 use crate::domain::{Invalid, single_line};
 use crate::kakao::extra::{ExtraKeys, Key, PURPOSE_REGISTER, extra};
-use crate::kakao::products::cards::{self, More};
+use crate::kakao::products::cards::{self, More, Viewer};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
 use crate::members::Member;
 use crate::products::model::{Category, Product, ProductStatus};
 use crate::products::store::{self, Listing};
+use crate::watch::favourites;
 use kakao_skill::{Carousel, Extra, ListCard, SkillResponse, WebUrl};
-
-/// Longest search text; longer queries are refused rather than silently cut.
-const QUERY_MAX_CHARS: usize = 30;
 
 /// `/skill/products`: everything on sale or reserved, newest first.
 pub async fn list(call: SkillCall) -> SkillResult {
@@ -107,7 +106,7 @@ pub async fn category(call: SkillCall) -> SkillResult {
 }
 
 /// `/skill/products/search`: `params.query` (or `clientExtra.query` on later pages), matched anywhere in
-/// the name or description, literally.
+/// the name or description, literally. The query is a [`SearchText`], the parser keyword alerts share.
 ///
 /// A "더보기" carries the query and the cursor in `clientExtra`. If Open Builder asked for the query again
 /// and the user typed a different one, the cursor belongs to the old query, so the new search starts over.
@@ -123,13 +122,11 @@ pub async fn search(call: SkillCall) -> SkillResult {
             (query, cursor(&call))
         }
     };
-    if query.is_empty() || query.chars().count() > QUERY_MAX_CHARS {
-        return Err(Invalid::new("검색어는 1~30자로 입력해 주세요.").into());
-    }
+    let query = SearchText::parse(&query)?;
     let page = call
         .state
         .catalog
-        .list(&call.state.db, Listing::Search(&query), cursor, PER_PAGE)
+        .list(&call.state.db, Listing::Search(query.as_str()), cursor, PER_PAGE)
         .await?;
     let nav = call.nav();
     let more = More {
@@ -159,14 +156,33 @@ pub async fn detail(call: SkillCall) -> SkillResult {
     let is_owner = |p: &Product| viewer.as_ref().is_some_and(|m| m.id == p.seller_id);
     match product.as_ref() {
         Some(p) if p.status.is_public() || is_owner(p) => {
-            let owner = is_owner(p);
+            let seen_by = detail_viewer(&call, viewer.as_ref(), p).await?;
             let buy = viewer.as_ref().and_then(|member| buy_link(&call, member, p));
-            Ok(cards::detail(call.nav(), &photo_urls(&call), p, owner, buy))
+            Ok(cards::detail(call.nav(), &photo_urls(&call), p, seen_by, buy))
         }
         _ => Err(SkillError::Refused(
             "찾을 수 없는 상품이에요. 삭제되었거나 숨겨진 상품일 수 있어요.".into(),
         )),
     }
+}
+
+/// Who looks at the detail: the seller sees how many saved the product (one index count), a member
+/// whether they saved it (one key lookup), anyone else nothing more.
+async fn detail_viewer(
+    call: &SkillCall,
+    viewer: Option<&Member>,
+    product: &Product,
+) -> Result<Viewer, SkillError> {
+    let db = &call.state.db;
+    Ok(match viewer {
+        Some(member) if member.id == product.seller_id => Viewer::Owner {
+            saved_by: favourites::count(db, product.id).await?,
+        },
+        Some(member) => Viewer::Other {
+            saved: favourites::is_saved(db, member.id, product.id).await?,
+        },
+        None => Viewer::Other { saved: false },
+    })
 }
 
 /// The member's Kakao Pay link for the product, when payments are on and they may buy it now (on sale, not

@@ -88,6 +88,21 @@ pub fn product_page(
     }
 }
 
+/// Who is looking at a product's detail, as far as the view changes with it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Viewer {
+    /// The seller, with how many members saved the product.
+    Owner { saved_by: i64 },
+    /// Anyone else (a non-member too); `saved` when they saved the product.
+    Other { saved: bool },
+}
+
+impl Viewer {
+    fn is_owner(self) -> bool {
+        matches!(self, Self::Owner { .. })
+    }
+}
+
 /// The detail view: photos, facts, description, and what the viewer may do.
 ///
 /// `buy` is the viewer's own Kakao Pay link, when they may buy the product now. It is the description
@@ -97,33 +112,59 @@ pub fn detail(
     nav: &Nav,
     urls: &PhotoUrls<'_>,
     product: &Product,
-    viewer_is_owner: bool,
+    viewer: Viewer,
     buy: Option<WebUrl>,
 ) -> SkillResponse {
-    let facts = facts_card(product, viewer_is_owner);
+    let owner = viewer.is_owner();
+    let facts = facts_card(product, viewer);
     let mut description = TextCard::titled("상품 설명").description(&product.description);
     if let Some(url) = buy {
         description = description.button(Button::web_link(BUY_LABEL, url));
     }
-    let mut response = match photo_carousel(urls, product, viewer_is_owner) {
+    let response = match photo_carousel(urls, product, owner) {
         Some(photos) => SkillResponse::new(photos).output(facts).output(description),
         None => SkillResponse::new(facts).output(description),
     };
-    if viewer_is_owner {
-        for action in product.status.actions() {
-            // `from` pins the state the seller saw: a stale button fails instead of acting on a newer state.
-            let extra = Extra::new()
-                .put(Key::ProductId, product.id)
-                .put(Key::Action, action.key())
-                .put(Key::From, product.status.key());
-            response = response.quick_reply(nav.quick_reply(action.label(), Block::ProductStatus, extra));
+    let response = match viewer {
+        Viewer::Owner { .. } => owner_actions(nav, product, response),
+        Viewer::Other { saved } => {
+            let product_extra = extra(Key::ProductId, product.id);
+            let save = if saved {
+                nav.quick_reply("찜 해제", Block::FavouriteRemove, product_extra)
+            } else {
+                nav.quick_reply("찜하기", Block::FavouriteAdd, product_extra)
+            };
+            response
+                .quick_reply(save)
+                .quick_reply(nav.go("목록으로", Block::Products))
         }
-        response = response.quick_reply(nav.go("내 상품", Block::MyProducts));
-    } else {
-        response = response.quick_reply(nav.go("목록으로", Block::Products));
-    }
+    };
     response.quick_reply(nav.go("처음으로", Block::Main))
 }
+
+/// What the seller may do from the detail: each status change the state machine allows, and a price
+/// change while the product is on sale or reserved.
+fn owner_actions(nav: &Nav, product: &Product, mut response: SkillResponse) -> SkillResponse {
+    for action in product.status.actions() {
+        // `from` pins the state the seller saw: a stale button fails instead of acting on a newer state.
+        let extra = Extra::new()
+            .put(Key::ProductId, product.id)
+            .put(Key::Action, action.key())
+            .put(Key::From, product.status.key());
+        response = response.quick_reply(nav.quick_reply(action.label(), Block::ProductStatus, extra));
+    }
+    if product.status.is_listed() {
+        // Likewise `seenPrice`: a price change from an old screen fails rather than undo a newer one.
+        let extra = Extra::new()
+            .put(Key::ProductId, product.id)
+            .put(Key::SeenPrice, product.price);
+        response = response.quick_reply(nav.quick_reply(PRICE_CHANGE_LABEL, Block::ProductPrice, extra));
+    }
+    response.quick_reply(nav.go("내 상품", Block::MyProducts))
+}
+
+/// The label of the seller's price change on the detail view.
+pub const PRICE_CHANGE_LABEL: &str = "가격 변경";
 
 /// The product's photos; for its owner, each photo that failed stands in its place in the upload, as the
 /// placeholder with which photo it was and why.
@@ -197,7 +238,7 @@ fn photo_failures_summary(product: &Product) -> String {
     }
 }
 
-fn facts_card(product: &Product, viewer_is_owner: bool) -> ItemCard {
+fn facts_card(product: &Product, viewer: Viewer) -> ItemCard {
     let mut card = ItemCard::new(ItemRow::new("가격", won(product.price)))
         .head("상품 정보")
         .title(titled(&product.name, product.status, false))
@@ -206,7 +247,8 @@ fn facts_card(product: &Product, viewer_is_owner: bool) -> ItemCard {
         .row(ItemRow::new("거래장소", &product.location))
         .row(ItemRow::new("판매자", &product.seller_name))
         .row(ItemRow::new("등록일", date_kst(product.created_at)));
-    if viewer_is_owner {
+    if let Viewer::Owner { saved_by } = viewer {
+        card = card.row(ItemRow::new("찜", format!("{saved_by}명")));
         match product.photos_state {
             PhotosState::Pending => {
                 card = card.description("사진을 처리하고 있어요. 잠시 후 다시 확인해 주세요.")

@@ -1,12 +1,15 @@
-//! The seller's hand-made status changes: hide, show, reserve, unreserve, sold, delete.
+//! The seller's hand-made changes: the status (hide, show, reserve, unreserve, sold, delete) and the price.
 
 use super::extra_id;
 use crate::domain::Invalid;
 use crate::domain::ids::ProductId;
+use crate::domain::product::Price;
 use crate::kakao::extra::{Key, extra};
-use crate::kakao::{Block, SkillCall, SkillError, SkillResult};
+use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
+use crate::present::won;
+use crate::products::model::Product;
 use crate::products::model::{ProductStatus, StatusAction};
-use crate::products::store;
+use crate::products::store::{self, PriceChange};
 use kakao_skill::SkillResponse;
 
 /// Said to the loser of a race, or to a stale button.
@@ -56,7 +59,8 @@ pub async fn change_status(call: SkillCall) -> SkillResult {
             action.label()
         )));
     };
-    if !store::change_status(db, &call.state.catalog, id, member.id, product.status, next).await? {
+    let (catalog, outbox) = (&call.state.catalog, &call.state.outbox);
+    if !store::change_status(db, catalog, outbox, id, member.id, product.status, next).await? {
         return Err(SkillError::Refused(CHANGED.into()));
     }
     let nav = call.nav();
@@ -72,4 +76,75 @@ pub async fn change_status(call: SkillCall) -> SkillResult {
     Ok(response
         .quick_reply(nav.go("내 상품", Block::MyProducts))
         .quick_reply(nav.go("처음으로", Block::Main)))
+}
+
+/// Said when the price changed since the seller's screen was made, or the update lost a race.
+const PRICE_CHANGED: &str = "그사이 상품 가격이나 상태가 바뀌었어요. 상품을 다시 확인해 주세요.";
+
+/// `/skill/products/price`: `params.price` (the price parser of registration and of the validation
+/// skill), `clientExtra.productId` and, from our button, `clientExtra.seenPrice` (the price the seller
+/// was looking at). Only the seller, only while on sale or reserved, and as a conditional update on the
+/// price seen, so a stale screen cannot undo a newer change. A lower price alerts the members who saved
+/// the product.
+pub async fn change_price(call: SkillCall) -> SkillResult {
+    let member = call.member().await?;
+    let id = extra_id(
+        &call,
+        Key::ProductId,
+        "어떤 상품인지 알 수 없어요. 상품을 다시 골라 주세요.",
+    )
+    .map(ProductId::new)?;
+    let db = &call.state.db;
+    let product = store::get(db, id)
+        .await?
+        .filter(|p| p.status.is_public() || p.seller_id == member.id)
+        .ok_or_else(|| SkillError::Refused("찾을 수 없는 상품이에요.".into()))?;
+    if product.seller_id != member.id {
+        return Err(SkillError::Refused(
+            "내가 등록한 상품만 가격을 바꿀 수 있어요.".into(),
+        ));
+    }
+    let price = Price::parse(call.param("price", "새 가격을 입력해 주세요.")?)?;
+    if !product.status.is_listed() {
+        return Err(SkillError::Refused(format!(
+            "'{}' 상태인 상품은 가격을 바꿀 수 없어요. 판매중이거나 예약중인 상품만 바꿀 수 있어요.",
+            product.status.label()
+        )));
+    }
+    let seen = match call.extra(Key::SeenPrice) {
+        Some(text) => text
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| SkillError::Invalid(Invalid::new(PRICE_CHANGED)))?,
+        None => product.price,
+    };
+    if seen != product.price {
+        return Err(SkillError::Refused(PRICE_CHANGED.into()));
+    }
+    let nav = call.nav();
+    if price.won() == product.price {
+        let message = format!("'{}'은(는) 이미 {}이에요.", product.name, won(product.price));
+        return Ok(price_answer(nav, message, &product));
+    }
+    let (catalog, outbox) = (&call.state.catalog, &call.state.outbox);
+    match store::change_price(db, catalog, outbox, id, member.id, seen, price.won()).await? {
+        PriceChange::Changed => {
+            let message = format!(
+                "'{}' 가격을 {}에서 {}(으)로 바꿨어요.",
+                product.name,
+                won(seen),
+                price
+            );
+            Ok(price_answer(nav, message, &product))
+        }
+        PriceChange::Stale => Err(SkillError::Refused(PRICE_CHANGED.into())),
+    }
+}
+
+fn price_answer(nav: &Nav, message: String, product: &Product) -> SkillResponse {
+    let extra = extra(Key::ProductId, product.id);
+    SkillResponse::text(message)
+        .quick_reply(nav.quick_reply("상품 보기", Block::ProductDetail, extra))
+        .quick_reply(nav.go("내 상품", Block::MyProducts))
+        .quick_reply(nav.go("처음으로", Block::Main))
 }

@@ -148,7 +148,8 @@ pub async fn register(call: SkillCall) -> SkillResult {
     })?;
     let product = ValidProduct::from_draft(&draft)?;
     let nav = call.nav();
-    let registration = store::register(db, &call.state.catalog, &draft, &product.fields()).await?;
+    let (catalog, outbox) = (&call.state.catalog, &call.state.outbox);
+    let registration = store::register(db, catalog, outbox, &draft, &product.fields()).await?;
     let (product_id, message) = match registration {
         Registration::Created(id) => (id, format!("'{}'을(를) 등록했어요!", product.name)),
         Registration::AlreadyRegistered(id) => (id, "이미 등록한 상품이에요.".to_owned()),
