@@ -78,6 +78,8 @@ blocks! {
     FavouriteAdd     "favourite_add"      "찜하기",
     FavouriteRemove  "favourite_remove"   "찜해제",
     ProductPrice     "product_price"      "가격변경",
+    AlertSettings    "alert_settings"     "알림설정",
+    AlertsOff        "alerts_off"         "알림끄기",
 }
 
 /// Block ids known for this bot.

@@ -197,6 +197,10 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     if let (Some(payments), Some(settings)) = (&state.payments, &state.config.payments) {
         junggye::orders::reconcile::spawn(payments.clone(), settings.reconcile_every);
     }
+    if let Some(settings) = &state.config.notify {
+        junggye::notifications::Sender::new(settings, state.db.clone(), state.outbox.clone())?.spawn();
+        tracing::info!(event = %settings.event_api.event_name, "notice sender started");
+    }
     let refreshers = state.deals.spawn_refreshers();
     if !refreshers.is_empty() {
         tracing::info!(sources = refreshers.len(), "hot-deal refreshers started");

@@ -38,7 +38,7 @@ use crate::{ops, pages};
 /// Every skill, `POST` with a Kakao skill payload. Tests add their own skills to this before
 /// [`assemble`].
 pub fn skill_routes() -> Router<AppState> {
-    use kakao::{deals, members, notices, orders, products, validation, watch};
+    use kakao::{alerts, deals, members, notices, orders, products, validation, watch};
     Router::new()
         // Members.
         .route("/skill/members/join", skill(members::join))
@@ -57,6 +57,10 @@ pub fn skill_routes() -> Router<AppState> {
         .route("/skill/products/preview", skill(products::register::preview))
         .route("/skill/products/register", skill(products::register::register))
         .route("/skill/products/price", skill(products::manage::change_price))
+        // Notices: the event block's skill, and the member's alert choices.
+        .route("/skill/notifications/event", skill(alerts::event))
+        .route("/skill/notifications/settings", skill(alerts::settings))
+        .route("/skill/notifications/off", skill(alerts::off))
         // What members watch: keywords and saved products.
         .route("/skill/keywords", skill(watch::keywords::list))
         .route("/skill/keywords/add", skill(watch::keywords::add))

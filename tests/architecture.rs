@@ -285,6 +285,8 @@ fn statuses_are_spelled_only_in_their_enums() {
         .chain([PhotosState::Pending, PhotosState::Ready, PhotosState::Failed].map(PhotosState::key))
         .chain([Grade::Bronze, Grade::Silver, Grade::Platinum, Grade::Diamond].map(Grade::as_str))
         .chain(NoticeStatus::ALL.map(NoticeStatus::as_str))
+        .chain(junggye::notifications::State::ALL.map(junggye::notifications::State::key))
+        .chain(junggye::notifications::Kind::ALL.map(junggye::notifications::Kind::key))
         .collect();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();

@@ -30,6 +30,9 @@ pub enum Key {
     Purpose,
     /// A search carried to its next page.
     Query,
+    /// An alert choice to apply ([`alerts`](crate::kakao::alerts): `alerts_on`, `alerts_off`, `night_on`,
+    /// `night_off`).
+    Set,
     /// The price (won) the seller saw when the button was made: a price change from a stale screen fails.
     SeenPrice,
     /// A deal board's key (a filter of the hot-deals list).
@@ -53,6 +56,7 @@ impl Key {
             Self::ProductId => "productId",
             Self::Purpose => "purpose",
             Self::Query => "query",
+            Self::Set => "set",
             Self::SeenPrice => "seenPrice",
             Self::Source => "source",
             Self::Status => "status",
@@ -100,6 +104,7 @@ mod tests {
             Key::ProductId,
             Key::Purpose,
             Key::Query,
+            Key::Set,
             Key::SeenPrice,
             Key::Source,
             Key::Status,

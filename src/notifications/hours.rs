@@ -21,7 +21,12 @@ pub fn day(now: i64) -> String {
         i32::try_from(days + 2_440_588).unwrap_or(i32::MAX), // 1970-01-01 is Julian day 2,440,588
     )
     .unwrap_or(time::Date::MIN);
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
 }
 
 /// The start of the KST day of `now`, as Unix ms (what "today" means for the counters).

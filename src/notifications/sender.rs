@@ -100,7 +100,9 @@ impl Sender {
                 match self.pass_at(now_ms()).await {
                     Ok(report) if report != Report::default() => tracing::info!(?report, "notices sent"),
                     Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %crate::telemetry::error_chain(&e), "notice pass failed"),
+                    Err(e) => {
+                        tracing::warn!(error = %crate::telemetry::error_chain(&e), "notice pass failed")
+                    }
                 }
                 tokio::select! {
                     () = self.outbox.rung() => {}
@@ -134,7 +136,10 @@ impl Sender {
         store::recover_abandoned(&self.db, now, now + self.recheck_ms).await?;
         let resent = store::resend_unsure(&self.db, now).await?;
         if resent > 0 {
-            tracing::warn!(resent, "notices whose send had no answer never showed: sending them again");
+            tracing::warn!(
+                resent,
+                "notices whose send had no answer never showed: sending them again"
+            );
         }
         for task_id in store::tasks_due(&self.db, now, 100).await? {
             match self.api.task(&task_id).await {
@@ -144,7 +149,9 @@ impl Sender {
                     }
                     store::task_done(&self.db, &task_id, &failed, now).await?;
                 }
-                TaskResult::Running => store::task_later(&self.db, &task_id, Some(now + TASK_RECHECK_MS), now).await?,
+                TaskResult::Running => {
+                    store::task_later(&self.db, &task_id, Some(now + TASK_RECHECK_MS), now).await?
+                }
                 TaskResult::Unknown { reason } => {
                     tracing::debug!(task_id, reason, "task result unreadable; asking again later");
                     let next = self.task_next_look(&task_id, now).await;
@@ -165,7 +172,12 @@ impl Sender {
     }
 
     /// Step 3: sorts claimed rows into sent now, held, dropped or folded; returns those to send.
-    async fn decide(&self, claimed: Vec<Claimed>, now: i64, report: &mut Report) -> Result<Vec<Claimed>, sqlx::Error> {
+    async fn decide(
+        &self,
+        claimed: Vec<Claimed>,
+        now: i64,
+        report: &mut Report,
+    ) -> Result<Vec<Claimed>, sqlx::Error> {
         let mut dropped_left = Vec::new();
         let mut dropped_off = Vec::new();
         let mut held = Vec::new();
@@ -203,7 +215,8 @@ impl Sender {
             }
         }
         report.dropped += (store::drop_rows(&self.db, &dropped_left, "member left", now).await?
-            + store::drop_rows(&self.db, &dropped_off, "alerts turned off", now).await?) as usize;
+            + store::drop_rows(&self.db, &dropped_off, "alerts turned off", now).await?)
+            as usize;
         // Alerts reserve their place under the daily cap; the rest wait for the morning.
         let day = hours::day(now);
         let wanted = u32::try_from(alerts.len()).unwrap_or(u32::MAX);
@@ -263,8 +276,16 @@ impl Sender {
         let after = now_ms().max(now);
         match &outcome {
             SendOutcome::Accepted { task_id } => {
-                store::finish_send(&self.db, &batch, State::Accepted, Some(now + TASK_CHECK_MS), Some(task_id), None, after)
-                    .await?;
+                store::finish_send(
+                    &self.db,
+                    &batch,
+                    State::Accepted,
+                    Some(now + TASK_CHECK_MS),
+                    Some(task_id),
+                    None,
+                    after,
+                )
+                .await?;
             }
             SendOutcome::Refused { reason } => {
                 tracing::warn!(batch, reason, users = rows.len(), "Kakao refused a notice");
@@ -273,13 +294,30 @@ impl Sender {
             SendOutcome::Unavailable { reason } => {
                 let attempts = self.attempts(rows).await;
                 let wait = retry_wait(attempts);
-                tracing::info!(batch, reason, wait_ms = wait, "Event API unavailable; sending later");
+                tracing::info!(
+                    batch,
+                    reason,
+                    wait_ms = wait,
+                    "Event API unavailable; sending later"
+                );
                 store::retry_later(&self.db, &batch, now + wait, MAX_ATTEMPTS, reason, after).await?;
             }
             SendOutcome::Unsure { reason } => {
-                tracing::warn!(batch, reason, "no answer to a notice send; waiting for proof of delivery");
-                store::finish_send(&self.db, &batch, State::Unsure, Some(now + self.recheck_ms), None, Some(reason), after)
-                    .await?;
+                tracing::warn!(
+                    batch,
+                    reason,
+                    "no answer to a notice send; waiting for proof of delivery"
+                );
+                store::finish_send(
+                    &self.db,
+                    &batch,
+                    State::Unsure,
+                    Some(now + self.recheck_ms),
+                    None,
+                    Some(reason),
+                    after,
+                )
+                .await?;
             }
         }
         Ok(outcome)
@@ -301,7 +339,9 @@ impl Sender {
 /// The wait before try `attempts + 1`: 5 s, 10 s, 20 s, … up to 10 minutes.
 fn retry_wait(attempts: i64) -> i64 {
     let doublings = u32::try_from((attempts - 1).clamp(0, 20)).unwrap_or(20);
-    FIRST_RETRY_MS.saturating_mul(1_i64 << doublings).min(LONGEST_RETRY_MS)
+    FIRST_RETRY_MS
+        .saturating_mul(1_i64 << doublings)
+        .min(LONGEST_RETRY_MS)
 }
 
 /// Splits rows into calls of at most [`MAX_USERS`] rows, no user twice in one call (a user with two

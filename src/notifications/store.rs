@@ -125,7 +125,12 @@ pub async fn hold(db: &Db, ids: &[i64], not_before: i64, now: i64) -> Result<u64
         db,
         ids,
         "state = $3, not_before = $4, check_at = NULL, batch = NULL, sent_at = NULL, updated_at = $1",
-        &[Value::Int(now), Value::State(State::Sending), Value::State(State::Queued), Value::Int(not_before)],
+        &[
+            Value::Int(now),
+            Value::State(State::Sending),
+            Value::State(State::Queued),
+            Value::Int(not_before),
+        ],
     )
     .await
 }
@@ -136,7 +141,12 @@ pub async fn drop_rows(db: &Db, ids: &[i64], reason: &str, now: i64) -> Result<u
         db,
         ids,
         "state = $3, last_error = $4, check_at = NULL, updated_at = $1",
-        &[Value::Int(now), Value::State(State::Sending), Value::State(State::Dropped), Value::Text(reason)],
+        &[
+            Value::Int(now),
+            Value::State(State::Sending),
+            Value::State(State::Dropped),
+            Value::Text(reason),
+        ],
     )
     .await
 }
@@ -428,7 +438,12 @@ pub async fn task_later(db: &Db, task_id: &str, check_at: Option<i64>, now: i64)
 
 /// Records a finished task: the users Kakao could not reach failed (with its reason), everyone else
 /// was delivered.
-pub async fn task_done(db: &Db, task_id: &str, failed: &[(String, String)], now: i64) -> Result<(), sqlx::Error> {
+pub async fn task_done(
+    db: &Db,
+    task_id: &str,
+    failed: &[(String, String)],
+    now: i64,
+) -> Result<(), sqlx::Error> {
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
         for (user_key, reason) in failed {
@@ -492,7 +507,7 @@ struct NoticeRow {
 }
 
 const NOTICE_COLUMNS: &str = "n.id, n.kind, n.subject, n.amount, n.detail, n.order_id, n.product_id, \
-     CASE WHEN o.seller_id = n.recipient_id THEN 1 ELSE 0 END AS to_seller, n.delivered_at \
+     CAST(CASE WHEN o.seller_id = n.recipient_id THEN 1 ELSE 0 END AS BIGINT) AS to_seller, n.delivered_at \
      FROM notifications n JOIN members m ON m.id = n.recipient_id LEFT JOIN orders o ON o.id = n.order_id";
 
 impl NoticeRow {
@@ -515,7 +530,8 @@ impl NoticeRow {
 /// The notice of send `batch` for the Kakao user `user_key`, recorded as delivered: the event skill runs
 /// when Kakao shows it, which is the proof a lost send answer lacked.
 pub async fn shown(db: &Db, batch: &str, user_key: &str, now: i64) -> Result<Option<Notice>, sqlx::Error> {
-    let sql = format!("SELECT {NOTICE_COLUMNS} WHERE n.batch = $1 AND m.user_key = $2 AND m.deleted_at IS NULL");
+    let sql =
+        format!("SELECT {NOTICE_COLUMNS} WHERE n.batch = $1 AND m.user_key = $2 AND m.deleted_at IS NULL");
     let row: Option<NoticeRow> = dispatch!(db, pool => {
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(batch).bind(user_key).fetch_optional(pool).await?
     });
@@ -623,7 +639,12 @@ pub async fn set_alerts(db: &Db, member: MemberId, on: bool, now: i64) -> Result
 }
 
 /// Records (or withdraws) the member's consent to alerts at night, with its time.
-pub async fn set_night_consent(db: &Db, member: MemberId, consent: bool, now: i64) -> Result<bool, sqlx::Error> {
+pub async fn set_night_consent(
+    db: &Db,
+    member: MemberId,
+    consent: bool,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
     dispatch_write!(db, pool => {
         let mut tx = pool.begin_write().await?;
         let changed = sqlx::query(
