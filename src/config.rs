@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -473,16 +474,14 @@ impl Config {
         };
         let kakao_bot_id = get("KAKAO_BOT_ID").map(|b| b.trim_end_matches('!').to_owned());
         let blocks_file = get("KAKAO_BLOCKS_FILE").map(PathBuf::from);
-        let deadline_ms: u64 = parse_or(&mut errors, "SKILL_DEADLINE_MS", get("SKILL_DEADLINE_MS"), 3_000);
-        if !(100..=DEADLINE_CEILING_MS).contains(&deadline_ms) {
-            errors.push(format!(
-                "SKILL_DEADLINE_MS: must be between 100 and {DEADLINE_CEILING_MS}"
-            ));
-        }
-        let catalog_cache_ms: u64 = parse_or(&mut errors, "CATALOG_CACHE_MS", get("CATALOG_CACHE_MS"), 2_000);
-        if catalog_cache_ms > 60_000 {
-            errors.push("CATALOG_CACHE_MS: at most 60000 (a minute)".into());
-        }
+        let deadline_ms = number_in(
+            &mut errors,
+            &get,
+            "SKILL_DEADLINE_MS",
+            3_000,
+            100..=DEADLINE_CEILING_MS,
+        );
+        let catalog_cache_ms = number_in(&mut errors, &get, "CATALOG_CACHE_MS", 2_000, 0..=60_000);
         let jwt_secret = get("JWT_SECRET").map(|s| SecretString::from(s.to_owned()));
         if let Some(key) = &jwt_secret
             && key.expose_secret().len() < JWT_SECRET_MIN_BYTES
@@ -579,16 +578,8 @@ impl Config {
 /// Admin token lifetimes. Access tokens cannot be revoked, so their life is kept short; a refresh token
 /// longer than 90 days would outlive any reasonable sign-in.
 fn admin_settings<'a>(errors: &mut Vec<String>, get: &impl Fn(&str) -> Option<&'a str>) -> AdminSettings {
-    let mut secs = |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
-        let value: u64 = parse_or(errors, name, get(name), default);
-        if !range.contains(&value) {
-            errors.push(format!(
-                "{name}: must be between {} and {}",
-                range.start(),
-                range.end()
-            ));
-        }
-        Duration::from_secs(value)
+    let mut secs = |name: &str, default: u64, range: RangeInclusive<u64>| {
+        Duration::from_secs(number_in(errors, get, name, default, range))
     };
     AdminSettings {
         access_ttl: secs("ADMIN_ACCESS_TTL_SECS", 900, 60..=3_600),
@@ -624,10 +615,7 @@ fn skill_log_settings<'a>(
             "SKILL_LOG_HASH_KEY: must be at least {JWT_SECRET_MIN_BYTES} bytes"
         ));
     }
-    let queue: usize = parse_or(errors, "SKILL_LOG_QUEUE", get("SKILL_LOG_QUEUE"), 10_000);
-    if !(1..=1_000_000).contains(&queue) {
-        errors.push("SKILL_LOG_QUEUE: must be between 1 and 1000000".into());
-    }
+    let queue = number_in(errors, get, "SKILL_LOG_QUEUE", 10_000, 1..=1_000_000);
     crate::skill_log::SkillLogSettings::new(retention, hash_key, queue)
 }
 
@@ -639,10 +627,7 @@ fn payment_settings<'a>(
 ) -> Option<PaymentSettings> {
     use crate::kakaopay::{DEFAULT_BASE_URL, KakaoPaySettings, TEST_CID};
     let secret_key = get("KAKAOPAY_SECRET_KEY")?;
-    let timeout_ms: u64 = parse_or(errors, "KAKAOPAY_TIMEOUT_MS", get("KAKAOPAY_TIMEOUT_MS"), 3_000);
-    if !(100..=10_000).contains(&timeout_ms) {
-        errors.push("KAKAOPAY_TIMEOUT_MS: must be between 100 and 10000".into());
-    }
+    let timeout_ms = number_in(errors, get, "KAKAOPAY_TIMEOUT_MS", 3_000, 100..=10_000);
     let link_secret = match get("PAY_LINK_SECRET") {
         Some(key) if key.len() < JWT_SECRET_MIN_BYTES => {
             errors.push(format!(
@@ -662,24 +647,13 @@ fn payment_settings<'a>(
             uuid::Uuid::new_v4().simple()
         )),
     };
-    let secs = |errors: &mut Vec<String>, name: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
-        let value: u64 = parse_or(errors, name, get(name), default);
-        if !range.contains(&value) {
-            errors.push(format!(
-                "{name}: must be between {} and {}",
-                range.start(),
-                range.end()
-            ));
-        }
-        Duration::from_secs(value)
+    let mut secs = |name: &str, default: u64, range: RangeInclusive<u64>| {
+        Duration::from_secs(number_in(errors, get, name, default, range))
     };
-    let link_ttl = secs(errors, "PAY_LINK_TTL_SECS", 600, 10..=86_400);
-    let hold = secs(errors, "PAY_HOLD_SECS", 900, 60..=86_400);
-    let reconcile_every = secs(errors, "PAY_RECONCILE_SECS", 30, 1..=3_600);
-    let auto_confirm_days: u64 = parse_or(errors, "AUTO_CONFIRM_DAYS", get("AUTO_CONFIRM_DAYS"), 7);
-    if !(2..=60).contains(&auto_confirm_days) {
-        errors.push("AUTO_CONFIRM_DAYS: must be between 2 and 60".into());
-    }
+    let link_ttl = secs("PAY_LINK_TTL_SECS", 600, 10..=86_400);
+    let hold = secs("PAY_HOLD_SECS", 900, 60..=86_400);
+    let reconcile_every = secs("PAY_RECONCILE_SECS", 30, 1..=3_600);
+    let auto_confirm_days = number_in(errors, get, "AUTO_CONFIRM_DAYS", 7, 2..=60);
     Some(PaymentSettings {
         kakaopay: KakaoPaySettings {
             base_url: get("KAKAOPAY_BASE_URL").unwrap_or(DEFAULT_BASE_URL).to_owned(),
@@ -720,23 +694,13 @@ fn notify_settings<'a>(
     {
         errors.push("KAKAO_EVENT_NAME: letters, digits, `_` and `-` only (as in the event block)".into());
     }
-    let number =
-        |errors: &mut Vec<String>, name: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
-            let value: u64 = parse_or(errors, name, get(name), default);
-            if !range.contains(&value) {
-                errors.push(format!(
-                    "{name}: must be between {} and {}",
-                    range.start(),
-                    range.end()
-                ));
-            }
-            value
-        };
-    let timeout_ms = number(errors, "KAKAO_EVENT_TIMEOUT_MS", 3_000, 100..=10_000);
-    let daily_cap = number(errors, "NOTIFY_DAILY_CAP", 10_000, 0..=10_000_000);
-    let keyword_alerts_per_day = number(errors, "NOTIFY_KEYWORD_ALERTS_PER_DAY", 5, 1..=100);
-    let recheck_secs = number(errors, "NOTIFY_RECHECK_SECS", 600, 1..=86_400);
-    let poll_ms = number(errors, "NOTIFY_POLL_MS", 1_000, 10..=60_000);
+    let mut number =
+        |name: &str, default: u64, range: RangeInclusive<u64>| number_in(errors, get, name, default, range);
+    let timeout_ms = number("KAKAO_EVENT_TIMEOUT_MS", 3_000, 100..=10_000);
+    let daily_cap = number("NOTIFY_DAILY_CAP", 10_000, 0..=10_000_000);
+    let keyword_alerts_per_day = number("NOTIFY_KEYWORD_ALERTS_PER_DAY", 5, 1..=100);
+    let recheck_secs = number("NOTIFY_RECHECK_SECS", 600, 1..=86_400);
+    let poll_ms = number("NOTIFY_POLL_MS", 1_000, 10..=60_000);
     Some(NotifySettings {
         event_api: crate::kakao_event::EventApiSettings {
             base_url,
@@ -803,17 +767,13 @@ fn image_settings<'a>(errors: &mut Vec<String>, get: &impl Fn(&str) -> Option<&'
     if allowed_hosts.iter().any(|h| h == "*" || h.contains('/')) {
         errors.push("IMAGE_HOSTS: list host names (or *.domain), not `*` or URLs".into());
     }
-    let max_bytes: u64 = parse_or(
+    let max_bytes = number_in(
         errors,
+        get,
         "IMAGE_MAX_BYTES",
-        get("IMAGE_MAX_BYTES"),
         10 * 1024 * 1024,
+        1024..=IMAGE_MAX_BYTES_CEILING,
     );
-    if !(1024..=IMAGE_MAX_BYTES_CEILING).contains(&max_bytes) {
-        errors.push(format!(
-            "IMAGE_MAX_BYTES: must be between 1024 and {IMAGE_MAX_BYTES_CEILING}"
-        ));
-    }
     let storage = match get("IMAGE_STORAGE").unwrap_or("local") {
         "local" => ImageStorage::Local {
             dir: PathBuf::from(get("IMAGE_DIR").unwrap_or("data/images")),
@@ -862,6 +822,29 @@ fn image_settings<'a>(errors: &mut Vec<String>, get: &impl Fn(&str) -> Option<&'
         max_bytes,
         storage,
     }
+}
+
+/// The number in variable `name` (`default` when unset), recording an error when it is not a number or
+/// lies outside `range`.
+fn number_in<'a, T>(
+    errors: &mut Vec<String>,
+    get: &impl Fn(&str) -> Option<&'a str>,
+    name: &str,
+    default: T,
+    range: RangeInclusive<T>,
+) -> T
+where
+    T: std::str::FromStr + PartialOrd + fmt::Display,
+{
+    let value = parse_or(errors, name, get(name), default);
+    if !range.contains(&value) {
+        errors.push(format!(
+            "{name}: must be between {} and {}",
+            range.start(),
+            range.end()
+        ));
+    }
+    value
 }
 
 fn parse_or<T: std::str::FromStr>(

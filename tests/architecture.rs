@@ -330,3 +330,43 @@ fn only_the_catalog_retires_itself() {
         "catalog.changed() called by hand in {by_hand:?}"
     );
 }
+
+/// A `dispatch_write!` body records how its write ended in the SQLite write gate, whose health decides
+/// whether the server reports the database as taking writes. A `return` inside the body would leave the
+/// function before that record and count a normal "nothing to change" as a storage failure; bodies leave
+/// early with `break 'label value` instead.
+#[test]
+fn gated_writes_never_return_from_inside_the_gate() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut found = Vec::new();
+    for file in &files {
+        let code = product_code(&fs::read_to_string(file).unwrap());
+        for (start, _) in code.match_indices("dispatch_write!(") {
+            let body = balanced(&code[start + "dispatch_write!(".len()..]);
+            let words = body.split(|c: char| !(c.is_alphanumeric() || c == '_'));
+            if words.into_iter().any(|word| word == "return") {
+                let line = code[..start].lines().count() + 1;
+                found.push(format!("{}:{line}", file.strip_prefix(&src).unwrap().display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "`return` inside dispatch_write! at {found:?}");
+}
+
+/// The text up to the parenthesis that closes the one just opened.
+fn balanced(text: &str) -> &str {
+    let mut depth = 1;
+    for (at, c) in text.char_indices() {
+        depth += match c {
+            '(' => 1,
+            ')' => -1,
+            _ => 0,
+        };
+        if depth == 0 {
+            return &text[..at];
+        }
+    }
+    text
+}

@@ -94,14 +94,14 @@ pub async fn rotate(
     ttl: Duration,
 ) -> Result<Rotation, sqlx::Error> {
     let now = now_ms();
-    dispatch_write!(db, pool => {
+    dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let row: Option<TokenRow> = sqlx::query_as(SELECT_TOKEN)
             .bind(refresh_token_hash(presented))
             .fetch_optional(&mut *tx)
             .await?;
         let Some(row) = row else {
-            return Ok(Rotation::Unknown);
+            break 'write Ok(Rotation::Unknown);
         };
         let verdict = if row.revoked_at.is_some() {
             Some(Rotation::Revoked)
@@ -142,7 +142,7 @@ pub async fn rotate(
 /// Revokes the family of `token` (logout). False when the token is unknown.
 pub async fn revoke_family_of(db: &Db, token: &str) -> Result<bool, sqlx::Error> {
     let now = now_ms();
-    dispatch_write!(db, pool => {
+    dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let family: Option<(String,)> =
             sqlx::query_as("SELECT family FROM admin_refresh_tokens WHERE token_hash = $1")
@@ -150,7 +150,7 @@ pub async fn revoke_family_of(db: &Db, token: &str) -> Result<bool, sqlx::Error>
                 .fetch_optional(&mut *tx)
                 .await?;
         let Some((family,)) = family else {
-            return Ok(false);
+            break 'write Ok(false);
         };
         sqlx::query(REVOKE_FAMILY).bind(now).bind(&family).execute(&mut *tx).await?;
         tx.commit().await?;

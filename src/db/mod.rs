@@ -239,7 +239,9 @@ pub use dispatch;
 
 /// Like [`dispatch!`], for code that writes: on SQLite it first waits for the [`WriteGate`] (failing with
 /// [`sqlx::Error::PoolTimedOut`] when its turn does not come in time) and records how the write ended
-/// (the body's value implements [`WriteOutcome`]). Never nest it (the gate is not re-entrant).
+/// (the body's value implements [`WriteOutcome`]). Never nest it (the gate is not re-entrant). A body
+/// that ends early does so with a labelled block (`'write: { … break 'write Ok(false); … }`), never
+/// `return`: a return leaves before the outcome is recorded, and the gate counts it as a failed write.
 #[macro_export]
 macro_rules! dispatch_write {
     ($db:expr, $pool:ident => $body:expr) => {

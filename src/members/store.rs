@@ -195,7 +195,7 @@ pub async fn withdraw(
 }
 
 async fn withdraw_in_db(db: &Db, member_id: MemberId) -> Result<WithdrawOutcome, sqlx::Error> {
-    dispatch_write!(db, pool => {
+    dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let now = now_ms();
         let done = sqlx::query(
@@ -208,12 +208,12 @@ async fn withdraw_in_db(db: &Db, member_id: MemberId) -> Result<WithdrawOutcome,
         .await?
         .rows_affected();
         if done != 1 {
-            return Ok(WithdrawOutcome::NotActive);
+            break 'write Ok(WithdrawOutcome::NotActive);
         }
         let (open,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(OPEN_TRADES.as_str())).bind(member_id).fetch_one(&mut *tx).await?;
         if open > 0 {
             // Dropping the transaction rolls the withdrawal back.
-            return Ok(WithdrawOutcome::OpenTrades(open));
+            break 'write Ok(WithdrawOutcome::OpenTrades(open));
         }
         sqlx::query(
             "UPDATE products SET status = $3, updated_at = $1 \

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use super::model::{Kind, State};
-use crate::domain::ids::{OrderId, ProductId};
+use crate::domain::ids::{MemberId, OrderId, ProductId};
 
 /// Whether notices are written, and the bell that wakes the sender. Cheap to clone.
 #[derive(Clone, Debug, Default)]
@@ -85,7 +85,7 @@ const FAVOURITE_ALERT: &str = "INSERT INTO notifications (recipient_id, kind, pr
         state, not_before, created_at, updated_at) \
      SELECT f.member_id, $2, p.id, p.name, p.price, $3, $4, $5, $5, $5 \
      FROM favourites f JOIN products p ON p.id = f.product_id JOIN members m ON m.id = f.member_id \
-     WHERE f.product_id = $1 AND f.member_id <> p.seller_id \
+     WHERE f.product_id = $1 AND f.member_id <> p.seller_id AND f.member_id <> $6 \
        AND m.deleted_at IS NULL AND m.alerts_off_at IS NULL";
 
 /// One alert per member whose keyword the new product's name or description contains (compared like a
@@ -119,14 +119,16 @@ pub(crate) trait Announce {
         now: i64,
     ) -> Result<u64, sqlx::Error>;
 
-    /// An alert of `kind` to every member who saved `product`; `detail` is the fact the text needs
-    /// beyond the product's current name and price (the old price of a drop).
+    /// An alert of `kind` to every member who saved `product` except `except` (the buyer of a sale
+    /// learns of it from their own trade notice); `detail` is the fact the text needs beyond the
+    /// product's current name and price (the old price of a drop).
     async fn notify_savers(
         &mut self,
         outbox: &Outbox,
         product: ProductId,
         kind: Kind,
         detail: Option<&str>,
+        except: Option<MemberId>,
         now: i64,
     ) -> Result<u64, sqlx::Error>;
 
@@ -175,6 +177,7 @@ macro_rules! announce_for {
                 product: ProductId,
                 kind: Kind,
                 detail: Option<&str>,
+                except: Option<MemberId>,
                 now: i64,
             ) -> Result<u64, sqlx::Error> {
                 if !outbox.is_on() {
@@ -186,6 +189,8 @@ macro_rules! announce_for {
                     .bind(detail)
                     .bind(State::Queued)
                     .bind(now)
+                    // No member has id 0: `<> 0` excludes nobody.
+                    .bind(except.unwrap_or(MemberId::new(0)))
                     .execute(&mut **self)
                     .await?
                     .rows_affected())

@@ -150,25 +150,29 @@ impl Sender {
                     store::task_done(&self.db, &task_id, &failed, now).await?;
                 }
                 TaskResult::Running => {
-                    store::task_later(&self.db, &task_id, Some(now + TASK_RECHECK_MS), now).await?
+                    store::task_later(
+                        &self.db,
+                        &task_id,
+                        now + TASK_RECHECK_MS,
+                        now - TASK_GIVE_UP_MS,
+                        now,
+                    )
+                    .await?
                 }
                 TaskResult::Unknown { reason } => {
                     tracing::debug!(task_id, reason, "task result unreadable; asking again later");
-                    let next = self.task_next_look(&task_id, now).await;
-                    store::task_later(&self.db, &task_id, next, now).await?;
+                    store::task_later(
+                        &self.db,
+                        &task_id,
+                        now + TASK_RECHECK_MS,
+                        now - TASK_GIVE_UP_MS,
+                        now,
+                    )
+                    .await?;
                 }
             }
         }
         Ok(())
-    }
-
-    /// When to ask about a task whose result could not be read: later, unless it was accepted so long
-    /// ago that asking is pointless (its rows then stay accepted: Kakao took them).
-    async fn task_next_look(&self, _task_id: &str, now: i64) -> Option<i64> {
-        // Rows keep `sent_at`; a task older than a day is not asked about again. Reading it per task costs
-        // a query, and a day of looks every minute is cheap, so the bound is applied by time alone.
-        let _ = TASK_GIVE_UP_MS;
-        Some(now + TASK_RECHECK_MS)
     }
 
     /// Step 3: sorts claimed rows into sent now, held, dropped or folded; returns those to send.
@@ -292,7 +296,8 @@ impl Sender {
                 store::finish_send(&self.db, &batch, State::Failed, None, None, Some(reason), after).await?;
             }
             SendOutcome::Unavailable { reason } => {
-                let attempts = self.attempts(rows).await;
+                // The rows of a call move together, so the first speaks for them; this send was one more try.
+                let attempts = rows.first().map_or(1, |r| r.attempts + 1);
                 let wait = retry_wait(attempts);
                 tracing::info!(
                     batch,
@@ -321,18 +326,6 @@ impl Sender {
             }
         }
         Ok(outcome)
-    }
-
-    /// The tries so far of a call's rows (they move together, so the first row speaks for them).
-    async fn attempts(&self, rows: &[Claimed]) -> i64 {
-        let Some(first) = rows.first() else { return 1 };
-        crate::db::dispatch!(&self.db, pool => {
-            sqlx::query_scalar("SELECT attempts FROM notifications WHERE id = $1")
-                .bind(first.id)
-                .fetch_one(pool)
-                .await
-                .unwrap_or(1)
-        })
     }
 }
 
@@ -379,6 +372,7 @@ mod tests {
             member_left: false,
             alerts_off: false,
             night_consent: false,
+            attempts: 0,
         }
     }
 

@@ -27,6 +27,8 @@ pub struct Claimed {
     pub member_left: bool,
     pub alerts_off: bool,
     pub night_consent: bool,
+    /// Sends tried before this claim (the send about to happen is try `attempts + 1`).
+    pub attempts: i64,
 }
 
 #[derive(FromRow)]
@@ -38,6 +40,7 @@ struct ClaimedRow {
     deleted_at: Option<i64>,
     alerts_off_at: Option<i64>,
     night_alerts_at: Option<i64>,
+    attempts: i64,
 }
 
 /// Claims up to `limit` due rows for this sender until `lease_until`. Another sender's update of the same
@@ -62,7 +65,8 @@ pub async fn claim(db: &Db, now: i64, lease_until: i64, limit: i64) -> Result<Ve
         return Ok(Vec::new());
     }
     let sql = format!(
-        "SELECT n.id, n.recipient_id, m.user_key, n.kind, m.deleted_at, m.alerts_off_at, m.night_alerts_at \
+        "SELECT n.id, n.recipient_id, m.user_key, n.kind, m.deleted_at, m.alerts_off_at, m.night_alerts_at, \
+                n.attempts \
          FROM notifications n JOIN members m ON m.id = n.recipient_id WHERE n.id IN {} ORDER BY n.id",
         id_list(&ids)
     );
@@ -80,6 +84,7 @@ pub async fn claim(db: &Db, now: i64, lease_until: i64, limit: i64) -> Result<Ve
                 member_left: r.deleted_at.is_some(),
                 alerts_off: r.alerts_off_at.is_some(),
                 night_consent: r.night_alerts_at.is_some(),
+                attempts: r.attempts,
             })
         })
         .collect()
@@ -421,17 +426,28 @@ pub async fn tasks_due(db: &Db, now: i64, limit: i64) -> Result<Vec<String>, sql
     })
 }
 
-/// Asks about task `task_id` again at `check_at`, or stops asking (`None`: the rows stay accepted).
-pub async fn task_later(db: &Db, task_id: &str, check_at: Option<i64>, now: i64) -> Result<(), sqlx::Error> {
+/// Asks about task `task_id` again at `check_at`, unless its rows were sent before `give_up_before`:
+/// then asking stops and the rows stay accepted (Kakao took them; only the per-user result is unknown).
+pub async fn task_later(
+    db: &Db,
+    task_id: &str,
+    check_at: i64,
+    give_up_before: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     dispatch_write!(db, pool => {
-        sqlx::query("UPDATE notifications SET check_at = $1, updated_at = $2 WHERE task_id = $3 AND state = $4")
-            .bind(check_at)
-            .bind(now)
-            .bind(task_id)
-            .bind(State::Accepted)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
+        sqlx::query(
+            "UPDATE notifications SET check_at = CASE WHEN sent_at < $5 THEN NULL ELSE $1 END, updated_at = $2 \
+             WHERE task_id = $3 AND state = $4",
+        )
+        .bind(check_at)
+        .bind(now)
+        .bind(task_id)
+        .bind(State::Accepted)
+        .bind(give_up_before)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
     })?;
     Ok(())
 }

@@ -217,7 +217,7 @@ pub async fn open(db: &Db, catalog: &Catalog, new: &NewOrder<'_>) -> Result<Open
 
 async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error> {
     let now = now_ms();
-    dispatch_write!(db, pool => {
+    dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let members = sqlx::query(
             "UPDATE members SET updated_at = $1 WHERE id IN ($2, $3) AND deleted_at IS NULL",
@@ -229,7 +229,7 @@ async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error
         .await?
         .rows_affected();
         if members != 2 {
-            return Ok(Opened::MemberGone);
+            break 'write Ok(Opened::MemberGone);
         }
         let held = sqlx::query(
             "UPDATE products SET status = $5, updated_at = $1 \
@@ -245,7 +245,7 @@ async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error
         .await?
         .rows_affected();
         if held != 1 {
-            return Ok(Opened::Unavailable);
+            break 'write Ok(Opened::Unavailable);
         }
         let inserted: Result<(OrderId,), sqlx::Error> = sqlx::query_as(
             "INSERT INTO orders (reference, link_nonce, product_id, buyer_id, seller_id, item_name, amount, \
@@ -323,14 +323,14 @@ async fn update_order_telling(
     tell: &[(Kind, Recipient)],
 ) -> Result<bool, sqlx::Error> {
     let now = now_ms();
-    let changed = dispatch_write!(db, pool => {
+    let changed = dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let changed = bind_all!(sqlx::query(sql).bind(id).bind(now), bind)
             .execute(&mut *tx)
             .await?
             .rows_affected();
         if changed != 1 {
-            return Ok(false);
+            break 'write false;
         }
         for &(kind, to) in tell {
             tx.notify_order(outbox, id, kind, to, None, now).await?;
@@ -465,7 +465,7 @@ async fn close_unpaid(
         Watch::AskAgainAt(at) => Some(at),
     };
     let now = now_ms();
-    dispatch_write!(db, pool => {
+    dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         // Both CASEs read the row as it was: a watch is kept (with its next look) only if there was one.
         let done = sqlx::query(
@@ -485,7 +485,7 @@ async fn close_unpaid(
         .await?
         .rows_affected();
         if done != 1 {
-            return Ok(false);
+            break 'write Ok(false);
         }
         release_product(&mut tx, id, ProductStatus::PendingPayment, now).await?;
         if reason == CloseReason::Expired {
@@ -569,7 +569,7 @@ async fn record_payment(
 ) -> Result<PaidOutcome, sqlx::Error> {
     debug_assert!(matches!(from, OrderStatus::Pending | OrderStatus::Approving));
     let now = now_ms();
-    dispatch_write!(db, pool => {
+    dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let taken = sqlx::query(
             "UPDATE products SET status = $4, updated_at = $1 \
@@ -605,7 +605,7 @@ async fn record_payment(
         .await?
         .rows_affected();
         if done != 1 {
-            return Ok(PaidOutcome::NotInState);
+            break 'write Ok(PaidOutcome::NotInState);
         }
         if taken == 1 {
             tx.notify_order(outbox, id, Kind::OrderPaid, Recipient::Seller, None, now)
@@ -647,7 +647,7 @@ async fn refund_and_release(
     by: Refunder,
 ) -> Result<bool, sqlx::Error> {
     let now = now_ms();
-    dispatch_write!(db, pool => {
+    dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let done = match by {
             Refunder::Buyer(buyer_id) => sqlx::query(
@@ -675,7 +675,7 @@ async fn refund_and_release(
         .await?
         .rows_affected();
         if done != 1 {
-            return Ok(false);
+            break 'write Ok(false);
         }
         release_product(&mut tx, id, ProductStatus::AwaitingCompletion, now).await?;
         for to in [Recipient::Buyer, Recipient::Seller] {
@@ -816,7 +816,7 @@ pub async fn set_tracking(
     number: &str,
 ) -> Result<bool, sqlx::Error> {
     let now = now_ms();
-    let changed = dispatch_write!(db, pool => {
+    let changed = dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let seen: Option<(Option<String>,)> = sqlx::query_as(
             "SELECT tracking_number FROM orders WHERE id = $1 AND seller_id = $2 AND status = $3",
@@ -827,7 +827,7 @@ pub async fn set_tracking(
         .fetch_optional(&mut *tx)
         .await?;
         let Some((before,)) = seen else {
-            return Ok(false);
+            break 'write false;
         };
         let done = sqlx::query(
             "UPDATE orders SET tracking_number = $3, updated_at = $2, \
@@ -844,7 +844,7 @@ pub async fn set_tracking(
         .await?
         .rows_affected();
         if done != 1 {
-            return Ok(false);
+            break 'write false;
         }
         if let Some(kind) = tracking_notice(before.as_deref(), number) {
             tx.notify_order(outbox, id, kind, Recipient::Buyer, None, now).await?;
@@ -909,11 +909,11 @@ async fn complete_and_sell(
     seller_id: MemberId,
 ) -> Result<bool, sqlx::Error> {
     let now = now_ms();
-    dispatch_write!(db, pool => {
+    dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
-        let completed: Option<(ProductId,)> = sqlx::query_as(
+        let completed: Option<(ProductId, MemberId)> = sqlx::query_as(
             "UPDATE orders SET status = $4, completed_at = $1, closed_at = $1, updated_at = $1 \
-             WHERE id = $2 AND seller_id = $3 AND status = $5 RETURNING product_id",
+             WHERE id = $2 AND seller_id = $3 AND status = $5 RETURNING product_id, buyer_id",
         )
         .bind(now)
         .bind(id)
@@ -922,8 +922,8 @@ async fn complete_and_sell(
         .bind(OrderStatus::BuyerConfirmed)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((product_id,)) = completed else {
-            return Ok(false);
+        let Some((product_id, buyer_id)) = completed else {
+            break 'write Ok(false);
         };
         sqlx::query(
             "UPDATE products SET status = $3, updated_at = $1 WHERE id = $2 AND status = $4",
@@ -936,7 +936,7 @@ async fn complete_and_sell(
         .await?;
         tx.notify_order(outbox, id, Kind::SaleConfirmed, Recipient::Buyer, None, now)
             .await?;
-        tx.notify_savers(outbox, product_id, Kind::FavouriteSold, None, now)
+        tx.notify_savers(outbox, product_id, Kind::FavouriteSold, None, Some(buyer_id), now)
             .await?;
         tx.commit().await?;
         Ok(true)
@@ -1066,7 +1066,7 @@ pub(crate) async fn warn_auto_confirm(
     shipment: &Shipment,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let warned = dispatch_write!(db, pool => {
+    let warned = dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let still = sqlx::query(
             "UPDATE orders SET updated_at = updated_at WHERE id = $1 AND status = $2 AND shipped_at = $3",
@@ -1078,7 +1078,7 @@ pub(crate) async fn warn_auto_confirm(
         .await?
         .rows_affected();
         if still != 1 {
-            return Ok(false);
+            break 'write false;
         }
         let key = Some(shipment.dedupe_key.as_str());
         let wrote = tx
@@ -1101,7 +1101,7 @@ pub(crate) async fn auto_confirm(
     shipped_before: i64,
     now: i64,
 ) -> Result<bool, sqlx::Error> {
-    let confirmed = dispatch_write!(db, pool => {
+    let confirmed = dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let done = sqlx::query(
             "UPDATE orders SET status = $2, buyer_confirmed_at = $3, updated_at = $3 \
@@ -1116,7 +1116,7 @@ pub(crate) async fn auto_confirm(
         .await?
         .rows_affected();
         if done != 1 {
-            return Ok(false);
+            break 'write false;
         }
         for to in [Recipient::Seller, Recipient::Buyer] {
             tx.notify_order(outbox, id, Kind::AutoConfirmed, to, None, now).await?;

@@ -280,10 +280,10 @@ pub async fn change_status(
         .await?
         .rows_affected()
             == 1;
-        // No early `return` inside the gated block: the write gate must hear how the write ended.
+        // No early exit inside the gated block: the write gate must hear how the write ended.
         if changed {
             if let Some(kind) = alert {
-                tx.notify_savers(outbox, id, kind, None, now).await?;
+                tx.notify_savers(outbox, id, kind, None, None, now).await?;
             }
             tx.commit().await?;
         } else {
@@ -351,7 +351,7 @@ pub async fn change_price(
         if changed {
             if dropped {
                 let before = seen.to_string();
-                tx.notify_savers(outbox, id, Kind::PriceDrop, Some(&before), now).await?;
+                tx.notify_savers(outbox, id, Kind::PriceDrop, Some(&before), None, now).await?;
             }
             tx.commit().await?;
         } else {
@@ -506,7 +506,7 @@ async fn insert_product(
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        // The outcome is the block's value rather than an early `return`: the write gate must hear that
+        // The outcome is the block's value rather than an early exit: the write gate must hear that
         // the write went through, or a registration would count as a failed write for readiness.
         if consumed == 1 {
             tx.notify_keywords(outbox, product_id, now).await?;
@@ -581,7 +581,7 @@ async fn record_photo_set(
         PhotosState::Ready
     };
     let failure = failures.first().map(|f| f.message.as_str());
-    dispatch_write!(db, pool => {
+    dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let finished = sqlx::query(
             "UPDATE photo_sets SET state = $1, failure = $2, updated_at = $3 WHERE id = $4 AND state = $5",
@@ -596,7 +596,7 @@ async fn record_photo_set(
         .rows_affected();
         if finished != 1 {
             tx.rollback().await?;
-            return Ok(false);
+            break 'write Ok(false);
         }
         for (position, photo) in photos.iter().enumerate() {
             sqlx::query(

@@ -210,10 +210,12 @@ async fn save(market: &Market, member: MemberId, product: ProductId) {
 
 async fn a_whole_purchase_tells_each_party_each_step_once(backend: Backend) {
     let t = Trade::start(backend).await;
-    // Someone saved the product; so did its seller (never alerted about their own product).
+    // Someone saved the product; so did its seller (never alerted about their own product) and its
+    // buyer (told of the sale by their own trade notice, not again as a saver).
     let fan = t.market.member("fan", "찜한사람").await;
     save(&t.market, fan, t.product).await;
     save(&t.market, t.seller, t.product).await;
+    save(&t.market, t.buyer, t.product).await;
 
     let order = t.buy().await;
     t.tracking(&order, "123456789").await;
