@@ -233,6 +233,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "How long a send whose answer was lost waits for proof of delivery before it is sent again.",
     },
     Variable {
+        name: "NOTIFY_LEASE_SECS",
+        default: "120",
+        meaning: "How long a sender holds the notices it took before another instance may take them back (a sender that stopped mid-send); at least twice KAKAO_EVENT_TIMEOUT_MS.",
+    },
+    Variable {
         name: "NOTIFY_POLL_MS",
         default: "1000",
         meaning: "How often the sender looks for due notices (it is also woken by every change that writes one).",
@@ -363,6 +368,8 @@ pub struct NotifySettings {
     pub keyword_alerts_per_day: u32,
     /// How long a send whose answer was lost waits for proof of delivery before it is sent again.
     pub recheck_after: Duration,
+    /// How long a sender's claim on rows holds; a call is only made while the claim outlasts it.
+    pub lease: Duration,
     pub poll_every: Duration,
 }
 
@@ -701,6 +708,13 @@ fn notify_settings<'a>(
     let keyword_alerts_per_day = number("NOTIFY_KEYWORD_ALERTS_PER_DAY", 5, 1..=100);
     let recheck_secs = number("NOTIFY_RECHECK_SECS", 600, 1..=86_400);
     let poll_ms = number("NOTIFY_POLL_MS", 1_000, 10..=60_000);
+    let lease_secs = number("NOTIFY_LEASE_SECS", 120, 1..=3_600);
+    if lease_secs * 1000 < 2 * timeout_ms {
+        errors.push(
+            "NOTIFY_LEASE_SECS: must be at least twice KAKAO_EVENT_TIMEOUT_MS (a claim must outlast a call)"
+                .into(),
+        );
+    }
     Some(NotifySettings {
         event_api: crate::kakao_event::EventApiSettings {
             base_url,
@@ -712,6 +726,7 @@ fn notify_settings<'a>(
         daily_cap: u32::try_from(daily_cap).unwrap_or(u32::MAX),
         keyword_alerts_per_day: u32::try_from(keyword_alerts_per_day).unwrap_or(u32::MAX),
         recheck_after: Duration::from_secs(recheck_secs),
+        lease: Duration::from_secs(lease_secs),
         poll_every: Duration::from_millis(poll_ms),
     })
 }
@@ -947,6 +962,7 @@ impl fmt::Display for Config {
                 writeln!(f, "NOTIFY_DAILY_CAP={}", n.daily_cap)?;
                 writeln!(f, "NOTIFY_KEYWORD_ALERTS_PER_DAY={}", n.keyword_alerts_per_day)?;
                 writeln!(f, "NOTIFY_RECHECK_SECS={}", n.recheck_after.as_secs())?;
+                writeln!(f, "NOTIFY_LEASE_SECS={}", n.lease.as_secs())?;
                 writeln!(f, "NOTIFY_POLL_MS={}", n.poll_every.as_millis())?;
             }
             None => writeln!(f, "KAKAO_REST_API_KEY=(unset: nobody is notified)")?,
@@ -999,6 +1015,24 @@ mod tests {
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert_eq!(c.skill_secret_header.as_str(), "x-skill-secret");
         assert_eq!(c.skill_deadline, Duration::from_millis(3000));
+    }
+
+    #[test]
+    fn a_sender_claim_must_outlast_two_event_api_calls() {
+        let notify = |lease: &str| {
+            Config::from_vars(&vars(&[
+                ("KAKAO_REST_API_KEY", "key"),
+                ("KAKAO_BOT_ID", "bot"),
+                ("KAKAO_EVENT_TIMEOUT_MS", "5000"),
+                ("NOTIFY_LEASE_SECS", lease),
+            ]))
+        };
+        let err = notify("9").unwrap_err().to_string();
+        assert!(err.contains("NOTIFY_LEASE_SECS: must be at least twice"), "{err}");
+        let lease = notify("10").unwrap().notify.unwrap().lease;
+        assert_eq!(lease, Duration::from_secs(10));
+        let default = Config::from_vars(&vars(&[("KAKAO_REST_API_KEY", "key"), ("KAKAO_BOT_ID", "bot")]));
+        assert_eq!(default.unwrap().notify.unwrap().lease, Duration::from_secs(120));
     }
 
     #[test]

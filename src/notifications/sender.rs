@@ -18,7 +18,7 @@
 //!    So a lost answer does not tell anyone twice.
 
 use std::collections::{HashMap, HashSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::hours;
 use super::model::{Class, Kind, State};
@@ -32,8 +32,6 @@ use crate::kakao_event::{EventApi, MAX_USERS, SendOutcome, TaskResult};
 
 /// Rows claimed per pass.
 const CLAIM: i64 = 500;
-/// How long a claim holds before another sender may take the rows back: far longer than a pass.
-const LEASE_MS: i64 = 120_000;
 /// Kakao delivers a task within seconds; its result is read this long after it was accepted…
 const TASK_CHECK_MS: i64 = 30_000;
 /// … and again this long after, while it is still running or cannot be read…
@@ -76,6 +74,10 @@ pub struct Sender {
     daily_cap: u32,
     keyword_alerts_per_day: u32,
     recheck_ms: i64,
+    /// How long a claim holds before another sender may take the rows back (`NOTIFY_LEASE_SECS`).
+    lease: Duration,
+    /// The longest one Event API call takes.
+    call_timeout: Duration,
     poll_every: Duration,
 }
 
@@ -88,6 +90,8 @@ impl Sender {
             daily_cap: settings.daily_cap,
             keyword_alerts_per_day: settings.keyword_alerts_per_day,
             recheck_ms: i64::try_from(settings.recheck_after.as_millis()).unwrap_or(i64::MAX),
+            lease: settings.lease,
+            call_timeout: settings.event_api.timeout,
             poll_every: settings.poll_every,
         })
     }
@@ -117,13 +121,15 @@ impl Sender {
         let mut report = Report::default();
         self.look_back(now).await?;
         loop {
-            let claimed = store::claim(&self.db, now, now + LEASE_MS, CLAIM).await?;
+            let claimed_at = Instant::now();
+            let lease_ms = i64::try_from(self.lease.as_millis()).unwrap_or(i64::MAX);
+            let claimed = store::claim(&self.db, now, now.saturating_add(lease_ms), CLAIM).await?;
             if claimed.is_empty() {
                 break;
             }
             let full = claimed.len() as i64 == CLAIM;
             let sendable = self.decide(claimed, now, &mut report).await?;
-            self.send_all(sendable, now, &mut report).await?;
+            self.send_all(sendable, now, claimed_at, &mut report).await?;
             if !full {
                 break;
             }
@@ -239,10 +245,33 @@ impl Sender {
         Ok(trade)
     }
 
-    /// Step 4: sends rows in calls of at most [`MAX_USERS`] different users.
-    async fn send_all(&self, rows: Vec<Claimed>, now: i64, report: &mut Report) -> Result<(), sqlx::Error> {
+    /// Step 4: sends rows in calls of at most [`MAX_USERS`] different users. A call is made only while
+    /// the claim will still hold when it ends (a slow Kakao must not let another sender take rows that
+    /// are being sent); the rest go back to the queue for the next pass.
+    async fn send_all(
+        &self,
+        rows: Vec<Claimed>,
+        now: i64,
+        claimed_at: Instant,
+        report: &mut Report,
+    ) -> Result<(), sqlx::Error> {
         let day = hours::day(now);
-        for call in calls(rows) {
+        let mut calls = calls(rows).into_iter();
+        while let Some(call) = calls.next() {
+            if claimed_at.elapsed() + self.call_timeout >= self.lease {
+                let rest: Vec<i64> = std::iter::once(call)
+                    .chain(calls)
+                    .flatten()
+                    .map(|r| r.id)
+                    .collect();
+                let released = store::hold(&self.db, &rest, now, now).await?;
+                store::count_day(&self.db, &day, -(released as i64)).await?;
+                tracing::warn!(
+                    released,
+                    "the claim ran short before these notices were sent; queued again"
+                );
+                break;
+            }
             let outcome = self.send_one(&call, now).await?;
             report.calls += 1;
             let n = call.len();

@@ -88,6 +88,7 @@ impl FakeEventApi {
             daily_cap: 1_000,
             keyword_alerts_per_day: 3,
             recheck_after: Duration::from_secs(60),
+            lease: Duration::from_secs(120),
             poll_every: Duration::from_secs(3_600),
         }
     }

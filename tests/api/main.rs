@@ -18,6 +18,7 @@ mod kakaopay;
 mod members;
 mod metrics;
 mod nginx;
+mod notice_restart;
 mod notice_sender;
 mod notices;
 mod orders;

@@ -100,7 +100,7 @@ fn write_sources(dir: &Path, site: &FakeSite) {
 
 /// A new database on the PostgreSQL test server (both instances share it); dropped by [`drop_database`].
 /// Databases left by runs that failed more than an hour ago are dropped first.
-async fn fresh_database() -> (String, String) {
+pub(crate) async fn fresh_database() -> (String, String) {
     let base = postgres_url();
     let admin = sqlx::PgPool::connect(&base)
         .await
@@ -131,7 +131,7 @@ async fn fresh_database() -> (String, String) {
     (format!("{server}/{name}"), name)
 }
 
-async fn drop_database(name: &str) {
+pub(crate) async fn drop_database(name: &str) {
     let admin = sqlx::PgPool::connect(&postgres_url()).await.unwrap();
     let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"

@@ -19,6 +19,7 @@ on_both_backends!(
     kakao_outages_are_retried_and_refusals_recorded,
     two_senders_send_each_notice_once,
     a_sender_that_stopped_before_sending_is_recovered,
+    a_call_is_made_only_while_the_claim_holds,
     alerts_obey_opt_out_quiet_hours_and_consent,
     keyword_alerts_past_the_allowance_become_one_digest,
     past_the_daily_cap_alerts_wait_and_trade_notices_go,
@@ -247,6 +248,28 @@ async fn a_sender_that_stopped_before_sending_is_recovered(backend: Backend) {
     assert_eq!(w.fake.calls(), 0);
     w.sender().pass_at(now + 3 * MINUTE).await.unwrap();
     w.sender().pass_at(now + 4 * MINUTE).await.unwrap();
+    assert_eq!(w.fake.messages().len(), 1);
+}
+
+async fn a_call_is_made_only_while_the_claim_holds(backend: Backend) {
+    // A claim that outlasts one slow call but not two.
+    let lease = crate::fake_event_api::TIMEOUT * 7 / 4;
+    let w = World::with(backend, |s| s.lease = lease).await;
+    let seller = w.market.member("seller", "판매자").await;
+    let now = daytime();
+    // Two notices to one member: two calls.
+    w.alert(seller, Kind::OrderPaid, "첫째", now - MINUTE).await;
+    w.alert(seller, Kind::OrderPaid, "둘째", now - MINUTE).await;
+    w.fake.fail_next(Fault::Hang);
+    let report = w.sender().pass_at(now).await.unwrap();
+    assert_eq!((report.calls, report.unsure), (1, 1), "{report:?}");
+    // The second call would have ended after the claim: it was not made, and its row is queued again
+    // (not left to another sender's recovery, and not counted against the day).
+    assert_eq!(w.fake.calls(), 1);
+    let states: Vec<String> = w.states().await.into_iter().map(|(_, s)| s).collect();
+    assert_eq!(states, ["unsure", "queued"]);
+    let report = w.sender().pass_at(now + 1_000).await.unwrap();
+    assert_eq!((report.calls, report.accepted), (1, 1), "{report:?}");
     assert_eq!(w.fake.messages().len(), 1);
 }
 

@@ -52,6 +52,7 @@ fn notify_settings() -> NotifySettings {
         daily_cap: 1_000,
         keyword_alerts_per_day: 10,
         recheck_after: Duration::from_secs(60),
+        lease: Duration::from_secs(120),
         poll_every: Duration::from_secs(60),
     }
 }

@@ -50,6 +50,7 @@ fn notify_on(config: &mut Config) {
         daily_cap: 1000,
         keyword_alerts_per_day: 10,
         recheck_after: Duration::from_secs(60),
+        lease: Duration::from_secs(120),
         poll_every: Duration::from_secs(60),
     });
 }
