@@ -8,6 +8,7 @@
 
 #[path = "../tests/api/fake_kakaopay.rs"]
 mod fake_kakaopay;
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -24,6 +25,7 @@ use secrecy::SecretString;
 use tokio::sync::Mutex;
 
 use fake_kakaopay::FakeKakaoPay;
+use support::{Timings, connect, report};
 
 const PRICE: i64 = 15_000;
 
@@ -43,7 +45,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fake = Arc::new(FakeKakaoPay::start().await);
     let dir = tempfile::tempdir()?;
     let db = connect(&backend, dir.path()).await?;
-    db.migrate().await?;
     let (buyers, products) = seed(&db, concurrency, flows + 1).await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -84,7 +85,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             base.clone(),
         );
         workers.push(tokio::spawn(async move {
-            let mut timings = (Vec::new(), Vec::new());
+            let mut timings = (Timings::default(), Timings::default());
             loop {
                 let Some(product) = queue.lock().await.pop() else {
                     break;
@@ -107,7 +108,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             timings
         }));
     }
-    let (mut pay, mut approve) = (Vec::new(), Vec::new());
+    let (mut pay, mut approve) = (Timings::default(), Timings::default());
     for worker in workers {
         let (p, a) = worker.await?;
         pay.extend(p);
@@ -146,7 +147,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             (status.as_u16(), t.elapsed())
         }));
     }
-    let mut contested_times = Vec::new();
+    let mut contested_times = Timings::default();
     let mut winners = 0;
     for task in tasks {
         let (status, t) = task.await?;
@@ -160,38 +161,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     report("GET /pay/{token} contested", &mut contested_times);
     Ok(())
-}
-
-fn report(name: &str, times: &mut [Duration]) {
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)].as_secs_f64() * 1000.0;
-    println!(
-        "  {name}: n={} p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
-        times.len(),
-        at(0.50),
-        at(0.99),
-        at(1.0)
-    );
-}
-
-async fn connect(backend: &str, dir: &std::path::Path) -> Result<Db, Box<dyn std::error::Error>> {
-    Ok(match backend {
-        "postgres" => {
-            let url = std::env::var("TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-            let schema = format!("bench_{}", now_ms());
-            let admin = sqlx::PgPool::connect(&url).await?;
-            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA \"{schema}\"")))
-                .execute(&admin)
-                .await?;
-            let options: sqlx::postgres::PgConnectOptions = url.parse()?;
-            Db::connect_postgres(options.options([("search_path", schema.as_str())]), 16).await?
-        }
-        _ => {
-            let url = format!("sqlite://{}", dir.join("bench.db").display());
-            Db::connect(&junggye::db::DatabaseUrl::new(&url), 16).await?
-        }
-    })
 }
 
 /// One seller with `products` products on sale, and `buyers` buyers. Returns their ids.

@@ -155,18 +155,10 @@ impl Sender {
                     }
                     store::task_done(&self.db, &task_id, &failed, now).await?;
                 }
-                TaskResult::Running => {
-                    store::task_later(
-                        &self.db,
-                        &task_id,
-                        now + TASK_RECHECK_MS,
-                        now - TASK_GIVE_UP_MS,
-                        now,
-                    )
-                    .await?
-                }
-                TaskResult::Unknown { reason } => {
-                    tracing::debug!(task_id, reason, "task result unreadable; asking again later");
+                still_open => {
+                    if let TaskResult::Unknown { reason } = &still_open {
+                        tracing::debug!(task_id, reason, "task result unreadable; asking again later");
+                    }
                     store::task_later(
                         &self.db,
                         &task_id,

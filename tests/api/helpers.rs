@@ -333,6 +333,17 @@ macro_rules! on_both_backends {
     };
 }
 
+/// The `junggye` binary run in `dir` with nothing of the test's environment but `PATH`: a test names every
+/// variable the process sees.
+pub fn junggye_in(dir: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_junggye"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .current_dir(dir);
+    command
+}
+
 /// A port that was free a moment ago, for a server a test starts as a process.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

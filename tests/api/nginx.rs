@@ -16,7 +16,7 @@ use junggye::products::{Category, ProductStatus};
 use serde_json::Value;
 
 use crate::deals::{FakeSite, Q_LIST, R_LIST};
-use crate::helpers::{assert_valid, free_port, payload, postgres_url, wait_for_port_async};
+use crate::helpers::{assert_valid, free_port, junggye_in, payload, postgres_url, wait_for_port_async};
 use crate::products::seed_product;
 
 const SECRET: &str = "nginx-test-skill-secret";
@@ -52,10 +52,7 @@ struct Instance {
 fn start_instance(dir: &Path, name: &str, database_url: &str, redis_url: &str, public_url: &str) -> Instance {
     let (port, metrics_port) = (free_port(), free_port());
     let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_junggye"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .current_dir(dir)
+    let child = junggye_in(dir)
         .env("BIND_ADDR", format!("127.0.0.1:{port}"))
         .env("METRICS_ADDR", format!("127.0.0.1:{metrics_port}"))
         .env("PUBLIC_URL", public_url)

@@ -4,7 +4,7 @@
 //! is not sent again. Either way the member hears of the change exactly once.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use junggye::db::{DatabaseUrl, Db};
@@ -12,7 +12,7 @@ use junggye::products::{Category, ProductStatus};
 use serde_json::Value;
 
 use crate::fake_event_api::{BOT, EVENT, FakeEventApi, Fault, KEY, Message};
-use crate::helpers::{Backend, assert_valid, free_port, payload, wait_for_port_async};
+use crate::helpers::{Backend, assert_valid, free_port, junggye_in, payload, wait_for_port_async};
 use crate::on_both_backends;
 use crate::products::seed_product;
 
@@ -41,10 +41,7 @@ impl Server {
     async fn start(dir: &Path, name: &str, database_url: &str, fake: &FakeEventApi) -> Self {
         let port = free_port();
         let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_junggye"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .current_dir(dir)
+        let child = junggye_in(dir)
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("METRICS_ADDR", "127.0.0.1:0")
             .env("DATABASE_URL", database_url)

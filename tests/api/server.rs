@@ -63,12 +63,9 @@ async fn the_server_answers_over_http_and_drains_on_shutdown() {
 }
 
 fn binary() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_junggye"));
+    let mut cmd = crate::helpers::junggye_in(&tempfile::tempdir().unwrap().keep());
     // Tests run servers side by side: each metrics listener takes a free port.
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("METRICS_ADDR", "127.0.0.1:0");
-    cmd.current_dir(tempfile::tempdir().unwrap().keep());
+    cmd.env("METRICS_ADDR", "127.0.0.1:0");
     cmd
 }
 
