@@ -82,10 +82,12 @@ blocks! {
     AlertsOff        "alerts_off"         "알림끄기",
 }
 
-/// Block ids known for this bot.
+/// Block ids known for this bot, or conversation mode ([`Nav::conversation`]).
 #[derive(Clone, Debug, Default)]
 pub struct Nav {
     ids: HashMap<Block, BlockId>,
+    /// Every link is a message the conversation skill reads back ([`command`]), never a block id.
+    conversation: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,7 +106,26 @@ impl Nav {
             path: shown.clone(),
             source,
         })?;
-        Self::parse(&text).map_err(|problem| NavError::Invalid { path: shown, problem })
+        let nav = Self::parse(&text).map_err(|problem| NavError::Invalid {
+            path: shown.clone(),
+            problem,
+        })?;
+        // The template's ids would make every link lead nowhere, silently: refuse them.
+        let mut placeholders: Vec<&str> = Block::ALL
+            .into_iter()
+            .filter(|b| nav.id(*b).is_some_and(|id| is_placeholder(id.as_str())))
+            .map(Block::key)
+            .collect();
+        placeholders.sort_unstable();
+        if !placeholders.is_empty() {
+            let problem = format!(
+                "{} still hold the example's placeholder ids: copy each block's id from Open Builder \
+                 (the end of …/block/<blockId>) or leave the key out",
+                placeholders.join(", ")
+            );
+            return Err(NavError::Invalid { path: shown, problem });
+        }
+        Ok(nav)
     }
 
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -121,18 +142,44 @@ impl Nav {
                 .ok_or_else(|| format!("`{key}` must be a block id string"))?;
             ids.insert(block, id);
         }
-        Ok(Self { ids })
+        Ok(Self {
+            ids,
+            conversation: false,
+        })
+    }
+
+    /// Links for conversation mode (`/skill/chat`, behind the fallback block): each quick reply, button
+    /// and list row is a message naming the block and its extra ([`command`]), so no block id is needed.
+    pub fn conversation() -> Self {
+        Self {
+            ids: HashMap::new(),
+            conversation: true,
+        }
+    }
+
+    pub fn is_conversation(&self) -> bool {
+        self.conversation
     }
 
     pub fn id(&self, block: Block) -> Option<&BlockId> {
         self.ids.get(&block)
     }
 
+    /// What a message link to `block` says: the command in conversation mode, else the block's utterance
+    /// (which still reaches the block, without `extra`, on a bot whose blocks use those utterances).
+    fn message_text(&self, block: Block, extra: &Extra) -> String {
+        if self.conversation {
+            command(block, extra)
+        } else {
+            block.utterance().to_owned()
+        }
+    }
+
     /// A quick reply to `block`, carrying `extra` when the block id is known.
     pub fn quick_reply(&self, label: &str, block: Block, extra: Extra) -> QuickReply {
         match self.id(block) {
             Some(id) => QuickReply::block(label, id.clone(), extra),
-            None => QuickReply::message(label, block.utterance()),
+            None => QuickReply::message(label, self.message_text(block, &extra)),
         }
     }
 
@@ -145,7 +192,7 @@ impl Nav {
     pub fn button(&self, label: &str, block: Block, extra: Extra) -> Button {
         match self.id(block) {
             Some(id) => Button::block(label, id.clone(), extra),
-            None => Button::message(label, block.utterance()),
+            None => Button::message(label, self.message_text(block, &extra)),
         }
     }
 
@@ -154,9 +201,72 @@ impl Nav {
         let item = ListItem::new(title);
         match self.id(block) {
             Some(id) => item.block(id.clone(), extra),
-            None => item.message(block.utterance()),
+            None => item.message(self.message_text(block, &extra)),
         }
     }
+}
+
+/// An id of `skills/blocks.example.toml` (`0000000000000000000000NN`), never a real block's.
+fn is_placeholder(id: &str) -> bool {
+    id.len() == 24 && id.starts_with("0000000000000000")
+}
+
+/// The message that opens `block` with `extra` in conversation mode: the block's utterance, then
+/// `key=value` for each extra, values with `%`, spaces and line breaks escaped (`%25`, `%20`, `%0A`).
+/// `상품상세 productId=12` is what the user appears to say when they tap 상세보기.
+pub fn command(block: Block, extra: &Extra) -> String {
+    let mut text = block.utterance().to_owned();
+    for (key, value) in extra.iter() {
+        text.push(' ');
+        text.push_str(key);
+        text.push('=');
+        for c in value.chars() {
+            match c {
+                '%' => text.push_str("%25"),
+                ' ' => text.push_str("%20"),
+                '\n' => text.push_str("%0A"),
+                c => text.push(c),
+            }
+        }
+    }
+    text
+}
+
+/// A [`command`] read back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    /// The block its first word names.
+    pub block: Block,
+    /// The `key=value` pairs after it, unescaped.
+    pub extra: Vec<(String, String)>,
+    /// The other words after the first, in order (`12` of `상품상세 12`).
+    pub rest: String,
+}
+
+/// Reads a [`command`] back, or `None` when the first word names no block.
+pub fn parse_command(text: &str) -> Option<Command> {
+    let mut words = text.split_whitespace();
+    let first = words.next()?;
+    let block = Block::ALL.into_iter().find(|b| b.utterance() == first)?;
+    let mut pairs = Vec::new();
+    let mut rest = Vec::new();
+    for word in words {
+        match word.split_once('=') {
+            Some((key, value)) if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric()) => {
+                pairs.push((key.to_owned(), unescape(value)));
+            }
+            _ => rest.push(word),
+        }
+    }
+    Some(Command {
+        block,
+        extra: pairs,
+        rest: rest.join(" "),
+    })
+}
+
+fn unescape(value: &str) -> String {
+    value.replace("%20", " ").replace("%0A", "\n").replace("%25", "%")
 }
 
 #[cfg(test)]
@@ -171,10 +281,63 @@ mod tests {
     }
 
     #[test]
+    fn the_templates_placeholder_ids_are_refused_when_loaded() {
+        let dir = std::env::temp_dir().join(format!("blocks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("blocks.toml");
+        let template = include_str!("../skills/blocks.example.toml");
+        std::fs::write(&path, template).unwrap();
+        let err = Nav::load(&path).unwrap_err().to_string();
+        assert!(err.contains("placeholder") && err.contains("withdraw"), "{err}");
+        std::fs::write(&path, "main = \"65a1f1d3a9c04e2b7f6d8e11\"").unwrap();
+        assert!(Nav::load(&path).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn unknown_keys_and_bad_ids_are_refused() {
         assert!(Nav::parse("mian = \"abc\"").unwrap_err().contains("mian"));
         assert!(Nav::parse("main = 3").is_err());
         assert!(Nav::parse("main = \"has space\"").is_err());
+    }
+
+    #[test]
+    fn a_command_reads_back_as_the_block_and_extra_it_was_made_from() {
+        let extra = Extra::new()
+            .with("query", "아이폰 15 %할인\n")
+            .with("cursor", "12");
+        let text = command(Block::Search, &extra);
+        assert_eq!(text, "상품검색 cursor=12 query=아이폰%2015%20%25할인%0A");
+        let read = parse_command(&text).unwrap();
+        assert_eq!(read.block, Block::Search);
+        assert_eq!(
+            read.extra,
+            [
+                ("cursor".into(), "12".into()),
+                ("query".into(), "아이폰 15 %할인\n".into())
+            ]
+        );
+        assert_eq!(read.rest, "");
+        assert_eq!(command(Block::Main, &Extra::new()), "처음으로");
+        let read = parse_command("상품상세 12").unwrap();
+        assert_eq!(
+            (read.block, read.extra.len(), read.rest.as_str()),
+            (Block::ProductDetail, 0, "12")
+        );
+        assert!(parse_command("안녕하세요 반가워요").is_none());
+    }
+
+    #[test]
+    fn in_conversation_mode_links_are_messages_even_when_ids_are_known() {
+        let nav = Nav::conversation();
+        let reply = serde_json::to_value(nav.quick_reply(
+            "더보기",
+            Block::Products,
+            Extra::new().with("cursor", "7"),
+        ))
+        .unwrap();
+        assert_eq!(reply["action"], "message");
+        assert_eq!(reply["messageText"], "상품목록 cursor=7");
     }
 
     #[test]

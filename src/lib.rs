@@ -35,6 +35,7 @@ pub mod pages;
 pub mod state;
 
 // The market core.
+pub mod conversations;
 pub mod deals;
 pub mod domain;
 pub mod images;

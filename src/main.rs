@@ -88,7 +88,11 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::CheckConfig => {
             println!("{config}");
-            Ok(())
+            // The blocks file is read as `serve` reads it, so a bad one fails here first.
+            match &config.blocks_file {
+                Some(path) => junggye::blocks::Nav::load(path).map(drop).map_err(Into::into),
+                None => Ok(()),
+            }
         }
         Command::Migrate => migrate(config).await,
         // Printed above, before the configuration was read.

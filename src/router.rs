@@ -38,8 +38,10 @@ use crate::{ops, pages};
 /// Every skill, `POST` with a Kakao skill payload. Tests add their own skills to this before
 /// [`assemble`].
 pub fn skill_routes() -> Router<AppState> {
-    use kakao::{alerts, deals, members, notices, orders, products, validation, watch};
+    use kakao::{alerts, chat, deals, members, notices, orders, products, validation, watch};
     Router::new()
+        // Conversation mode: the whole market behind the fallback and welcome blocks.
+        .route("/skill/chat", skill(chat::chat))
         // Members.
         .route("/skill/members/join", skill(members::join))
         .route("/skill/members/me", skill(members::profile))

@@ -42,6 +42,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "core",
         &[
             "domain",
+            "conversations",
             "members",
             "products",
             "orders",

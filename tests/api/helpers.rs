@@ -281,6 +281,12 @@ impl Payload {
         self
     }
 
+    /// What the user said (typed, or a quick reply's `messageText`).
+    pub fn says(mut self, text: &str) -> Self {
+        self.value["userRequest"]["utterance"] = json!(text);
+        self
+    }
+
     pub fn extra(mut self, key: &str, value: &str) -> Self {
         self.value["action"]["clientExtra"][key] = json!(value);
         self

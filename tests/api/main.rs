@@ -6,6 +6,7 @@ mod admin_api;
 mod admin_auth;
 mod cache;
 mod catalogue;
+mod chat;
 mod deals;
 mod docs;
 mod fake_event_api;

@@ -113,6 +113,29 @@ fn check_config_fails_on_an_invalid_or_insecure_production_configuration() {
 }
 
 #[test]
+fn check_config_reads_the_blocks_file_as_serve_does_and_refuses_the_templates_ids() {
+    let template = concat!(env!("CARGO_MANIFEST_DIR"), "/skills/blocks.example.toml");
+    let out = binary()
+        .arg("check-config")
+        .env("KAKAO_BLOCKS_FILE", template)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the template's ids passed");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("placeholder"), "{err}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("blocks.toml");
+    std::fs::write(&real, "withdraw = \"65a1f1d3a9c04e2b7f6d8e11\"\n").unwrap();
+    let out = binary()
+        .arg("check-config")
+        .env("KAKAO_BLOCKS_FILE", &real)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn migrate_creates_the_sqlite_database_on_the_embedded_default() {
     let dir = tempfile::tempdir().unwrap();
     let out = binary().current_dir(dir.path()).arg("migrate").output().unwrap();

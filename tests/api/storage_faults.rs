@@ -45,6 +45,13 @@ impl Server {
     async fn start(cdn: &FakeCdn) -> Self {
         let dir = tempfile::tempdir().unwrap().keep();
         let port = free_port();
+        // Block ids, so that quick replies carry the draft and product ids they hand out: the template's
+        // keys with ids of our own (its placeholders are refused).
+        let template =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/skills/blocks.example.toml"))
+                .unwrap();
+        let blocks = dir.join("blocks.toml");
+        std::fs::write(&blocks, template.replace("0000000000000000", "65a1f1d3a9c04e2b")).unwrap();
         let child = Command::new("sh")
             .args([
                 "-c",
@@ -57,11 +64,7 @@ impl Server {
             .env("BIND_ADDR", format!("127.0.0.1:{port}"))
             .env("METRICS_ADDR", "127.0.0.1:0")
             .env("IMAGE_HOSTS", cdn.addr.to_string())
-            // Block ids, so that quick replies carry the draft and product ids they hand out.
-            .env(
-                "KAKAO_BLOCKS_FILE",
-                concat!(env!("CARGO_MANIFEST_DIR"), "/skills/blocks.example.toml"),
-            )
+            .env("KAKAO_BLOCKS_FILE", &blocks)
             .env("DEALS_ENABLED", "false")
             .env("RUST_LOG", "error")
             .spawn()
