@@ -42,6 +42,7 @@ pub fn skill_routes() -> Router<AppState> {
     Router::new()
         // Conversation mode: the whole market behind the fallback and welcome blocks.
         .route("/skill/chat", skill(chat::chat))
+        .route("/skill/chat/photo", skill(chat::photo))
         // Members.
         .route("/skill/members/join", skill(members::join))
         .route("/skill/members/me", skill(members::profile))

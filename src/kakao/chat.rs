@@ -29,6 +29,12 @@ use crate::blocks::{Block, Nav, parse_command};
 use crate::clock::now_ms;
 use crate::conversations::{self, Conversation};
 
+/// The photo parameter of the registration preview: Kakao's secure-image plugin fills it, and the plugin
+/// lives only in a block parameter, so it arrives through the "사진 등록" block ([`photo`]).
+const PHOTOS: &str = "images";
+/// What the "사진 등록" block's utterance is (the quick reply that leads there says it).
+const PHOTO_BLOCK_UTTERANCE: &str = "사진 등록";
+
 /// Words that leave whatever is in progress.
 const LEAVE: &[&str] = &["취소", "처음으로", "처음", "메뉴", "홈"];
 
@@ -76,7 +82,7 @@ fn handler(block: Block) -> Option<Handler> {
         Block::Category => h!(products::browse::category),
         Block::Search => h!(products::browse::search),
         Block::ProductDetail => h!(products::browse::detail),
-        Block::Preview => None,
+        Block::Preview => h!(products::register::preview),
         Block::Register => h!(products::register::register),
         Block::MyProducts => h!(products::browse::mine),
         Block::ProductStatus => h!(products::manage::change_status),
@@ -204,6 +210,15 @@ async fn continue_with(
         conversations::clear(&db, user).await?;
         return Ok(menu(&nav, "무엇을 도와드릴까요?"));
     };
+    if block == Block::Preview && !conversation.extras.contains_key(Key::Category.name()) {
+        // A product is registered in a category: the picker's rows come back with it.
+        let picker = start(
+            Block::Categories,
+            BTreeMap::from([(Key::Purpose.name().into(), super::extra::PURPOSE_REGISTER.into())]),
+            BTreeMap::new(),
+        );
+        return Box::pin(continue_with(call, nav, picker, user, now)).await;
+    }
     let questions = CATALOGUE.questions.get(block.key()).cloned().unwrap_or_default();
     if let Some(next) = questions
         .iter()
@@ -212,11 +227,22 @@ async fn continue_with(
         conversations::save(&db, user, &conversation, now).await?;
         return Ok(SkillResponse::text(&next.prompt).quick_reply(nav.go("취소", Block::Main)));
     }
+    if block == Block::Preview && !conversation.params.contains_key(PHOTOS) {
+        conversations::save(&db, user, &conversation, now).await?;
+        return Ok(SkillResponse::text(
+            "마지막으로 상품 사진을 올려 주세요. 아래 '사진 등록'을 누르면 사진을 고를 수 있어요.",
+        )
+        .quick_reply(kakao_skill::QuickReply::message(
+            "사진 등록",
+            PHOTO_BLOCK_UTTERANCE,
+        ))
+        .quick_reply(nav.go("취소", Block::Main)));
+    }
     if !questions.is_empty() {
         conversations::clear(&db, user).await?;
     }
     let Some(run) = handler(block) else {
-        return Ok(unavailable(&nav, block));
+        return Ok(unavailable(&nav));
     };
     let mut state = call.state.clone();
     state.nav = Arc::new(nav.clone());
@@ -313,6 +339,7 @@ fn menu(nav: &Nav, text: &str) -> SkillResponse {
         ("마이페이지", Block::MyPage),
         ("찜 목록", Block::Favourites),
         ("키워드 알림", Block::Keywords),
+        ("상품등록", Block::Preview),
         ("공지사항", Block::Notices),
         ("회원가입", Block::Join),
     ] {
@@ -321,13 +348,26 @@ fn menu(nav: &Nav, text: &str) -> SkillResponse {
     reply
 }
 
-/// A block conversation mode cannot run by itself.
-fn unavailable(nav: &Nav, block: Block) -> SkillResponse {
-    let text = match block {
-        Block::Preview => {
-            "상품 등록에는 사진이 필요해서 '사진 등록' 블록에서 시작해요. 채널 메뉴의 '사진 등록'을 눌러 주세요."
-        }
-        _ => "무엇을 도와드릴까요?",
+/// A block without a skill of its own (the main menu).
+fn unavailable(nav: &Nav) -> SkillResponse {
+    menu(nav, "무엇을 도와드릴까요?")
+}
+
+/// The "사진 등록" block's skill: Kakao's secure-image plugin hands over the photos, which complete the
+/// registration in progress (category and answers from the conversation); the preview follows.
+pub async fn photo(call: SkillCall) -> SkillResult {
+    let nav = Nav::conversation();
+    let user = call.payload.user_id().to_owned();
+    let now = now_ms();
+    let photos = call.param(PHOTOS, "상품 사진을 올려 주세요.")?.to_owned();
+    let waiting = conversations::load(&call.state.db, &user, now).await?;
+    let Some(mut conversation) = waiting.filter(|c| c.block == Block::Preview.key()) else {
+        return Ok(SkillResponse::text(
+            "사진은 상품 등록 중에 올려 주세요. 먼저 '상품등록'으로 시작해 주세요.",
+        )
+        .quick_reply(nav.go("상품등록", Block::Preview))
+        .quick_reply(nav.go("처음으로", Block::Main)));
     };
-    menu(nav, text)
+    conversation.params.insert(PHOTOS.into(), photos);
+    continue_with(call, nav, conversation, &user, now).await
 }

@@ -16,6 +16,7 @@ on_both_backends!(
     a_confirmation_works_without_any_block_id,
     short_forms_open_a_product_and_search,
     anything_else_gets_the_menu,
+    a_product_is_registered_by_conversation_and_the_photo_block,
 );
 
 async fn say(app: &TestApp, user: &str, text: &str) -> Reply {
@@ -197,4 +198,73 @@ async fn anything_else_gets_the_menu(backend: Backend) {
     }
     let welcome = say(&app, "u1", "").await;
     assert!(welcome.contains("무엇을 도와드릴까요"), "{}", welcome.text());
+}
+
+async fn a_product_is_registered_by_conversation_and_the_photo_block(backend: Backend) {
+    let cdn = crate::registration::fake_cdn().await;
+    let host = cdn.addr.to_string();
+    let app = TestApp::with(
+        backend,
+        |c| c.images.allowed_hosts = vec![host],
+        junggye::router::skill_routes(),
+    )
+    .await;
+    join(&app, "seller", "판매자").await;
+    // Photos before a registration: nothing to attach them to.
+    let photos = cdn.secure_images(&["photo.jpg"]);
+    let early = app
+        .skill(
+            "/skill/chat/photo",
+            &payload("seller").param("images", &photos).build(),
+        )
+        .await;
+    assert!(early.contains("먼저 '상품등록'으로"), "{}", early.text());
+
+    // 상품등록 → the category picker, whose rows come back as commands.
+    let picker = say(&app, "seller", "상품등록").await;
+    let (_, digital) = taps(&picker)
+        .into_iter()
+        .find(|(_, t)| t == "상품등록 category=digital")
+        .unwrap_or_else(|| panic!("no digital row: {:?}", taps(&picker)));
+    let asked = say(&app, "seller", &digital).await;
+    assert!(asked.contains("상품명을 알려 주세요"), "{}", asked.text());
+    say(&app, "seller", "아이폰 15 프로").await;
+    let refused = say(&app, "seller", "아주 싸게").await;
+    assert!(
+        refused.contains("가격을 알려 주세요"),
+        "asked again: {}",
+        refused.text()
+    );
+    for answer in ["90만원", "배터리 성능 95%", "강남역 2번 출구"] {
+        say(&app, "seller", answer).await;
+    }
+    let photo_please = say(&app, "seller", "https://open.kakao.com/o/gAbC123").await;
+    assert_eq!(tap(&photo_please, "사진 등록"), "사진 등록");
+
+    // The 사진 등록 block's skill completes it: the preview, whose 등록하기 is a command too.
+    let preview = app
+        .skill(
+            "/skill/chat/photo",
+            &payload("seller").param("images", &photos).build(),
+        )
+        .await;
+    assert!(
+        preview.contains("아이폰 15 프로") && preview.contains("900,000원"),
+        "{}",
+        preview.text()
+    );
+    let register = tap(&preview, "등록하기");
+    assert!(register.starts_with("등록하기 draftId="), "{register}");
+    let done = say(&app, "seller", &register).await;
+    assert!(
+        done.contains("'아이폰 15 프로'을(를) 등록했어요"),
+        "{}",
+        done.text()
+    );
+    let again = say(&app, "seller", &register).await;
+    assert!(
+        !again.contains("등록했어요!"),
+        "registered once: {}",
+        again.text()
+    );
 }
