@@ -6,8 +6,10 @@
 //! Multi-step flows (confirmations, pagination) need `block` quick replies, because only they carry
 //! `extra` back to us as `clientExtra`, and a block action needs the id Open Builder gave the block.
 //! Those ids differ per bot, so an operator lists them in `KAKAO_BLOCKS_FILE` (TOML, `key = "id"`).
-//! A block without an id falls back to a `message` quick reply whose text is the block's utterance, which
-//! still navigates (without `extra`) on a bot whose blocks use those utterances.
+//! A block without an id falls back to a `message` quick reply whose text is the block's utterance and the
+//! extra as `key=value` words ([`command`]): it still reaches the block on a bot whose blocks use those
+//! utterances (without `extra`), and the conversation skill reads all of it back. In conversation mode
+//! ([`Nav::conversation`]) every link is such a message.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -161,18 +163,19 @@ impl Nav {
         self.conversation
     }
 
+    /// The block's id, unless unknown or in conversation mode.
     pub fn id(&self, block: Block) -> Option<&BlockId> {
+        if self.conversation {
+            return None;
+        }
         self.ids.get(&block)
     }
 
-    /// What a message link to `block` says: the command in conversation mode, else the block's utterance
-    /// (which still reaches the block, without `extra`, on a bot whose blocks use those utterances).
+    /// What a message link to `block` says: its [`command`] — the block's utterance, which reaches the
+    /// block on a bot whose blocks use those utterances, followed by the extra, which the conversation
+    /// skill (`/skill/chat`, behind the fallback block) reads back.
     fn message_text(&self, block: Block, extra: &Extra) -> String {
-        if self.conversation {
-            command(block, extra)
-        } else {
-            block.utterance().to_owned()
-        }
+        command(block, extra)
     }
 
     /// A quick reply to `block`, carrying `extra` when the block id is known.

@@ -28,7 +28,7 @@ on_both_backends!(
     an_unreadable_cursor_starts_from_the_top,
     each_row_opens_its_notice,
     members_and_non_members_alike_read_notices,
-    without_block_ids_the_rows_and_more_fall_back_to_utterances,
+    without_block_ids_the_rows_and_more_fall_back_to_commands,
     // the detail skill
     a_text_notice_opens_as_a_text_card_with_its_link_button,
     an_image_notice_opens_as_a_basic_card_with_its_image,
@@ -645,7 +645,7 @@ async fn members_and_non_members_alike_read_notices(backend: Backend) {
     }
 }
 
-async fn without_block_ids_the_rows_and_more_fall_back_to_utterances(backend: Backend) {
+async fn without_block_ids_the_rows_and_more_fall_back_to_commands(backend: Backend) {
     let app = TestApp::new(backend).await;
     for i in 0..6 {
         post(&app.state.db, &format!("공지 {i}"), NoticeStatus::Published).await;
@@ -654,10 +654,13 @@ async fn without_block_ids_the_rows_and_more_fall_back_to_utterances(backend: Ba
     let rows = rows(&reply);
     assert_eq!(rows.len(), 5);
     assert_eq!(rows[0]["action"], "message");
-    assert_eq!(rows[0]["messageText"], "공지상세");
+    // The block's utterance, then the extra the conversation skill reads back.
+    let row = rows[0]["messageText"].as_str().unwrap();
+    assert!(row.starts_with("공지상세 noticeId="), "{row}");
     let more = quick_reply(&reply, "더보기").unwrap();
     assert_eq!(more["action"], "message");
-    assert_eq!(more["messageText"], "공지사항");
+    let more = more["messageText"].as_str().unwrap();
+    assert!(more.starts_with("공지사항 cursor="), "{more}");
 }
 
 // ---------------------------------------------------------------------------------------------
