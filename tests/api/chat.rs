@@ -17,6 +17,7 @@ on_both_backends!(
     short_forms_open_a_product_and_search,
     anything_else_gets_the_menu,
     a_product_is_registered_by_conversation_and_the_photo_block,
+    a_paid_order_is_shipped_and_confirmed_by_conversation,
 );
 
 async fn say(app: &TestApp, user: &str, text: &str) -> Reply {
@@ -49,6 +50,15 @@ fn collect_taps(value: &Value, found: &mut Vec<(String, String)>) {
         Value::Array(items) => items.iter().for_each(|v| collect_taps(v, found)),
         _ => {}
     }
+}
+
+/// The message of the tap that opens `prefix` (a block's utterance and the start of its extra).
+fn tap_to(reply: &Reply, prefix: &str) -> String {
+    taps(reply)
+        .into_iter()
+        .map(|(_, text)| text)
+        .find(|text| text.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no tap to `{prefix}` in {:?}", taps(reply)))
 }
 
 fn tap(reply: &Reply, label: &str) -> String {
@@ -266,5 +276,44 @@ async fn a_product_is_registered_by_conversation_and_the_photo_block(backend: Ba
         !again.contains("등록했어요!"),
         "registered once: {}",
         again.text()
+    );
+}
+
+async fn a_paid_order_is_shipped_and_confirmed_by_conversation(backend: Backend) {
+    let market = crate::pay_world::Market::start(backend).await;
+    let app = &market.app;
+    market.member("seller", "판매자").await;
+    let buyer = market.member("buyer", "구매자").await;
+    let product = market.product("seller", "닌텐도 스위치").await;
+    let order = market.buy(buyer, product).await;
+
+    // The seller finds the order in 판매내역 and enters the tracking number, asked for and checked.
+    let sales = say(app, "seller", "판매내역").await;
+    let detail = say(
+        app,
+        "seller",
+        &tap_to(&sales, &format!("주문상세 orderId={}", order.id)),
+    )
+    .await;
+    let asked = say(app, "seller", &tap_to(&detail, "운송장입력 orderId=")).await;
+    let refused = say(app, "seller", "12ab").await;
+    assert!(
+        refused.text() != asked.text() && refused.text().contains(&asked.text()),
+        "{}",
+        refused.text()
+    );
+    let saved = say(app, "seller", "1234-5678-9012").await;
+    assert!(saved.contains("저장했어요"), "{}", saved.text());
+
+    // The buyer confirms the purchase, then the seller the sale: each a question and a confirming tap.
+    let ask = say(app, "buyer", &format!("구매확정 orderId={}", order.id)).await;
+    let done = say(app, "buyer", &tap_to(&ask, "구매확정 confirm=yes")).await;
+    assert!(done.contains("구매확정했어요"), "{}", done.text());
+    let ask = say(app, "seller", &format!("판매확정 orderId={}", order.id)).await;
+    let done = say(app, "seller", &tap_to(&ask, "판매확정 confirm=yes")).await;
+    assert!(done.contains("판매확정했어요"), "{}", done.text());
+    assert_eq!(
+        market.order(order.id).await.status,
+        junggye::orders::OrderStatus::Completed
     );
 }
