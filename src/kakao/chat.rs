@@ -371,3 +371,47 @@ pub async fn photo(call: SkillCall) -> SkillResult {
     conversation.params.insert(PHOTOS.into(), photos);
     continue_with(call, nav, conversation, &user, now).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_block_with_a_skill_runs_in_conversation_mode() {
+        for block in Block::ALL {
+            assert_eq!(handler(block).is_some(), block != Block::Main, "{}", block.key());
+        }
+    }
+
+    #[test]
+    fn the_catalogue_gives_each_question_with_its_parser() {
+        let join = &CATALOGUE.questions["join"];
+        let names: Vec<&str> = join.iter().map(|q| q.name.as_str()).collect();
+        assert_eq!(names, ["name", "phone"]);
+        for question in CATALOGUE.questions.values().flatten() {
+            assert!(!question.prompt.is_empty(), "{}", question.name);
+            if let Some(field) = &question.field {
+                assert!(FIELDS.iter().any(|(name, _)| name == field), "{field}");
+            }
+        }
+        // Photos are not a question: they come through the 사진 등록 block.
+        assert!(!CATALOGUE.questions["preview"].iter().any(|q| q.name == PHOTOS));
+        assert_eq!(CATALOGUE.utterances.get("상품 보기"), Some(&Block::Products));
+    }
+
+    #[test]
+    fn short_forms_fill_an_extra_or_a_parameter() {
+        let detail = read_command("상세 12").unwrap();
+        assert_eq!(
+            (detail.block.as_str(), detail.extras["productId"].as_str()),
+            ("product_detail", "12")
+        );
+        let search = read_command("검색 캠핑 의자").unwrap();
+        assert_eq!(search.params["query"], "캠핑 의자");
+        assert!(
+            read_command("목록 많이").is_none(),
+            "a short form that takes nothing takes nothing"
+        );
+        assert!(read_command("상세").is_none(), "상세 needs its product");
+    }
+}
