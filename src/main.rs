@@ -205,6 +205,7 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         junggye::notifications::Sender::new(settings, state.db.clone(), state.outbox.clone())?.spawn();
         tracing::info!(event = %settings.event_api.event_name, "notice sender started");
     }
+    junggye::conversations::spawn_purge(state.db.clone(), std::time::Duration::from_secs(3_600));
     let refreshers = state.deals.spawn_refreshers();
     if !refreshers.is_empty() {
         tracing::info!(sources = refreshers.len(), "hot-deal refreshers started");

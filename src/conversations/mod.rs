@@ -67,3 +67,29 @@ pub async fn clear(db: &Db, user_key: &str) -> Result<(), sqlx::Error> {
             .map(drop)
     })
 }
+
+/// Deletes conversations idle past their expiry (users who left mid-question); returns how many.
+pub async fn purge_expired(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    dispatch_write!(db, pool => {
+        sqlx::query("DELETE FROM conversations WHERE expires_at <= $1")
+            .bind(now)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+    })
+}
+
+/// Runs [`purge_expired`] every `every` until the process ends (the first at once).
+pub fn spawn_purge(db: Db, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            match purge_expired(&db, crate::clock::now_ms()).await {
+                Ok(0) => {}
+                Ok(purged) => tracing::debug!(purged, "idle conversations forgotten"),
+                Err(e) => tracing::warn!(error = %e, "conversation purge failed"),
+            }
+        }
+    })
+}

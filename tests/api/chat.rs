@@ -18,6 +18,7 @@ on_both_backends!(
     anything_else_gets_the_menu,
     a_product_is_registered_by_conversation_and_the_photo_block,
     a_paid_order_is_shipped_and_confirmed_by_conversation,
+    an_idle_question_expires_and_is_purged,
 );
 
 async fn say(app: &TestApp, user: &str, text: &str) -> Reply {
@@ -316,4 +317,21 @@ async fn a_paid_order_is_shipped_and_confirmed_by_conversation(backend: Backend)
         market.order(order.id).await.status,
         junggye::orders::OrderStatus::Completed
     );
+}
+
+async fn an_idle_question_expires_and_is_purged(backend: Backend) {
+    use junggye::conversations::{self, IDLE_MS};
+    let app = TestApp::new(backend).await;
+    say(&app, "u1", "회원가입").await;
+    say(&app, "u2", "상품검색").await;
+    let db = &app.state.db;
+    let now = junggye::clock::now_ms();
+    assert!(conversations::load(db, "u1", now).await.unwrap().is_some());
+    // Past the idle time the question is gone, and the answer is not taken for it.
+    let later = now + IDLE_MS + 1_000;
+    assert!(conversations::load(db, "u1", later).await.unwrap().is_none());
+    assert_eq!(conversations::purge_expired(db, now).await.unwrap(), 0);
+    assert_eq!(conversations::purge_expired(db, later).await.unwrap(), 2);
+    let lost = say(&app, "u1", "홍길동").await;
+    assert!(lost.contains("잘 모르겠어요"), "{}", lost.text());
 }
