@@ -37,6 +37,11 @@ macro_rules! blocks {
                 }
             }
 
+            /// The block whose key (in the blocks file) is `key`.
+            pub fn from_key(key: &str) -> Option<Block> {
+                Self::ALL.into_iter().find(|b| b.key() == key)
+            }
+
             /// What the user would type to reach the block (the fallback `messageText`).
             pub fn utterance(self) -> &'static str {
                 match self {
@@ -84,12 +89,10 @@ blocks! {
     AlertsOff        "alerts_off"         "알림끄기",
 }
 
-/// Block ids known for this bot, or conversation mode ([`Nav::conversation`]).
+/// Block ids known for this bot (none in conversation mode, [`Nav::conversation`]).
 #[derive(Clone, Debug, Default)]
 pub struct Nav {
     ids: HashMap<Block, BlockId>,
-    /// Every link is a message the conversation skill reads back ([`command`]), never a block id.
-    conversation: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,55 +137,32 @@ impl Nav {
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
         let mut ids = HashMap::new();
         for (key, value) in table {
-            let block = Block::ALL
-                .into_iter()
-                .find(|b| b.key() == key)
-                .ok_or_else(|| format!("unknown block key `{key}`"))?;
+            let block = Block::from_key(&key).ok_or_else(|| format!("unknown block key `{key}`"))?;
             let id = value
                 .as_str()
                 .and_then(BlockId::new)
                 .ok_or_else(|| format!("`{key}` must be a block id string"))?;
             ids.insert(block, id);
         }
-        Ok(Self {
-            ids,
-            conversation: false,
-        })
+        Ok(Self { ids })
     }
 
-    /// Links for conversation mode (`/skill/chat`, behind the fallback block): each quick reply, button
-    /// and list row is a message naming the block and its extra ([`command`]), so no block id is needed.
+    /// Links for conversation mode (`/skill/chat`, behind the fallback block): no block ids, so each
+    /// quick reply, button and list row is a message naming the block and its extra ([`command`]),
+    /// whatever ids the operator configured for the per-block skills.
     pub fn conversation() -> Self {
-        Self {
-            ids: HashMap::new(),
-            conversation: true,
-        }
+        Self::default()
     }
 
-    pub fn is_conversation(&self) -> bool {
-        self.conversation
-    }
-
-    /// The block's id, unless unknown or in conversation mode.
     pub fn id(&self, block: Block) -> Option<&BlockId> {
-        if self.conversation {
-            return None;
-        }
         self.ids.get(&block)
-    }
-
-    /// What a message link to `block` says: its [`command`] — the block's utterance, which reaches the
-    /// block on a bot whose blocks use those utterances, followed by the extra, which the conversation
-    /// skill (`/skill/chat`, behind the fallback block) reads back.
-    fn message_text(&self, block: Block, extra: &Extra) -> String {
-        command(block, extra)
     }
 
     /// A quick reply to `block`, carrying `extra` when the block id is known.
     pub fn quick_reply(&self, label: &str, block: Block, extra: Extra) -> QuickReply {
         match self.id(block) {
             Some(id) => QuickReply::block(label, id.clone(), extra),
-            None => QuickReply::message(label, self.message_text(block, &extra)),
+            None => QuickReply::message(label, command(block, &extra)),
         }
     }
 
@@ -195,7 +175,7 @@ impl Nav {
     pub fn button(&self, label: &str, block: Block, extra: Extra) -> Button {
         match self.id(block) {
             Some(id) => Button::block(label, id.clone(), extra),
-            None => Button::message(label, self.message_text(block, &extra)),
+            None => Button::message(label, command(block, &extra)),
         }
     }
 
@@ -204,7 +184,7 @@ impl Nav {
         let item = ListItem::new(title);
         match self.id(block) {
             Some(id) => item.block(id.clone(), extra),
-            None => item.message(self.message_text(block, &extra)),
+            None => item.message(command(block, &extra)),
         }
     }
 }
@@ -331,7 +311,7 @@ mod tests {
     }
 
     #[test]
-    fn in_conversation_mode_links_are_messages_even_when_ids_are_known() {
+    fn in_conversation_mode_links_are_messages_with_their_extra() {
         let nav = Nav::conversation();
         let reply = serde_json::to_value(nav.quick_reply(
             "더보기",

@@ -143,7 +143,7 @@ static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
             let Some(key) = skill["block"]["key"].as_str() else {
                 continue;
             };
-            let Some(block) = Block::ALL.into_iter().find(|b| b.key() == key) else {
+            let Some(block) = Block::from_key(key) else {
                 continue;
             };
             for utterance in skill["block"]["utterances"].as_array().into_iter().flatten() {
@@ -206,7 +206,7 @@ async fn continue_with(
     now: i64,
 ) -> SkillResult {
     let db = call.state.db.clone();
-    let Some(block) = Block::ALL.into_iter().find(|b| b.key() == conversation.block) else {
+    let Some(block) = Block::from_key(&conversation.block) else {
         conversations::clear(&db, user).await?;
         return Ok(menu(&nav, "무엇을 도와드릴까요?"));
     };
@@ -219,11 +219,7 @@ async fn continue_with(
         );
         return Box::pin(continue_with(call, nav, picker, user, now)).await;
     }
-    let questions = CATALOGUE.questions.get(block.key()).cloned().unwrap_or_default();
-    if let Some(next) = questions
-        .iter()
-        .find(|q| !conversation.params.contains_key(&q.name))
-    {
+    if let Some(next) = next_question(&conversation) {
         conversations::save(&db, user, &conversation, now).await?;
         return Ok(SkillResponse::text(&next.prompt).quick_reply(nav.go("취소", Block::Main)));
     }
@@ -238,7 +234,11 @@ async fn continue_with(
         ))
         .quick_reply(nav.go("취소", Block::Main)));
     }
-    if !questions.is_empty() {
+    if CATALOGUE
+        .questions
+        .get(block.key())
+        .is_some_and(|q| !q.is_empty())
+    {
         conversations::clear(&db, user).await?;
     }
     let Some(run) = handler(block) else {
@@ -291,6 +291,15 @@ fn read_command(said: &str) -> Option<Conversation> {
     Some(start(*block, extras, params))
 }
 
+/// The first question of the conversation's block not answered yet.
+fn next_question(conversation: &Conversation) -> Option<&'static Question> {
+    CATALOGUE
+        .questions
+        .get(&conversation.block)?
+        .iter()
+        .find(|q| !conversation.params.contains_key(&q.name))
+}
+
 fn start(block: Block, extras: BTreeMap<String, String>, params: BTreeMap<String, String>) -> Conversation {
     Conversation {
         block: block.key().to_owned(),
@@ -302,15 +311,7 @@ fn start(block: Block, extras: BTreeMap<String, String>, params: BTreeMap<String
 /// Keeps `said` as the answer to the first missing question, checked like its validation skill would;
 /// or the reason it was refused and the question again.
 fn answer(mut conversation: Conversation, said: &str) -> Result<Conversation, SkillResponse> {
-    let questions = CATALOGUE
-        .questions
-        .get(&conversation.block)
-        .cloned()
-        .unwrap_or_default();
-    let Some(question) = questions
-        .iter()
-        .find(|q| !conversation.params.contains_key(&q.name))
-    else {
+    let Some(question) = next_question(&conversation) else {
         return Ok(conversation);
     };
     let parser = question

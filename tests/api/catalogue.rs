@@ -232,7 +232,7 @@ fn route_matches(route: &str, url: &str) -> bool {
 }
 
 fn block_by_key(key: &str) -> Option<Block> {
-    Block::ALL.into_iter().find(|b| b.key() == key)
+    Block::from_key(key)
 }
 
 // ---------------------------------------------------------------------------------------------
