@@ -16,6 +16,21 @@ use std::path::Path;
 
 use kakao_skill::{BlockId, Button, Extra, ListItem, QuickReply};
 
+/// The skill catalogue as shipped (`skills/*.json`, one document per group of skills): the blocks an
+/// operator creates, their utterances and parameters. The conversation skill asks its questions from it and
+/// the emulator simulates Open Builder with it.
+pub const CATALOGUE_FILES: [&str; 9] = [
+    include_str!("../skills/chat.json"),
+    include_str!("../skills/members.json"),
+    include_str!("../skills/products.json"),
+    include_str!("../skills/orders.json"),
+    include_str!("../skills/notices.json"),
+    include_str!("../skills/deals.json"),
+    include_str!("../skills/watch.json"),
+    include_str!("../skills/notifications.json"),
+    include_str!("../skills/validation.json"),
+];
+
 /// Declares [`Block`] from one table: variant, key in the blocks file, and the utterance a user would type
 /// to reach it (the fallback `messageText` when the block has no id).
 macro_rules! blocks {

@@ -28,6 +28,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "`development`, `test` or `production`. Production refuses to start without `SKILL_SECRET`, `KAKAO_BOT_ID`, `JWT_SECRET` and an https `PUBLIC_URL`.",
     },
     Variable {
+        name: "DEV_EMULATOR",
+        default: "`on` in development, else `off`",
+        meaning: "The KakaoTalk emulator at `/dev/chat`, with stand-ins of Kakao Pay and the Event API on a loopback port filling in whichever of them is not configured. Refused with `APP_ENV=production`.",
+    },
+    Variable {
         name: "BIND_ADDR",
         default: "127.0.0.1:8080",
         meaning: "Address the HTTP server listens on.",
@@ -337,6 +342,8 @@ pub struct Config {
     pub metrics_addr: Option<SocketAddr>,
     pub trusted_proxies: crate::client_addr::TrustedProxies,
     pub skill_log: crate::skill_log::SkillLogSettings,
+    /// Whether the development emulator (`/dev/chat`) and its stand-ins run.
+    pub emulator: bool,
 }
 
 /// Lifetimes of the admin API's tokens.
@@ -411,9 +418,7 @@ pub struct ConfigError(pub Vec<String>);
 impl Config {
     /// Reads `.env` (if present) and then the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let _ = dotenvy::dotenv();
-        let vars: HashMap<String, String> = std::env::vars().collect();
-        Self::from_vars(&vars)
+        Self::from_vars(&environment())
     }
 
     /// Builds the configuration from a set of variables (the environment, or a test's map).
@@ -517,6 +522,20 @@ impl Config {
                 Default::default()
             });
         let skill_log = skill_log_settings(&mut errors, &get);
+        let emulator = match get("DEV_EMULATOR").map(str::to_ascii_lowercase).as_deref() {
+            None => env == AppEnv::Development,
+            Some("on" | "true" | "1") if env == AppEnv::Production => {
+                errors
+                    .push("DEV_EMULATOR: never on with APP_ENV=production (it pays with a stand-in)".into());
+                false
+            }
+            Some("on" | "true" | "1") => true,
+            Some("off" | "false" | "0") => false,
+            Some(other) => {
+                errors.push(format!("DEV_EMULATOR: `{other}` is not on or off"));
+                false
+            }
+        };
         let log_format = match get("LOG_FORMAT").unwrap_or("text") {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -567,9 +586,72 @@ impl Config {
             metrics_addr,
             trusted_proxies,
             skill_log,
+            emulator,
         })
     }
 
+    /// The configuration of a development server whose emulator is on: Kakao Pay and the Event API, where
+    /// no real ones are configured, become the stand-ins listening at `standins`, and the server's own
+    /// address may serve product photos (the emulator's photo picker uploads them there).
+    ///
+    /// The stand-ins need a bot id to name in the Event API's URL; one made up for them is not kept as
+    /// [`Config::kakao_bot_id`], so skill calls from any bot are still accepted.
+    pub fn with_standins(vars: &HashMap<String, String>, standins: SocketAddr) -> Result<Self, ConfigError> {
+        let mut vars = vars.clone();
+        let set = |name: &str| vars.get(name).is_some_and(|v| !v.trim().is_empty());
+        let base = format!("http://{standins}");
+        let mut added = Vec::new();
+        if !set("KAKAOPAY_SECRET_KEY") {
+            added.push(("KAKAOPAY_SECRET_KEY", STANDIN_SECRET.to_owned()));
+            added.push(("KAKAOPAY_BASE_URL", base.clone()));
+        }
+        let invented_bot = !set("KAKAO_BOT_ID");
+        if !set("KAKAO_REST_API_KEY") {
+            added.push(("KAKAO_REST_API_KEY", STANDIN_SECRET.to_owned()));
+            added.push(("KAKAO_EVENT_BASE_URL", base));
+            if invented_bot {
+                added.push(("KAKAO_BOT_ID", STANDIN_BOT_ID.to_owned()));
+            }
+        }
+        let own = loopback(Self::from_vars(&vars)?.bind_addr);
+        let hosts = vars.get("IMAGE_HOSTS").map_or("*.kakaocdn.net", |h| h.as_str());
+        added.push(("IMAGE_HOSTS", format!("{hosts},{own}")));
+        vars.extend(added.into_iter().map(|(k, v)| (k.to_owned(), v)));
+        let mut config = Self::from_vars(&vars)?;
+        if invented_bot {
+            config.kakao_bot_id = None;
+        }
+        Ok(config)
+    }
+
+    /// Where this server can be reached from the machine it runs on (its own loopback when it listens on
+    /// every address).
+    pub fn own_address(&self) -> SocketAddr {
+        loopback(self.bind_addr)
+    }
+}
+
+/// The variables of `.env` (if present) and the process environment, the latter winning.
+pub fn environment() -> HashMap<String, String> {
+    let _ = dotenvy::dotenv();
+    std::env::vars().collect()
+}
+
+/// The key the development stand-ins expect (they run only on loopback, in development).
+pub const STANDIN_SECRET: &str = "DEV_STANDIN_KEY";
+/// The bot id the Event API stand-in is called with when none is configured.
+pub const STANDIN_BOT_ID: &str = "emulator-bot";
+
+fn loopback(addr: SocketAddr) -> SocketAddr {
+    use std::net::{Ipv4Addr, Ipv6Addr};
+    match addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port())),
+        ip if ip.is_unspecified() => SocketAddr::from((Ipv6Addr::LOCALHOST, addr.port())),
+        _ => addr,
+    }
+}
+
+impl Config {
     /// A configuration for tests and tools: embedded defaults, no secrets, and no hot-deal boards read
     /// (a test that wants deals points them at its own fake board).
     pub fn for_tests(database_url: &str) -> Self {
@@ -882,6 +964,7 @@ impl fmt::Display for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let set = |s: &Option<SecretString>| if s.is_some() { "(set)" } else { "(unset)" };
         writeln!(f, "APP_ENV={:?}", self.env)?;
+        writeln!(f, "DEV_EMULATOR={}", if self.emulator { "on" } else { "off" })?;
         writeln!(f, "BIND_ADDR={}", self.bind_addr)?;
         writeln!(f, "PUBLIC_URL={}", self.public_url)?;
         writeln!(f, "DATABASE_URL={}", self.database_url.redacted())?;

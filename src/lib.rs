@@ -27,6 +27,7 @@ pub mod router;
 
 // Faces.
 pub mod admin;
+pub mod dev;
 pub mod kakao;
 pub mod ops;
 pub mod pages;

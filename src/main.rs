@@ -187,6 +187,14 @@ async fn migrate(config: Config) -> Result<(), Box<dyn std::error::Error>> {
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let _logs = telemetry::init(config.log_format);
+    // Development: Kakao's stand-ins start first, so the configuration can point at them.
+    let (config, standins) = if config.emulator {
+        let standins = junggye::dev::Standins::start().await?;
+        let config = Config::with_standins(&junggye::config::environment(), standins.addr())?;
+        (config, Some(standins))
+    } else {
+        (config, None)
+    };
     state::warn_about(&config);
     let bind_addr = config.bind_addr;
     let state = AppState::build(config).await?;
@@ -223,7 +231,15 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     );
     let db = state.db.clone();
     let skill_log = state.skill_log.clone();
-    http_server::serve(listener, router::router(state), shutdown).await?;
+    let app = match standins {
+        Some(standins) => {
+            tracing::warn!(url = %format!("{}/dev/chat", state.config.public_url), "the KakaoTalk emulator is on");
+            let emulator = junggye::dev::Emulator::new(&state, standins);
+            router::router_with_emulator(state, emulator)
+        }
+        None => router::router(state),
+    };
+    http_server::serve(listener, app, shutdown).await?;
     skill_log.shutdown(SKILL_LOG_FLUSH_GRACE).await;
     db.close().await;
     Ok(())

@@ -8,6 +8,7 @@
 //! | buyers' browsers | `GET /pay/…`, `GET /images/…`, the no-photo placeholder | — |
 //! | operators | `/admin/…` (REST API, OpenAPI document) | JWT ([`admin::AdminAuthLayer`]) on all but sign-in |
 //! | probes | `GET /healthz`, `GET /readyz`; `/metrics` on its own listener ([`crate::metrics`]) | — |
+//! | developers (never in production) | `/dev/chat…` (the emulator); Kakao's stand-ins on their own loopback listener ([`standin_routes`]) | — |
 //!
 //! Every request goes through one stack (outermost first): request id, trace span keyed on the route
 //! template, request metrics, client address, panic catcher, body size limit.
@@ -33,7 +34,7 @@ use crate::config::ImageStorage;
 use crate::images::{NO_PHOTO_PATH, NO_PHOTO_PNG};
 use crate::kakao::{self, guard, skill};
 use crate::state::AppState;
-use crate::{ops, pages};
+use crate::{dev, ops, pages};
 
 /// Every skill, `POST` with a Kakao skill payload. Tests add their own skills to this before
 /// [`assemble`].
@@ -99,6 +100,36 @@ fn browser_routes() -> Router<AppState> {
         .route(NO_PHOTO_PATH, get(no_photo))
 }
 
+/// The KakaoTalk emulator, mounted only when `DEV_EMULATOR` is on (never in production).
+fn emulator_routes(emulator: dev::Emulator) -> Router<AppState> {
+    use dev::emulator::{asset, blocks, notices, page, photo, skill, upload};
+    Router::new()
+        .route("/dev/chat", get(page))
+        .route("/dev/chat/assets/{name}", get(asset))
+        .route("/dev/chat/catalogue", get(blocks))
+        .route("/dev/chat/skill", post(skill))
+        .route("/dev/chat/photos", post(upload))
+        .route("/dev/chat/photos/{name}", get(photo))
+        .route("/dev/chat/notices", get(notices))
+        .with_state(emulator)
+}
+
+/// The development stand-ins of Kakao Pay and the Event API, served on their own loopback port as the real
+/// services live at their own hosts ([`dev::Standins::start`]).
+pub fn standin_routes(shared: dev::standins::StandinState) -> Router {
+    use dev::standins::{checkout, checkout_approve, checkout_cancel, pay_api, talk, task};
+    Router::new()
+        // Kakao Pay: the API our client calls, and the page the buyer's browser is sent to.
+        .route("/online/v1/payment/{endpoint}", post(pay_api))
+        .route("/checkout/{tid}", get(checkout))
+        .route("/checkout/{tid}/approve", post(checkout_approve))
+        .route("/checkout/{tid}/cancel", post(checkout_cancel))
+        // The Event API.
+        .route("/v2/bots/{bot}/talk", post(talk))
+        .route("/v1/tasks/{task}", get(task))
+        .with_state(shared)
+}
+
 /// Liveness and readiness, for the load balancer and the orchestrator.
 fn probe_routes() -> Router<AppState> {
     Router::new()
@@ -149,7 +180,12 @@ pub fn admin_openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    assemble(state, skill_routes())
+    assemble(state, skill_routes(), None)
+}
+
+/// The whole application with the development emulator at `/dev/chat`.
+pub fn router_with_emulator(state: AppState, emulator: dev::Emulator) -> Router {
+    assemble(state, skill_routes(), Some(emulator))
 }
 
 /// The admin API with `extra` operations protected like [`admin_protected`]'s (tests add their own).
@@ -165,8 +201,9 @@ pub fn admin_routes(state: &AppState, extra: OpenApiRouter<AdminState>) -> Route
 /// Largest request body accepted; Kakao's payloads are a few KB.
 const BODY_LIMIT_BYTES: usize = 256 * 1024;
 
-/// Puts `skills` behind the secret check, adds every other group of URLs and the middleware stack.
-pub fn assemble(state: AppState, skills: Router<AppState>) -> Router {
+/// Puts `skills` behind the secret check, adds every other group of URLs (the emulator's when given) and
+/// the middleware stack.
+pub fn assemble(state: AppState, skills: Router<AppState>, emulator: Option<dev::Emulator>) -> Router {
     let skills = skills.route_layer(middleware::from_fn_with_state(
         state.clone(),
         guard::require_skill_secret,
@@ -182,6 +219,9 @@ pub fn assemble(state: AppState, skills: Router<AppState>) -> Router {
             .route("/images/{*key}", get(pages::images::serve))
             .with_state(state.images.store().clone());
         router = router.merge(images);
+    }
+    if let Some(emulator) = emulator {
+        router = router.merge(emulator_routes(emulator));
     }
     // The layers every request passes, outermost first.
     let trusted_proxies = Arc::new(state.config.trusted_proxies.clone());

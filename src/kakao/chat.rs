@@ -124,20 +124,11 @@ struct Catalogue {
 }
 
 static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
-    let files = [
-        include_str!("../../skills/members.json"),
-        include_str!("../../skills/products.json"),
-        include_str!("../../skills/orders.json"),
-        include_str!("../../skills/notices.json"),
-        include_str!("../../skills/deals.json"),
-        include_str!("../../skills/watch.json"),
-        include_str!("../../skills/notifications.json"),
-    ];
     let mut catalogue = Catalogue {
         questions: HashMap::new(),
         utterances: HashMap::new(),
     };
-    for file in files {
+    for file in crate::blocks::CATALOGUE_FILES {
         let group: serde_json::Value = serde_json::from_str(file).expect("the catalogue is valid JSON");
         for skill in group["skills"].as_array().into_iter().flatten() {
             let Some(key) = skill["block"]["key"].as_str() else {

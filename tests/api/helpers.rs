@@ -123,7 +123,7 @@ impl TestApp {
         tweak(&mut config);
         let state = AppState::from_parts(config, test_db.db.clone(), Cache::memory(), Nav::default())
             .expect("test state");
-        let router = router::assemble(state.clone(), skills);
+        let router = router::assemble(state.clone(), skills, None);
         Self {
             router,
             state,

@@ -82,7 +82,7 @@ async fn app_with_block_ids(backend: Backend) -> TestApp {
     .unwrap();
     let mut state = app.state.clone();
     state.nav = Arc::new(nav);
-    app.router = router::assemble(state.clone(), router::skill_routes());
+    app.router = router::assemble(state.clone(), router::skill_routes(), None);
     app.state = state;
     app
 }

@@ -30,7 +30,7 @@
 //! * [`validation`] is the smaller format of parameter-validation skills.
 //! * [`check`] (cargo feature `check`) is an independent checker over plain JSON that shares no code with
 //!   the builders: property tests feed it arbitrary builder output, and a server's own tests can run it on
-//!   every answer they receive. Enable it for tests only (`[dev-dependencies]`).
+//!   every answer they receive, and a development tool can judge answers before Kakao would.
 
 pub mod card;
 #[cfg(feature = "check")]
