@@ -189,7 +189,7 @@ async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let _logs = telemetry::init(config.log_format);
     // Development: Kakao's stand-ins start first, so the configuration can point at them.
     let (config, standins) = if config.emulator {
-        let standins = junggye::dev::Standins::start().await?;
+        let standins = junggye::dev::Standins::start(router::standin_routes).await?;
         let config = Config::with_standins(&junggye::config::environment(), standins.addr())?;
         (config, Some(standins))
     } else {

@@ -4,7 +4,7 @@
 //! | layer | modules | may import |
 //! |---|---|---|
 //! | 4 router | `router` | everything |
-//! | 3 faces | `kakao`, `pages`, `admin`, `ops` | state, core, infrastructure |
+//! | 3 faces | `kakao`, `pages`, `admin`, `ops`, `dev` | state, core, infrastructure |
 //! | 2 state | `state` | core, infrastructure |
 //! | 1 core (the market) | `domain`, `members`, `products`, `orders`, `notices`, `notifications`, `watch`, `deals`, `images` | core, infrastructure |
 //! | 0 infrastructure | `clock`, `config`, `blocks`, `deal_sources`, `db`, `cache`, `telemetry`, `metrics`, `http_server`, `jwt`, `kakaopay`, `client_addr`, `skill_log`, `present` | infrastructure |
@@ -54,7 +54,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("state", &["state"]),
-    ("faces", &["kakao", "pages", "admin", "ops"]),
+    ("faces", &["kakao", "pages", "admin", "ops", "dev"]),
     ("router", &["router"]),
 ];
 

@@ -274,7 +274,8 @@ mod tests {
     fn the_catalogue_names_every_block_with_its_skill_and_questions() {
         let catalogue = catalogue(&Nav::default(), "bot");
         let blocks = catalogue["blocks"].as_array().unwrap();
-        for block in Block::ALL {
+        // `main` is Open Builder's own welcome block, with no skill; every other block has one.
+        for block in Block::ALL.into_iter().filter(|b| *b != Block::Main) {
             assert!(
                 blocks.iter().any(|b| b["key"] == block.key()),
                 "{} is not in the catalogue",

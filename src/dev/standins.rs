@@ -73,15 +73,16 @@ pub struct Notice {
 }
 
 impl Standins {
-    /// Binds a loopback port and serves the stand-ins on it until the process ends.
-    pub async fn start() -> std::io::Result<Standins> {
+    /// Binds a loopback port and serves the stand-ins on it until the process ends, with the URLs `routes`
+    /// gives them (`router::standin_routes`: every URL is listed in the router).
+    pub async fn start(routes: impl FnOnce(StandinState) -> axum::Router) -> std::io::Result<Standins> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             base_url: format!("http://{addr}"),
             inner: Mutex::new(Inner::default()),
         });
-        let app = crate::router::standin_routes(shared.clone());
+        let app = routes(shared.clone());
         tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "the development stand-ins stopped");
@@ -291,11 +292,11 @@ pub async fn checkout(State(shared): State<StandinState>, Path(tid): Path<String
         return Html(page("이미 끝난 결제예요", "창을 닫아 주세요.")).into_response();
     }
     let body = format!(
-        r#"<p class="item">{item}</p><p class="amount">{amount}원</p>
+        r#"<p class="item">{item}</p><p class="amount">{amount}</p>
 <form method="post" action="/checkout/{tid}/approve"><button id="standin-approve" class="pay">결제하기</button></form>
 <form method="post" action="/checkout/{tid}/cancel"><button id="standin-cancel" class="cancel">취소</button></form>"#,
         item = escape(&payment.item_name),
-        amount = thousands(payment.total),
+        amount = crate::present::won(payment.total),
     );
     Html(page("카카오페이 (개발용 대역)", &body)).into_response()
 }
@@ -383,18 +384,6 @@ pub async fn task(State(shared): State<StandinState>, Path(task_id): Path<String
     }
 }
 
-fn thousands(n: i64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 && c.is_ascii_digit() {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -415,17 +404,4 @@ button{{width:80%;max-width:320px;padding:14px;border:0;border-radius:8px;font-s
 </style><header>{title}</header><p class="note">개발용 대역입니다. 실제로 돈이 오가지 않아요.</p>{body}</html>"#,
         title = escape(title),
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amounts_are_grouped_by_thousands() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(15000), "15,000");
-        assert_eq!(thousands(1234567), "1,234,567");
-    }
 }

@@ -9,6 +9,7 @@ mod catalogue;
 mod chat;
 mod deals;
 mod docs;
+mod emulator;
 mod fake_event_api;
 mod fake_kakaopay;
 mod guard;
