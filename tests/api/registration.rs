@@ -384,6 +384,15 @@ async fn every_preview_field_is_checked_with_a_korean_message(backend: Backend) 
         "the category may come as a slot: {}",
         reply.text()
     );
+    // Entered by its utterance, with no category at all: 기타, said in the preview, nothing lost.
+    let mut uncategorised = preview_body("seller", &good);
+    uncategorised["action"]["clientExtra"] = json!({});
+    let reply = app.skill("/skill/products/preview", &uncategorised).await;
+    assert!(
+        quick_reply_extra(&reply, "등록하기").is_some() && reply.contains("기타 (다시 입력에서 변경)"),
+        "no category becomes 기타: {}",
+        reply.text()
+    );
     let stranger = app
         .skill("/skill/products/preview", &preview_body("stranger", &good))
         .await;

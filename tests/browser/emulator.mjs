@@ -203,9 +203,11 @@ async function join(chat, name, { wrongPhone = false, started = false, shotAfter
 }
 
 /** Registers a product from the category picker on: questions, a sample photo, the preview, 등록하기. */
-async function register(chat, product) {
-  await chat.expect('카테고리');
-  await chat.row(product.category);
+async function register(chat, product, { picker = true } = {}) {
+  if (picker) {
+    await chat.expect('카테고리');
+    await chat.row(product.category);
+  }
   await chat.expect('상품명');
   await chat.say(product.name);
   await chat.expect('가격');
@@ -222,6 +224,8 @@ async function register(chat, product) {
   }
   await chat.samplePhoto();
   await chat.expect(product.name, product.won);
+  // Without the picker no category comes: the preview files it under 기타 and says so.
+  if (!picker) await chat.expect('기타 (다시 입력에서 변경)');
   await chat.quick('등록하기');
   await chat.expect('등록했어요');
 }
@@ -380,13 +384,15 @@ async function trade(context, mode) {
 
   log(`${mode}: seller registers ${product.name}`);
   if (conversation) {
+    // Conversation mode starts a registration at the category picker.
     await seller.hint('상품등록');
+    await register(seller, product);
   } else {
-    // Open Builder's 상품 등록 block needs the category as the picker's extra: the way in is 내 상품.
-    await seller.say('내상품');
-    await seller.quick('상품 등록');
+    // Block mode: the utterance opens Open Builder's 상품 등록 block, which asks only its required
+    // parameters (no category).
+    await seller.say('상품등록');
+    await register(seller, product, { picker: false });
   }
-  await register(seller, product);
 
   log(`${mode}: buyer joins, searches and pays`);
   await join(buyer, `구매${who}${RUN}`, { started: !conversation });

@@ -78,11 +78,16 @@ pub async fn preview(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
     // From the category picker's row (`clientExtra`), or from a `category` slot if the block asks for it
     // (whether Open Builder keeps a button's extra through slot filling is not documented).
-    let category = call
-        .extra(Key::Category)
-        .or_else(|| call.payload.param("category"))
-        .and_then(Category::parse)
-        .ok_or_else(|| SkillError::Invalid(Invalid::new("카테고리를 먼저 골라 주세요.")))?;
+    //
+    // Reached by its utterance on a bot with a block per skill, the block asks only its required
+    // parameters and no category comes at all: rather than refuse (and lose every answer just typed), the
+    // product goes under 기타 and the preview says how to choose another.
+    let chosen = call.extra(Key::Category).or_else(|| call.payload.param("category"));
+    let category = match chosen {
+        Some(text) => Category::parse(text)
+            .ok_or_else(|| SkillError::Invalid(Invalid::new("카테고리를 먼저 골라 주세요.")))?,
+        None => Category::Etc,
+    };
     let product = ValidProduct::from_call(&call, category)?;
     let photo_urls = parse_secure_images(call.param("images", "상품 사진을 올려 주세요.")?)?;
     // Refuse forged photo URLs now, while the user is here to hear it, rather than in the background.
@@ -115,7 +120,11 @@ pub async fn preview(call: SkillCall) -> SkillResult {
     let summary = ItemCard::new(ItemRow::new("가격", won(product.price.won())))
         .head("등록 미리보기")
         .title(product.name.as_str())
-        .row(ItemRow::new("카테고리", category.label()))
+        .row(match chosen {
+            Some(_) => ItemRow::new("카테고리", category.label()),
+            // Said where the seller looks before pressing 등록하기; 다시 입력 starts at the picker.
+            None => ItemRow::new("카테고리", format!("{} (다시 입력에서 변경)", category.label())),
+        })
         .row(ItemRow::new("거래장소", product.location.as_str()))
         .row(ItemRow::new("사진", format!("{}장", photo_urls.len())));
     let description = TextCard::titled("상품 설명").description(product.description.as_str());
