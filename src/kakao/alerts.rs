@@ -15,7 +15,7 @@ use crate::present::won;
 use kakao_skill::{Extra, QuickReply, SkillResponse};
 
 /// The event's parameter naming the send.
-const BATCH: &str = "batch";
+pub(crate) const BATCH: &str = "batch";
 /// Without a send named, the latest notice of this long ago is shown.
 const LATEST_WITHIN_MS: i64 = 24 * 3_600_000;
 

@@ -162,8 +162,21 @@ static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
     catalogue
 });
 
-/// The conversation skill.
+/// The conversation skill: one skill for every block an operator connects in conversation mode. The
+/// 사진 등록 block's plugin parameter and the event block's `batch` say which of them called; anything
+/// else is the fallback or welcome block.
 pub async fn chat(call: SkillCall) -> SkillResult {
+    if call.payload.param(PHOTOS).is_some() {
+        return photo(call).await;
+    }
+    if call.payload.param(crate::kakao::alerts::BATCH).is_some() {
+        return crate::kakao::alerts::event(call).await;
+    }
+    conversation(call).await
+}
+
+/// An utterance of the fallback or welcome block.
+async fn conversation(call: SkillCall) -> SkillResult {
     let nav = Nav::conversation();
     let db = call.state.db.clone();
     let user = call.payload.user_id().to_owned();

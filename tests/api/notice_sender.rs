@@ -63,7 +63,9 @@ impl World {
         for message in &self.fake.messages()[from..] {
             for user in &message.users {
                 let body = payload(user).param("batch", &message.batch).build();
-                let reply = self.market.app.skill("/skill/notifications/event", &body).await;
+                // The conversation skill, as an operator in conversation mode connects to the event block
+                // (it hands `batch` to the event skill; tests/api/notice_restart.rs calls that directly).
+                let reply = self.market.app.skill("/skill/chat", &body).await;
                 shown.push((user.clone(), reply.text()));
             }
         }

@@ -735,7 +735,8 @@
       if (known) return this.runBlock(known, text, isObject(route.extra) ? route.extra : {});
       if (this.mode === 'conversation') {
         if (catalogue.photo && catalogue.photoUtterances.has(said)) {
-          return this.runBlock(catalogue.photo, text, {});
+          // Conversation mode's one skill serves the 사진 등록 block too (its plugin parameter says so).
+          return this.runBlock({ ...catalogue.photo, url: catalogue.fallback.url }, text, {});
         }
         return this.runSkill(catalogue.fallback, text, {}, {}, {});
       }
@@ -1182,7 +1183,9 @@
       const params = {};
       if (isObject(event.params)) for (const [k, v] of Object.entries(event.params)) params[k] = str(v);
       this.clearQuickReplies();
-      await this.runSkill(catalogue.eventBlock, '', params, {}, {}, { notice: true });
+      // Conversation mode connects its one skill to the event block as well (the `batch` says so).
+      const block = this.mode === 'conversation' ? { ...catalogue.eventBlock, url: catalogue.fallback.url } : catalogue.eventBlock;
+      await this.runSkill(block, '', params, {}, {}, { notice: true });
     }
 
     destroy() {

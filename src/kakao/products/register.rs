@@ -82,7 +82,9 @@ pub async fn preview(call: SkillCall) -> SkillResult {
     // Reached by its utterance on a bot with a block per skill, the block asks only its required
     // parameters and no category comes at all: rather than refuse (and lose every answer just typed), the
     // product goes under 기타 and the preview says how to choose another.
-    let chosen = call.extra(Key::Category).or_else(|| call.payload.param("category"));
+    let chosen = call
+        .extra(Key::Category)
+        .or_else(|| call.payload.param("category"));
     let category = match chosen {
         Some(text) => Category::parse(text)
             .ok_or_else(|| SkillError::Invalid(Invalid::new("카테고리를 먼저 골라 주세요.")))?,
