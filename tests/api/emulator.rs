@@ -120,17 +120,21 @@ async fn the_kakao_pay_stand_in_takes_a_payment_through_its_checkout_page_and_re
     assert_eq!(again.status(), 409);
 }
 
-#[tokio::test]
-async fn the_event_api_stand_in_delivers_to_each_user_and_reports_its_task_done() {
-    let standins = Standins::start(junggye::router::standin_routes).await.unwrap();
-    let api = EventApi::new(&EventApiSettings {
+fn event_api(standins: &Standins, key: &str) -> EventApi {
+    EventApi::new(&EventApiSettings {
         base_url: format!("http://{}", standins.addr()),
-        rest_api_key: SecretString::from(STANDIN_SECRET.to_owned()),
+        rest_api_key: SecretString::from(key.to_owned()),
         bot_id: "emulator-bot".into(),
         event_name: "market_notice".into(),
         timeout: Duration::from_secs(2),
     })
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_event_api_stand_in_delivers_to_each_user_and_reports_its_task_done() {
+    let standins = Standins::start(junggye::router::standin_routes).await.unwrap();
+    let api = event_api(&standins, STANDIN_SECRET);
     let data = serde_json::Map::new();
     let SendOutcome::Accepted { task_id } = api.send(&["seller", "buyer"], &data).await.unwrap() else {
         panic!("the stand-in took the job");
@@ -142,14 +146,7 @@ async fn the_event_api_stand_in_delivers_to_each_user_and_reports_its_task_done(
     assert!(standins.notices_for("seller", seller[0].seq).is_empty());
     assert_eq!(standins.notices_for("buyer", 0).len(), 1);
 
-    let wrong_key = EventApi::new(&EventApiSettings {
-        base_url: format!("http://{}", standins.addr()),
-        rest_api_key: SecretString::from("someone-else".to_owned()),
-        bot_id: "emulator-bot".into(),
-        event_name: "market_notice".into(),
-        timeout: Duration::from_secs(2),
-    })
-    .unwrap();
+    let wrong_key = event_api(&standins, "someone-else");
     assert!(matches!(
         wrong_key.send(&["seller"], &data).await.unwrap(),
         SendOutcome::Refused { .. }
@@ -247,27 +244,18 @@ async fn the_development_server_serves_the_emulator_which_judges_every_answer() 
         .unwrap();
     assert_eq!(catalogue["fallback"]["url"], "/skill/chat");
 
-    let call: Value = http
-        .post(format!("{base}/dev/chat/skill"))
-        .json(&json!({"path": "/skill/chat", "payload": payload("emulated").says("상품목록").build()}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let emulate = |path: &str, payload: Value| {
+        let request = http
+            .post(format!("{base}/dev/chat/skill"))
+            .json(&json!({"path": path, "payload": payload}));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let call = emulate("/skill/chat", payload("emulated").says("상품목록").build()).await;
     assert_eq!(call["status"], 200, "{call}");
     assert_eq!(call["verdict"]["ok"], true, "{call}");
-    let validation: Value = http
-        .post(format!("{base}/dev/chat/skill"))
-        .json(&json!({"path": "/skill/validate/phone", "payload": {"isInSlotFilling": true, "utterance": "123",
-            "value": {"origin": "123", "resolved": "123"}, "user": {"id": "emulated", "type": "botUserKey"}}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let slot = json!({"isInSlotFilling": true, "utterance": "123", "value": {"origin": "123", "resolved": "123"},
+        "user": {"id": "emulated", "type": "botUserKey"}});
+    let validation = emulate("/skill/validate/phone", slot).await;
     assert_eq!(validation["body"]["status"], "FAIL", "{validation}");
     assert_eq!(validation["verdict"]["ok"], true, "{validation}");
     let elsewhere = http

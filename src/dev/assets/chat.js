@@ -1263,15 +1263,25 @@
     return row;
   }
 
-  function textCard(card, pane) {
-    const node = el('div', 'card text-card');
+  /** A card's title and description, as textCard and basicCard show them. */
+  function titled(card) {
     const body = el('div', 'card-body');
     if (card.title) body.append(el('div', 'card-title', card.title));
     if (card.description) body.append(el('div', 'card-desc', card.description));
-    node.append(body);
+    return body;
+  }
+
+  /** Appends the card's buttons (if any) and returns the card. */
+  function withButtons(node, card, pane) {
     const buttons = buttonsNode(card.buttons, pane, card.buttonLayout);
     if (buttons) node.append(buttons);
     return node;
+  }
+
+  function textCard(card, pane) {
+    const node = el('div', 'card text-card');
+    node.append(titled(card));
+    return withButtons(node, card, pane);
   }
 
   function basicCard(card, pane) {
@@ -1280,15 +1290,8 @@
     if (profile) node.append(profile);
     const thumb = thumbnailNode(card.thumbnail);
     if (thumb) node.append(thumb);
-    if (card.title || card.description) {
-      const body = el('div', 'card-body');
-      if (card.title) body.append(el('div', 'card-title', card.title));
-      if (card.description) body.append(el('div', 'card-desc', card.description));
-      node.append(body);
-    }
-    const buttons = buttonsNode(card.buttons, pane, card.buttonLayout);
-    if (buttons) node.append(buttons);
-    return node;
+    if (card.title || card.description) node.append(titled(card));
+    return withButtons(node, card, pane);
   }
 
   function commerceCard(card, pane) {
@@ -1323,9 +1326,7 @@
     }
     body.append(line);
     node.append(body);
-    const buttons = buttonsNode(card.buttons, pane, card.buttonLayout);
-    if (buttons) node.append(buttons);
-    return node;
+    return withButtons(node, card, pane);
   }
 
   function listCard(card, pane) {
@@ -1392,9 +1393,7 @@
       if (card.description) t.append(el('div', 'card-desc', card.description));
       node.append(t);
     }
-    const buttons = buttonsNode(card.buttons, pane, card.buttonLayout);
-    if (buttons) node.append(buttons);
-    return node;
+    return withButtons(node, card, pane);
   }
 
   const CARDS = { textCard, basicCard, commerceCard, listCard, itemCard };
