@@ -60,7 +60,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "SKILL_SECRET",
         default: "(unset: skills open, with a warning)",
-        meaning: "Shared secret Open Builder sends in a custom header on every skill call.",
+        meaning: "Shared secret Open Builder sends in a custom header on every skill call. At least 32 bytes with `APP_ENV=production`; a shorter one elsewhere only warns.",
     },
     Variable {
         name: "SKILL_SECRET_HEADER",
@@ -115,12 +115,17 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "IMAGE_STORAGE",
         default: "local",
-        meaning: "`local` (files under `IMAGE_DIR`, served at `/images/…`) or `s3`.",
+        meaning: "`local` (files under `IMAGE_DIR`, served at `/images/…`) or `s3`. Several instances need `s3`: with `REDIS_URL` set (a cache shared between instances) production refuses `local` unless `IMAGE_STORAGE_SHARED=true`.",
     },
     Variable {
         name: "IMAGE_DIR",
         default: "data/images",
         meaning: "Directory of the local image storage.",
+    },
+    Variable {
+        name: "IMAGE_STORAGE_SHARED",
+        default: "false",
+        meaning: "`true`: the local `IMAGE_DIR` is a volume every instance shares, so `IMAGE_STORAGE=local` may run with `REDIS_URL`.",
     },
     Variable {
         name: "S3_BUCKET",
@@ -303,12 +308,25 @@ pub const VARIABLES: &[Variable] = &[
 const DEADLINE_CEILING_MS: u64 = 4_500;
 /// HS256 keys shorter than this are guessable.
 const JWT_SECRET_MIN_BYTES: usize = 32;
+/// The skill secret is a bearer password on every skill call: production refuses a shorter one.
+pub const SKILL_SECRET_MIN_BYTES: usize = 32;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AppEnv {
     Development,
     Test,
     Production,
+}
+
+impl AppEnv {
+    /// The name `APP_ENV` is written with.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Development => "development",
+            Self::Test => "test",
+            Self::Production => "production",
+        }
+    }
 }
 
 use crate::db::{DatabaseUrl, redact_url_password};
@@ -333,6 +351,8 @@ pub struct Config {
     pub admin: AdminSettings,
     pub log_format: LogFormat,
     pub images: ImageSettings,
+    /// Whether a local `IMAGE_DIR` is a volume every instance shares (`IMAGE_STORAGE_SHARED`).
+    pub image_storage_shared: bool,
     /// Kakao Pay, when configured.
     pub payments: Option<PaymentSettings>,
     /// Notices through the Event API, when configured.
@@ -344,6 +364,10 @@ pub struct Config {
     pub skill_log: crate::skill_log::SkillLogSettings,
     /// Whether the development emulator (`/dev/chat`) and its stand-ins run.
     pub emulator: bool,
+    /// Whether `PAY_LINK_SECRET` was given (else payment links are signed with a key made at start).
+    pub pay_link_secret_set: bool,
+    /// `RUST_LOG`, when set (the log subscriber reads it itself; kept here for `check-config`).
+    pub log_filter: Option<String>,
 }
 
 /// Lifetimes of the admin API's tokens.
@@ -504,6 +528,14 @@ impl Config {
         }
         let admin = admin_settings(&mut errors, &get);
         let images = image_settings(&mut errors, &get);
+        let image_storage_shared = match get("IMAGE_STORAGE_SHARED").unwrap_or("false") {
+            "true" | "1" => true,
+            "false" | "0" => false,
+            other => {
+                errors.push(format!("IMAGE_STORAGE_SHARED: `{other}` is not true or false"));
+                false
+            }
+        };
         let payments = payment_settings(&mut errors, &get, env);
         let notify = notify_settings(&mut errors, &get);
         let deals = deal_settings(&mut errors, &get);
@@ -555,8 +587,23 @@ impl Config {
                     errors.push(format!("{name}: required when APP_ENV=production"));
                 }
             }
+            if let Some(secret) = &skill_secret
+                && secret.expose_secret().len() < SKILL_SECRET_MIN_BYTES
+            {
+                errors.push(format!(
+                    "SKILL_SECRET: must be at least {SKILL_SECRET_MIN_BYTES} bytes when APP_ENV=production"
+                ));
+            }
             if !public_url.starts_with("https://") {
                 errors.push("PUBLIC_URL: must be https:// when APP_ENV=production".into());
+            }
+            if local_photos_between_instances(&images, redis_url.is_some(), image_storage_shared) {
+                errors.push(
+                    "IMAGE_STORAGE: `local` with REDIS_URL set (several instances): each instance would keep \
+                     its own photos and the others would lose them. Several instances need IMAGE_STORAGE=s3 \
+                     (or IMAGE_DIR on a volume they all share, with IMAGE_STORAGE_SHARED=true)"
+                        .into(),
+                );
             }
         }
 
@@ -587,7 +634,41 @@ impl Config {
             trusted_proxies,
             skill_log,
             emulator,
+            image_storage_shared,
+            pay_link_secret_set: get("PAY_LINK_SECRET").is_some(),
+            log_filter: get("RUST_LOG").map(str::to_owned),
         })
+    }
+
+    /// What is wrong with a configuration that runs but should not be used with real users, one sentence
+    /// each (logged at start by [`crate::state::warn_about`]).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        match &self.skill_secret {
+            None => warnings.push(
+                "SKILL_SECRET is not set: anyone who finds the skill URLs can act as any Kakao user. \
+                 Set it (and the same header in Open Builder) before real users arrive."
+                    .to_owned(),
+            ),
+            Some(secret) if secret.expose_secret().len() < SKILL_SECRET_MIN_BYTES => warnings.push(format!(
+                "SKILL_SECRET is shorter than {SKILL_SECRET_MIN_BYTES} bytes: it can be guessed, and \
+                 APP_ENV=production refuses it."
+            )),
+            Some(_) => {}
+        }
+        if self.kakao_bot_id.is_none() && self.env != AppEnv::Test {
+            warnings.push("KAKAO_BOT_ID is not set: calls from any bot are accepted".to_owned());
+        }
+        if local_photos_between_instances(&self.images, self.redis_url.is_some(), self.image_storage_shared) {
+            warnings.push(
+                "IMAGE_STORAGE=local with REDIS_URL set means several instances, and each keeps its own \
+                 photos: a photo uploaded through one is missing on the others. Use IMAGE_STORAGE=s3 (or \
+                 IMAGE_DIR on a volume every instance shares, with IMAGE_STORAGE_SHARED=true); \
+                 APP_ENV=production refuses to start like this."
+                    .to_owned(),
+            );
+        }
+        warnings
     }
 
     /// The configuration of a development server whose emulator is on: Kakao Pay and the Event API, where
@@ -629,6 +710,13 @@ impl Config {
     pub fn own_address(&self) -> SocketAddr {
         loopback(self.bind_addr)
     }
+}
+
+/// Whether photos would be kept on one instance's disk while several instances run: local storage not
+/// declared shared, with `REDIS_URL` set (the server cannot count its instances; a shared cache means
+/// several).
+fn local_photos_between_instances(images: &ImageSettings, redis: bool, shared: bool) -> bool {
+    matches!(images.storage, ImageStorage::Local { .. }) && redis && !shared
 }
 
 /// The variables of `.env` (if present) and the process environment, the latter winning.
@@ -959,11 +1047,17 @@ fn parse_or<T: std::str::FromStr>(
     }
 }
 
-/// What `check-config` prints: every setting, secrets shown only as set or unset.
+/// What `check-config` prints: every variable of [`VARIABLES`], in its order, one `NAME=value` line each,
+/// values written as the documentation writes them and secrets shown only as set or unset.
 impl fmt::Display for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let set = |s: &Option<SecretString>| if s.is_some() { "(set)" } else { "(unset)" };
-        writeln!(f, "APP_ENV={:?}", self.env)?;
+        let unused = |f: &mut fmt::Formatter<'_>, names: &[&str], why: &str| -> fmt::Result {
+            names
+                .iter()
+                .try_for_each(|name| writeln!(f, "{name}=(not used: {why})"))
+        };
+        writeln!(f, "APP_ENV={}", self.env.as_str())?;
         writeln!(f, "DEV_EMULATOR={}", if self.emulator { "on" } else { "off" })?;
         writeln!(f, "BIND_ADDR={}", self.bind_addr)?;
         writeln!(f, "PUBLIC_URL={}", self.public_url)?;
@@ -1003,13 +1097,25 @@ impl fmt::Display for Config {
         writeln!(f, "CATALOG_CACHE_MS={}", self.catalog_cache.as_millis())?;
         writeln!(f, "IMAGE_HOSTS={}", self.images.allowed_hosts.join(","))?;
         writeln!(f, "IMAGE_MAX_BYTES={}", self.images.max_bytes)?;
+        const S3_VARIABLES: [&str; 7] = [
+            "S3_BUCKET",
+            "S3_REGION",
+            "S3_ENDPOINT",
+            "S3_PATH_STYLE",
+            "S3_PUBLIC_URL",
+            "S3_ACCESS_KEY_ID",
+            "S3_SECRET_ACCESS_KEY",
+        ];
         match &self.images.storage {
             ImageStorage::Local { dir } => {
                 writeln!(f, "IMAGE_STORAGE=local")?;
                 writeln!(f, "IMAGE_DIR={}", dir.display())?;
+                writeln!(f, "IMAGE_STORAGE_SHARED={}", self.image_storage_shared)?;
+                unused(f, &S3_VARIABLES, "IMAGE_STORAGE=local")?;
             }
             ImageStorage::S3(s3) => {
                 writeln!(f, "IMAGE_STORAGE=s3")?;
+                unused(f, &["IMAGE_DIR", "IMAGE_STORAGE_SHARED"], "IMAGE_STORAGE=s3")?;
                 writeln!(f, "S3_BUCKET={}", s3.bucket)?;
                 writeln!(f, "S3_REGION={}", s3.region)?;
                 writeln!(
@@ -1029,12 +1135,31 @@ impl fmt::Display for Config {
                 writeln!(f, "KAKAOPAY_BASE_URL={}", p.kakaopay.base_url)?;
                 writeln!(f, "KAKAOPAY_CID={}", p.kakaopay.cid)?;
                 writeln!(f, "KAKAOPAY_TIMEOUT_MS={}", p.kakaopay.timeout.as_millis())?;
+                let link_secret = if self.pay_link_secret_set {
+                    "(set)"
+                } else {
+                    "(unset: a random key per start)"
+                };
+                writeln!(f, "PAY_LINK_SECRET={link_secret}")?;
                 writeln!(f, "PAY_LINK_TTL_SECS={}", p.link_ttl.as_secs())?;
                 writeln!(f, "PAY_HOLD_SECS={}", p.hold.as_secs())?;
                 writeln!(f, "PAY_RECONCILE_SECS={}", p.reconcile_every.as_secs())?;
                 writeln!(f, "AUTO_CONFIRM_DAYS={}", p.auto_confirm_after.as_secs() / 86_400)?;
             }
-            None => writeln!(f, "KAKAOPAY_SECRET_KEY=(unset: Kakao Pay off)")?,
+            None => {
+                writeln!(f, "KAKAOPAY_SECRET_KEY=(unset: Kakao Pay off)")?;
+                let names = [
+                    "KAKAOPAY_BASE_URL",
+                    "KAKAOPAY_CID",
+                    "KAKAOPAY_TIMEOUT_MS",
+                    "PAY_LINK_SECRET",
+                    "PAY_LINK_TTL_SECS",
+                    "PAY_HOLD_SECS",
+                    "PAY_RECONCILE_SECS",
+                    "AUTO_CONFIRM_DAYS",
+                ];
+                unused(f, &names, "Kakao Pay off")?;
+            }
         }
         match &self.notify {
             Some(n) => {
@@ -1048,7 +1173,20 @@ impl fmt::Display for Config {
                 writeln!(f, "NOTIFY_LEASE_SECS={}", n.lease.as_secs())?;
                 writeln!(f, "NOTIFY_POLL_MS={}", n.poll_every.as_millis())?;
             }
-            None => writeln!(f, "KAKAO_REST_API_KEY=(unset: nobody is notified)")?,
+            None => {
+                writeln!(f, "KAKAO_REST_API_KEY=(unset: nobody is notified)")?;
+                let names = [
+                    "KAKAO_EVENT_BASE_URL",
+                    "KAKAO_EVENT_NAME",
+                    "KAKAO_EVENT_TIMEOUT_MS",
+                    "NOTIFY_DAILY_CAP",
+                    "NOTIFY_KEYWORD_ALERTS_PER_DAY",
+                    "NOTIFY_RECHECK_SECS",
+                    "NOTIFY_LEASE_SECS",
+                    "NOTIFY_POLL_MS",
+                ];
+                unused(f, &names, "nobody is notified")?;
+            }
         }
         writeln!(f, "DEALS_ENABLED={}", self.deals.enabled)?;
         let sources = self.deals.sources_file.as_ref().map(|p| p.display().to_string());
@@ -1073,8 +1211,24 @@ impl fmt::Display for Config {
             Some(addr) => writeln!(f, "METRICS_ADDR={addr}")?,
             None => writeln!(f, "METRICS_ADDR=off")?,
         }
-        writeln!(f, "TRUSTED_PROXIES={}", self.trusted_proxies)?;
-        write!(f, "LOG_FORMAT={:?}", self.log_format)
+        let proxies = self.trusted_proxies.to_string();
+        if proxies.is_empty() {
+            writeln!(f, "TRUSTED_PROXIES=(unset: the client is the TCP peer)")?;
+        } else {
+            writeln!(f, "TRUSTED_PROXIES={proxies}")?;
+        }
+        let log_format = match self.log_format {
+            LogFormat::Text => "text",
+            LogFormat::Json => "json",
+        };
+        writeln!(f, "LOG_FORMAT={log_format}")?;
+        write!(
+            f,
+            "RUST_LOG={}",
+            self.log_filter
+                .as_deref()
+                .unwrap_or(crate::telemetry::DEFAULT_FILTER)
+        )
     }
 }
 
@@ -1131,7 +1285,7 @@ mod tests {
     fn production_starts_with_its_secrets() {
         let c = Config::from_vars(&vars(&[
             ("APP_ENV", "production"),
-            ("SKILL_SECRET", "s3cret"),
+            ("SKILL_SECRET", "a-skill-secret-of-32-bytes-or-so"),
             ("KAKAO_BOT_ID", "bot!"),
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
             ("PUBLIC_URL", "https://market.example/"),
@@ -1272,5 +1426,192 @@ mod tests {
             assert!(!shown.contains("hunter2"), "{shown}");
         }
         assert!(c.to_string().contains("postgres://app:***@db/market"));
+    }
+
+    /// What production needs, so a test can add or change one thing.
+    const PRODUCTION: [(&str, &str); 5] = [
+        ("APP_ENV", "production"),
+        ("SKILL_SECRET", "a-skill-secret-long-enough-for-production"),
+        ("KAKAO_BOT_ID", "bot"),
+        ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ("PUBLIC_URL", "https://market.example"),
+    ];
+
+    fn production_with(extra: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut pairs = PRODUCTION.to_vec();
+        pairs.extend_from_slice(extra);
+        Config::from_vars(&vars(&pairs))
+    }
+
+    #[test]
+    fn check_config_prints_every_documented_variable_in_order() {
+        let everything = production_with(&[
+            ("IMAGE_STORAGE", "s3"),
+            ("S3_BUCKET", "market-images"),
+            ("S3_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("S3_SECRET_ACCESS_KEY", "hunter2-s3"),
+            ("KAKAOPAY_SECRET_KEY", "PRDhunter2-pay"),
+            ("PAY_LINK_SECRET", "hunter2-link-0123456789abcdef0123456789"),
+            ("KAKAO_REST_API_KEY", "hunter2-rest"),
+            ("REDIS_URL", "redis://:hunter2-redis@cache:6379"),
+            ("RUST_LOG", "debug"),
+            ("LOG_FORMAT", "json"),
+        ])
+        .unwrap();
+        let defaults = Config::from_vars(&HashMap::new()).unwrap();
+        let documented: Vec<&str> = VARIABLES.iter().map(|v| v.name).collect();
+        for config in [everything, defaults] {
+            let shown = config.to_string();
+            let printed: Vec<&str> = shown
+                .lines()
+                .map(|line| line.split_once('=').map_or(line, |(name, _)| name))
+                .collect();
+            assert_eq!(printed, documented, "{shown}");
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn check_config_writes_values_as_the_documentation_does() {
+        let c = production_with(&[
+            ("LOG_FORMAT", "json"),
+            ("IMAGE_STORAGE_SHARED", "true"),
+            ("RUST_LOG", "warn"),
+        ])
+        .unwrap();
+        let shown = c.to_string();
+        for line in [
+            "APP_ENV=production",
+            "DEV_EMULATOR=off",
+            "LOG_FORMAT=json",
+            "IMAGE_STORAGE=local",
+            "IMAGE_STORAGE_SHARED=true",
+            "DEALS_ENABLED=true",
+            "RUST_LOG=warn",
+            "S3_PATH_STYLE=(not used: IMAGE_STORAGE=local)",
+            "PAY_LINK_SECRET=(not used: Kakao Pay off)",
+        ] {
+            assert!(shown.lines().any(|l| l == line), "missing `{line}` in:\n{shown}");
+        }
+        let shown = Config::from_vars(&HashMap::new()).unwrap().to_string();
+        for line in [
+            "APP_ENV=development",
+            "LOG_FORMAT=text",
+            "IMAGE_STORAGE_SHARED=false",
+            "RUST_LOG=info,sqlx=warn",
+            "TRUSTED_PROXIES=(unset: the client is the TCP peer)",
+        ] {
+            assert!(shown.lines().any(|l| l == line), "missing `{line}` in:\n{shown}");
+        }
+        let test = Config::for_tests("sqlite://unused.db").to_string();
+        assert!(test.starts_with("APP_ENV=test\n"), "{test}");
+    }
+
+    #[test]
+    fn a_pay_link_secret_shows_whether_it_was_given() {
+        let with = |extra: &[(&str, &str)]| {
+            let mut pairs = vec![("KAKAOPAY_SECRET_KEY", "DEVkey")];
+            pairs.extend_from_slice(extra);
+            Config::from_vars(&vars(&pairs)).unwrap().to_string()
+        };
+        assert!(with(&[]).contains("PAY_LINK_SECRET=(unset: a random key per start)\n"));
+        let given = with(&[("PAY_LINK_SECRET", "hunter2-link-0123456789abcdef0123456789")]);
+        assert!(given.contains("PAY_LINK_SECRET=(set)\n"), "{given}");
+        assert!(!given.contains("hunter2"), "{given}");
+    }
+
+    #[test]
+    fn production_refuses_a_skill_secret_shorter_than_32_bytes() {
+        let short = "x".repeat(SKILL_SECRET_MIN_BYTES - 1);
+        let err = production_with(&[("SKILL_SECRET", &short)])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("SKILL_SECRET: must be at least 32 bytes"), "{err}");
+        assert!(!err.contains(&short), "{err}");
+        let exact = "x".repeat(SKILL_SECRET_MIN_BYTES);
+        let c = production_with(&[("SKILL_SECRET", &exact)]).unwrap();
+        assert!(c.warnings().is_empty(), "{:?}", c.warnings());
+    }
+
+    #[test]
+    fn development_accepts_a_short_skill_secret_with_a_warning() {
+        for env in ["development", "test"] {
+            let c = Config::from_vars(&vars(&[
+                ("APP_ENV", env),
+                ("SKILL_SECRET", "hunter2"),
+                ("KAKAO_BOT_ID", "bot"),
+            ]))
+            .unwrap();
+            let warnings = c.warnings();
+            assert_eq!(warnings.len(), 1, "{env}: {warnings:?}");
+            assert!(
+                warnings[0].starts_with("SKILL_SECRET is shorter than 32 bytes"),
+                "{warnings:?}"
+            );
+            assert!(!warnings[0].contains("hunter2"), "{warnings:?}");
+        }
+        let long = Config::from_vars(&vars(&[
+            ("SKILL_SECRET", "a-skill-secret-long-enough-for-production"),
+            ("KAKAO_BOT_ID", "bot"),
+        ]))
+        .unwrap();
+        assert!(long.warnings().is_empty(), "{:?}", long.warnings());
+        let unset = Config::from_vars(&vars(&[("KAKAO_BOT_ID", "bot")])).unwrap();
+        assert!(unset.warnings()[0].starts_with("SKILL_SECRET is not set"));
+    }
+
+    #[test]
+    fn production_refuses_local_photos_between_instances_unless_the_directory_is_shared() {
+        let redis = ("REDIS_URL", "redis://cache:6379");
+        let err = production_with(&[redis]).unwrap_err().to_string();
+        assert!(err.contains("IMAGE_STORAGE: `local` with REDIS_URL set"), "{err}");
+        assert!(err.contains("Several instances need IMAGE_STORAGE=s3"), "{err}");
+        assert!(err.contains("IMAGE_STORAGE_SHARED=true"), "{err}");
+
+        let shared = production_with(&[redis, ("IMAGE_STORAGE_SHARED", "true")]).unwrap();
+        assert!(shared.image_storage_shared);
+        assert!(shared.warnings().is_empty(), "{:?}", shared.warnings());
+        let s3 = production_with(&[
+            redis,
+            ("IMAGE_STORAGE", "s3"),
+            ("S3_BUCKET", "market-images"),
+            ("S3_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("S3_SECRET_ACCESS_KEY", "secret"),
+        ]);
+        assert!(s3.is_ok(), "{:?}", s3.err());
+        // One instance, without a shared cache: local photos are fine.
+        assert!(production_with(&[]).is_ok());
+
+        let err = Config::from_vars(&vars(&[("IMAGE_STORAGE_SHARED", "yes")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("IMAGE_STORAGE_SHARED: `yes` is not true or false"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn development_warns_about_local_photos_between_instances() {
+        for env in ["development", "test"] {
+            let warned = |extra: &[(&str, &str)]| {
+                let mut pairs = vec![
+                    ("APP_ENV", env),
+                    ("REDIS_URL", "redis://cache:6379"),
+                    ("SKILL_SECRET", "a-skill-secret-long-enough-for-production"),
+                    ("KAKAO_BOT_ID", "bot"),
+                ];
+                pairs.extend_from_slice(extra);
+                Config::from_vars(&vars(&pairs)).unwrap().warnings()
+            };
+            let warnings = warned(&[]);
+            assert_eq!(warnings.len(), 1, "{env}: {warnings:?}");
+            assert!(
+                warnings[0].starts_with("IMAGE_STORAGE=local with REDIS_URL set"),
+                "{warnings:?}"
+            );
+            assert!(warnings[0].contains("IMAGE_STORAGE=s3"), "{warnings:?}");
+            assert!(warned(&[("IMAGE_STORAGE_SHARED", "true")]).is_empty(), "{env}");
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::blocks::{Nav, NavError};
 use crate::cache::Cache;
-use crate::config::{AppEnv, Config};
+use crate::config::Config;
 use crate::db::Db;
 use crate::images::{ImageError, Images};
 use crate::orders::Payments;
@@ -112,15 +112,10 @@ impl AppState {
     }
 }
 
-/// Warnings about a configuration that runs but should not be used with real users.
+/// Warnings about a configuration that runs but should not be used with real users (see
+/// [`Config::warnings`]).
 pub fn warn_about(config: &Config) {
-    if config.skill_secret.is_none() {
-        tracing::warn!(
-            "SKILL_SECRET is not set: anyone who finds the skill URLs can act as any Kakao user. \
-             Set it (and the same header in Open Builder) before real users arrive."
-        );
-    }
-    if config.kakao_bot_id.is_none() && config.env != AppEnv::Test {
-        tracing::warn!("KAKAO_BOT_ID is not set: calls from any bot are accepted");
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
     }
 }

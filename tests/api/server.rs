@@ -91,6 +91,90 @@ fn check_config_prints_the_effective_configuration_with_secrets_redacted() {
 }
 
 #[test]
+fn check_config_prints_every_variable_as_documented_and_no_secret_value() {
+    // Every secret carries the same marker, so one search finds any that leaks.
+    let production = [
+        ("APP_ENV", "production"),
+        ("PUBLIC_URL", "https://market.example"),
+        ("KAKAO_BOT_ID", "65a1f0c2e4b7d93a1c8e5f20"),
+        ("SKILL_SECRET", "skill-leaked-0123456789abcdef0123456789"),
+        ("JWT_SECRET", "jwt-leaked-0123456789abcdef0123456789"),
+        ("SKILL_LOG_HASH_KEY", "log-leaked-0123456789abcdef0123456789"),
+        ("DATABASE_URL", "postgres://app:db-leaked@db.internal/market"),
+        ("REDIS_URL", "redis://:redis-leaked@cache.internal:6379/0"),
+        ("IMAGE_STORAGE", "s3"),
+        ("S3_BUCKET", "market-images"),
+        ("S3_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+        ("S3_SECRET_ACCESS_KEY", "s3-leaked"),
+        ("KAKAOPAY_SECRET_KEY", "PRDpay-leaked"),
+        ("PAY_LINK_SECRET", "link-leaked-0123456789abcdef0123456789"),
+        ("KAKAO_REST_API_KEY", "rest-leaked"),
+        ("LOG_FORMAT", "json"),
+    ];
+    let development = [("APP_ENV", "development"), ("DEV_EMULATOR", "off")];
+    for (env, lines) in [
+        (
+            &production[..],
+            &[
+                "APP_ENV=production",
+                "LOG_FORMAT=json",
+                "DEV_EMULATOR=off",
+                "IMAGE_STORAGE=s3",
+                "S3_PATH_STYLE=false",
+                "DEALS_ENABLED=true",
+                "DATABASE_URL=postgres://app:***@db.internal/market",
+                "REDIS_URL=redis://:***@cache.internal:6379/0",
+                "SKILL_SECRET=(set)",
+                "JWT_SECRET=(set)",
+                "SKILL_LOG_HASH_KEY=(set)",
+                "S3_SECRET_ACCESS_KEY=(set)",
+                "KAKAOPAY_SECRET_KEY=(set)",
+                "PAY_LINK_SECRET=(set)",
+                "KAKAO_REST_API_KEY=(set)",
+            ][..],
+        ),
+        (
+            &development[..],
+            &[
+                "APP_ENV=development",
+                "LOG_FORMAT=text",
+                "IMAGE_STORAGE=local",
+                "IMAGE_STORAGE_SHARED=false",
+                "SKILL_SECRET=(unset)",
+                "JWT_SECRET=(unset)",
+            ][..],
+        ),
+    ] {
+        let out = binary()
+            .arg("check-config")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let printed = String::from_utf8(out.stdout).unwrap();
+        for variable in junggye::config::VARIABLES {
+            let prefix = format!("{}=", variable.name);
+            assert!(
+                printed.lines().any(|l| l.starts_with(&prefix)),
+                "`{}` is not printed:\n{printed}",
+                variable.name
+            );
+        }
+        for line in lines {
+            assert!(
+                printed.lines().any(|l| l == *line),
+                "missing `{line}` in:\n{printed}"
+            );
+        }
+        assert!(!printed.contains("leaked"), "{printed}");
+        assert!(
+            !printed.contains("Production") && !printed.contains("Json"),
+            "{printed}"
+        );
+    }
+}
+
+#[test]
 fn check_config_fails_on_an_invalid_or_insecure_production_configuration() {
     let out = binary()
         .arg("check-config")
