@@ -10,8 +10,11 @@
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 
-# Dependencies first, against an empty crate, so source edits do not rebuild them (layer cache).
+# Dependencies first, against an empty crate, so source edits do not rebuild them (layer cache). The
+# workspace's path crate (crates/kakao-skill) is a dependency like the others.
 COPY Cargo.toml Cargo.lock rustfmt.toml ./
+COPY crates/kakao-skill/Cargo.toml ./crates/kakao-skill/Cargo.toml
+COPY crates/kakao-skill/src ./crates/kakao-skill/src
 RUN mkdir -p src examples \
  && echo 'fn main() {}' > src/main.rs \
  && echo '' > src/lib.rs \
@@ -20,14 +23,21 @@ RUN mkdir -p src examples \
  && cargo build --release --locked --bin junggye \
  && rm -rf src examples
 
-# Everything compiled into the binary: code, migrations, the deal sources, the placeholder image.
+# Everything compiled into the binary: code, migrations, the skill catalogue, the deal sources, the
+# placeholder image.
 COPY src ./src
 COPY migrations ./migrations
+COPY skills ./skills
 COPY deals ./deals
 COPY assets ./assets
+# The debug info is split off (kept in this stage, at /usr/local/lib/junggye.debug, for a debugger) and the
+# shipped binary keeps only its symbols, so panics still name their functions. scripts/image-build runs these
+# same commands outside Docker in CI and runs the result.
 RUN touch src/main.rs src/lib.rs \
  && cargo build --release --locked --bin junggye \
- && cp target/release/junggye /usr/local/bin/junggye
+ && objcopy --only-keep-debug target/release/junggye /usr/local/lib/junggye.debug \
+ && objcopy --strip-debug --add-gnu-debuglink=/usr/local/lib/junggye.debug \
+      target/release/junggye /usr/local/bin/junggye
 
 # --- run ---------------------------------------------------------------------------------------------
 FROM debian:bookworm-slim AS run

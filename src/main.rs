@@ -69,6 +69,25 @@ enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// List every account with its role and state.
+    List,
+    /// Disable an account: it can no longer sign in, and its sign-ins end at once.
+    Disable { username: String },
+    /// Enable a disabled account again.
+    Enable { username: String },
+    /// Give an account another role (`admin` or `viewer`).
+    Role {
+        username: String,
+        #[arg(value_parser = admin::cli::parse_role)]
+        role: Role,
+    },
+    /// Set an account's password (typed at a prompt, or piped with --password-stdin); its sign-ins end.
+    Password {
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[tokio::main]
@@ -98,14 +117,7 @@ async fn main() -> ExitCode {
         // Printed above, before the configuration was read.
         Command::Openapi => Ok(()),
         Command::Serve => serve(config).await,
-        Command::Admin {
-            command:
-                AdminCommand::Create {
-                    username,
-                    role,
-                    password_stdin,
-                },
-        } => admin_create(config, &username, role, password_stdin).await,
+        Command::Admin { command } => admin(config, command).await,
         Command::Deals {
             command: DealsCommand::Try { source, file },
         } => deals_try(&config, &source, file.as_deref()).await,
@@ -150,6 +162,41 @@ async fn admin_create(
         account.id,
         role.as_str()
     );
+    Ok(())
+}
+
+/// `admin create | list | disable | enable | role | password`.
+async fn admin(config: Config, command: AdminCommand) -> Result<(), Box<dyn std::error::Error>> {
+    use junggye::admin::accounts::AccountChange;
+    let (username, change) = match command {
+        AdminCommand::Create {
+            username,
+            role,
+            password_stdin,
+        } => return admin_create(config, &username, role, password_stdin).await,
+        AdminCommand::List => {
+            let db = Db::connect(&config.database_url, 1).await?;
+            print!("{}", admin::cli::list(&db).await?);
+            db.close().await;
+            return Ok(());
+        }
+        AdminCommand::Disable { username } => (username, AccountChange::Disable),
+        AdminCommand::Enable { username } => (username, AccountChange::Enable),
+        AdminCommand::Role { username, role } => (username, AccountChange::Role(role)),
+        AdminCommand::Password {
+            username,
+            password_stdin,
+        } => {
+            admin::cli::parse_username(&username)?;
+            let password = admin::cli::read_password(password_stdin)?;
+            (username, AccountChange::Password(password))
+        }
+    };
+    let username = admin::cli::parse_username(&username)?;
+    let db = Db::connect(&config.database_url, 1).await?;
+    let said = admin::cli::change(&db, &username, change).await;
+    db.close().await;
+    println!("{}", said?);
     Ok(())
 }
 

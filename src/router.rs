@@ -150,10 +150,15 @@ pub fn admin_public() -> OpenApiRouter<AdminState> {
 /// Admin API operations that need an access token: [`admin::mount`] puts all of them behind
 /// [`admin::AdminAuthLayer`].
 pub fn admin_protected() -> OpenApiRouter<AdminState> {
-    use admin::{auth, deals, members, notices, orders, products, skill_calls};
+    use admin::{account_api, auth, deals, members, notices, orders, products, skill_calls};
     OpenApiRouter::new()
         .routes(routes!(auth::me)) // GET /admin/me
         .routes(routes!(auth::revoke_all)) // POST /admin/auth/revoke-all
+        .routes(routes!(account_api::list)) // GET /admin/accounts
+        .routes(routes!(account_api::disable)) // POST /admin/accounts/{id}/disable
+        .routes(routes!(account_api::enable)) // POST /admin/accounts/{id}/enable
+        .routes(routes!(account_api::set_role)) // PUT /admin/accounts/{id}/role
+        .routes(routes!(account_api::set_password)) // PUT /admin/accounts/{id}/password
         .routes(routes!(members::list)) // GET /admin/members
         .routes(routes!(members::detail)) // GET /admin/members/{id}
         .routes(routes!(members::set_grade)) // PUT /admin/members/{id}/grade

@@ -1,4 +1,8 @@
-//! `junggye admin create`: the only way an admin account comes to exist.
+//! `junggye admin create`: the only way an admin account comes to exist; and `admin list | disable |
+//! enable | role | password`, for the operator on the server (the API offers the same to admins).
+//!
+//! The command line acts as no account: its changes are in the audit log under the username `cli`, with
+//! the changed account as the actor id (the log's rows must name an account).
 //!
 //! The password never travels as a command-line argument (those are visible to every user of the machine
 //! in the process list and land in shell history): it is typed at a prompt that does not echo, or piped
@@ -6,7 +10,8 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use super::accounts::{self, Account, CreateError, Role, Username};
+use super::accounts::{self, Account, AccountChange, AccountDto, Changed, CreateError, Role, Username};
+use super::audit::Actor;
 use super::password::Password;
 use crate::db::Db;
 
@@ -19,6 +24,8 @@ pub enum CliError {
     Create(#[from] CreateError),
     #[error("migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
 }
 
 /// Parses `--role`.
@@ -75,6 +82,43 @@ pub async fn create(
 ) -> Result<Account, CliError> {
     db.migrate().await?;
     Ok(accounts::create(db, username, role, password).await?)
+}
+
+/// `admin list`: one line per account.
+pub async fn list(db: &Db) -> Result<String, CliError> {
+    db.migrate().await?;
+    let mut out = format!("{:>4}  {:<32}  {:<6}  {}\n", "id", "username", "role", "state");
+    for account in accounts::list(db).await? {
+        let state = if account.is_active() { "active" } else { "disabled" };
+        out.push_str(&format!(
+            "{:>4}  {:<32}  {:<6}  {state}\n",
+            account.id,
+            account.username,
+            account.role.as_str()
+        ));
+    }
+    Ok(out)
+}
+
+/// `admin disable | enable | role | password`: the change, and one line saying what became of it.
+pub async fn change(db: &Db, username: &Username, change: AccountChange) -> Result<String, CliError> {
+    db.migrate().await?;
+    let Some(account) = accounts::find_by_username(db, username).await? else {
+        return Err(CliError::Input(format!("no account named `{username}`")));
+    };
+    let actor = Actor {
+        account_id: account.id,
+        username: "cli",
+    };
+    let describe = |a: &Account| serde_json::to_string(&AccountDto::from(a)).unwrap_or_default();
+    match accounts::change(db, actor, account.id, change).await? {
+        Changed::Done(after) => Ok(format!("changed: {}", describe(&after))),
+        Changed::AlreadySo(same) => Ok(format!("already so, nothing written: {}", describe(&same))),
+        Changed::NotFound => Err(CliError::Input(format!("no account named `{username}`"))),
+        Changed::LastAdmin => Err(CliError::Input(format!(
+            "`{username}` is the last active admin: make another admin first"
+        ))),
+    }
 }
 
 #[cfg(test)]

@@ -38,6 +38,7 @@
 //! An `/admin` URL that names no operation answers 404 (`urn:junggye:problem:no-route`) and a known URL
 //! called with another method 405 (`method-not-allowed`, with `Allow`), both before any token check.
 
+pub mod account_api;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
@@ -124,7 +125,20 @@ pub fn mount(
         OPENAPI_PATH,
         get(move || async move { ([(header::CONTENT_TYPE, "application/json")], document) }),
     )
+    .merge(docs())
     .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Where the document can be read in a browser (Swagger UI, served from the binary).
+pub const DOCS_PATH: &str = "/admin/docs";
+
+/// Swagger UI at [`DOCS_PATH`], reading the document from [`OPENAPI_PATH`]. Public like the document
+/// itself: it holds no data, and calls made from it carry the caller's own token.
+fn docs() -> Router<AppState> {
+    use utoipa_swagger_ui::{Config, SwaggerUi};
+    SwaggerUi::new(DOCS_PATH)
+        .config(Config::new([OPENAPI_PATH]).try_it_out_enabled(true))
+        .into()
 }
 
 fn enabled(
@@ -192,6 +206,7 @@ pub fn document(
     components(schemas(Problem, FieldError)),
     tags(
         (name = "auth", description = "Sign-in, token refresh, sign-out"),
+        (name = "accounts", description = "Admin accounts: list, disable, enable, role, password (admins only)"),
         (name = "members", description = "Members: lookup, grades, deactivation"),
         (name = "products", description = "Products in every status, and their status"),
         (name = "orders", description = "Orders, their Kakao Pay calls, cancellation with refund"),

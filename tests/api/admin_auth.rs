@@ -78,7 +78,7 @@ impl Answer {
         assert!(self.body["title"].is_string() && self.body["detail"].is_string());
     }
 
-    fn assert_invalid_token(&self) {
+    pub(crate) fn assert_invalid_token(&self) {
         self.assert_problem(StatusCode::UNAUTHORIZED, "invalid-token");
         let challenge = self.header(header::WWW_AUTHENTICATE);
         assert!(challenge.starts_with("Bearer "), "{challenge}");
@@ -163,7 +163,7 @@ impl Call {
     }
 }
 
-async fn login(router: &Router, username: &str, password: &str) -> Answer {
+pub(crate) async fn login(router: &Router, username: &str, password: &str) -> Answer {
     post(
         "/admin/auth/login",
         json!({"username": username, "password": password}),
@@ -182,13 +182,13 @@ pub(crate) async fn sign_in(router: &Router, username: &str) -> (String, String)
     )
 }
 
-async fn refresh(router: &Router, refresh_token: &str) -> Answer {
+pub(crate) async fn refresh(router: &Router, refresh_token: &str) -> Answer {
     post("/admin/auth/refresh", json!({"refresh_token": refresh_token}))
         .send(router)
         .await
 }
 
-async fn me(router: &Router, access_token: &str) -> Answer {
+pub(crate) async fn me(router: &Router, access_token: &str) -> Answer {
     get("/admin/me").bearer(access_token).send(router).await
 }
 
@@ -925,4 +925,36 @@ async fn the_admin_create_command_makes_an_account_that_can_sign_in() {
     let router = router::router(state);
     let (access, _) = sign_in(&router, "ops.kim").await;
     assert_eq!(me(&router, &access).await.body["role"], "admin");
+}
+
+/// Swagger UI reads the document at `/admin/docs`, from files in the binary: nothing is fetched from
+/// the internet, and no token is needed to read it.
+#[tokio::test]
+async fn the_document_is_browsable_at_admin_docs_without_the_internet() {
+    let app = admin_app(Backend::Sqlite).await;
+    let fetch = |path: &'static str| {
+        let router = app.router.clone();
+        async move {
+            let request = axum::http::Request::get(path).body(Body::empty()).unwrap();
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8_lossy(&bytes).into_owned())
+        }
+    };
+    let (status, page) = fetch("/admin/docs/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("swagger-ui-bundle.js"), "{page}");
+    for attribute in ["src=\"http", "href=\"http", "src=\"//", "href=\"//"] {
+        assert!(
+            !page.contains(attribute),
+            "an outside resource ({attribute}) in {page}"
+        );
+    }
+    let (status, initializer) = fetch("/admin/docs/swagger-initializer.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(initializer.contains("\"/admin/openapi.json\""), "{initializer}");
+    let (status, bundle) = fetch("/admin/docs/swagger-ui-bundle.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(bundle.len() > 100_000, "the bundle is served whole");
 }

@@ -2,12 +2,14 @@
 
 mod helpers;
 
+mod admin_accounts;
 mod admin_api;
 mod admin_auth;
 mod cache;
 mod catalogue;
 mod chat;
 mod deals;
+mod deploy;
 mod docs;
 mod emulator;
 mod fake_event_api;
