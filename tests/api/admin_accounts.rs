@@ -7,7 +7,9 @@ use junggye::admin::accounts::{self, AccountChange, Changed, Role};
 use junggye::admin::audit::Actor;
 use serde_json::json;
 
-use crate::admin_auth::{PASSWORD, account, admin_app, call, get, login, me, post, refresh, sign_in};
+use crate::admin_auth::{
+    PASSWORD, account, admin_app, call, get, junggye_cli, login, me, post, refresh, sign_in,
+};
 use crate::helpers::{Backend, TestApp};
 use crate::on_both_backends;
 
@@ -274,23 +276,9 @@ async fn the_admin_commands_list_and_change_accounts_and_keep_an_admin() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("cli.db").display());
     let run = |args: &[&str], stdin: &str| {
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_junggye"));
-        command
-            .args(args)
-            .env_clear()
-            .env("DATABASE_URL", &url)
-            .current_dir(dir.path())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        let stdin = stdin.to_owned();
+        let output = junggye_cli(dir.path(), &url, args, stdin);
         async move {
-            let mut child = command.spawn().unwrap();
-            use tokio::io::AsyncWriteExt;
-            let mut pipe = child.stdin.take().unwrap();
-            pipe.write_all(stdin.as_bytes()).await.unwrap();
-            drop(pipe);
-            let out = child.wait_with_output().await.unwrap();
+            let out = output.await;
             let text = format!(
                 "{}{}",
                 String::from_utf8_lossy(&out.stdout),

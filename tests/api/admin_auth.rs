@@ -864,32 +864,40 @@ on_both_backends!(
     failed_logins_are_throttled_while_redis_is_down,
 );
 
+/// The binary with `args` in `dir`, on the SQLite database `url`, with `stdin` piped in; awaited, its output.
+pub(crate) fn junggye_cli(
+    dir: &std::path::Path,
+    url: &str,
+    args: &[&str],
+    stdin: &str,
+) -> impl Future<Output = std::process::Output> + use<> {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_junggye"));
+    command
+        .args(args)
+        .env_clear()
+        .env("DATABASE_URL", url)
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let stdin = stdin.to_owned();
+    async move {
+        let mut child = command.spawn().unwrap();
+        use tokio::io::AsyncWriteExt;
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(stdin.as_bytes()).await.unwrap();
+        drop(pipe);
+        child.wait_with_output().await.unwrap()
+    }
+}
+
 /// `junggye admin create` reads the password from stdin, refuses short ones, and the account it makes
 /// can sign in.
 #[tokio::test]
 async fn the_admin_create_command_makes_an_account_that_can_sign_in() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("cli.db").display());
-    let run = |args: &[&str], stdin: &str| {
-        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_junggye"));
-        command
-            .args(args)
-            .env_clear()
-            .env("DATABASE_URL", &url)
-            .current_dir(dir.path())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        let stdin = stdin.to_owned();
-        async move {
-            let mut child = command.spawn().unwrap();
-            use tokio::io::AsyncWriteExt;
-            let mut pipe = child.stdin.take().unwrap();
-            pipe.write_all(stdin.as_bytes()).await.unwrap();
-            drop(pipe);
-            child.wait_with_output().await.unwrap()
-        }
-    };
+    let run = |args: &[&str], stdin: &str| junggye_cli(dir.path(), &url, args, stdin);
     let create = [
         "admin",
         "create",
