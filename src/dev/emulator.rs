@@ -260,10 +260,12 @@ pub struct NoticeQuery {
     after: u64,
 }
 
-/// `GET /dev/chat/notices?user=…&after=…`: what the Event API stand-in delivered to a user.
+/// `GET /dev/chat/notices?user=…&after=…`: what the Event API stand-in delivered to a user, and which
+/// start of the server this is (sequence numbers begin again after a restart).
 pub async fn notices(State(emulator): State<Emulator>, Query(query): Query<NoticeQuery>) -> Json<Value> {
-    let events = emulator.inner.standins.notices_for(&query.user, query.after);
-    Json(json!({ "events": events }))
+    let standins = &emulator.inner.standins;
+    let events = standins.notices_for(&query.user, query.after);
+    Json(json!({ "boot": standins.boot(), "events": events }))
 }
 
 #[cfg(test)]

@@ -26,6 +26,8 @@ const MAX_NOTICES: usize = 10_000;
 #[derive(Clone)]
 pub struct Standins {
     addr: SocketAddr,
+    /// Names this start: the notices' sequence numbers begin again with every start.
+    boot: String,
     shared: StandinState,
 }
 
@@ -89,11 +91,17 @@ impl Standins {
             }
         });
         tracing::warn!(%addr, "development stand-ins of Kakao Pay and the Event API are listening");
-        Ok(Standins { addr, shared })
+        let boot = uuid::Uuid::new_v4().simple().to_string();
+        Ok(Standins { addr, boot, shared })
     }
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Which start of the stand-ins this is (a page that saw another must read the notices from the start).
+    pub fn boot(&self) -> &str {
+        &self.boot
     }
 
     /// The notices delivered to `user` after sequence number `after`, oldest first.

@@ -266,6 +266,17 @@ async fn the_development_server_serves_the_emulator_which_judges_every_answer() 
         .unwrap();
     assert_eq!(elsewhere.status(), 400, "the emulator calls skills only");
 
+    let notices: Value = http
+        .get(format!("{base}/dev/chat/notices?user=emulated&after=0"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(notices["boot"].as_str().map(str::len), Some(32), "{notices}");
+    assert!(notices["events"].is_array(), "{notices}");
+
     let not_a_photo = http
         .post(format!("{base}/dev/chat/photos"))
         .body("hello")

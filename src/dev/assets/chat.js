@@ -1159,6 +1159,14 @@
           this.noticeBackoffUntil = Date.now() + 10000;
           return;
         }
+        // A restarted server numbers its notices from 1 again: everything it holds is new to this page.
+        const boot = str(res.json.boot);
+        if (this.noticeBoot && boot && boot !== this.noticeBoot) {
+          this.noticeBoot = boot;
+          this.noticeSeq = 0;
+          return;
+        }
+        this.noticeBoot = boot;
         const events = arr(res.json.events)
           .filter((e) => isObject(e) && Number(e.seq) > this.noticeSeq)
           .sort((a, b) => Number(a.seq) - Number(b.seq));
