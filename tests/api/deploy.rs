@@ -8,10 +8,11 @@
 //! skips, without them.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 
 use crate::helpers::junggye_in;
+use crate::nginx::{certificate, require};
 
 const DEPLOY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/deploy");
 
@@ -679,16 +680,6 @@ fn the_compose_file_runs_two_instances_behind_nginx_on_postgres_and_redis() {
     }
 }
 
-fn require(tool: &str) -> PathBuf {
-    let found = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
-        .chain([PathBuf::from("/usr/sbin")])
-        .map(|dir| dir.join(tool))
-        .find(|path| path.is_file());
-    found.unwrap_or_else(|| panic!("`{tool}` is required by this test (scripts/test installs nginx)"))
-}
-
 /// The paths deploy/nginx.conf was rendered with (its header repeats the command).
 const CERT: &str = "/etc/nginx/certs/fullchain.pem";
 const KEY: &str = "/etc/nginx/certs/privkey.pem";
@@ -734,19 +725,7 @@ fn the_nginx_config_is_the_shipped_template_rendered_for_the_compose_network() {
 
     // nginx accepts it, with this test's certificate and files in place of the container's.
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("fullchain.pem"), dir.path().join("privkey.pem"));
-    let status = Command::new(require("openssl"))
-        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"])
-        .args(["-subj", "/CN=market.example.com"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "openssl could not make a certificate");
+    let (cert, key) = certificate(dir.path());
     let local = |name: &str| dir.path().join(name).display().to_string();
     let conf = shipped
         .replace(CERT, &cert.display().to_string())

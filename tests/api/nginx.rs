@@ -22,7 +22,7 @@ use crate::products::seed_product;
 const SECRET: &str = "nginx-test-skill-secret";
 const REDIS_DB: u8 = 13;
 
-fn require(tool: &str) -> PathBuf {
+pub(crate) fn require(tool: &str) -> PathBuf {
     let found = std::env::var_os("PATH")
         .into_iter()
         .flat_map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
@@ -151,7 +151,7 @@ async fn fresh_redis() -> String {
 }
 
 /// A self-signed certificate for 127.0.0.1, made with openssl.
-fn certificate(dir: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn certificate(dir: &Path) -> (PathBuf, PathBuf) {
     let (cert, key) = (dir.join("tls.crt"), dir.join("tls.key"));
     let status = Command::new(require("openssl"))
         .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"])
