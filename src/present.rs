@@ -1,5 +1,5 @@
-//! How values are shown to users: dates in Korean time, amounts in won, and a client's own input
-//! repeated back in an error answer.
+//! How values are shown to users: dates in Korean time, amounts in won, a client's own input repeated
+//! back in an error answer, and text put into an HTML page.
 
 use std::borrow::Cow;
 
@@ -72,6 +72,22 @@ pub fn echo(text: &str) -> Cow<'_, str> {
         tail - head,
         &text[tail..]
     ))
+}
+
+/// Escapes text for HTML (product names come from sellers).
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

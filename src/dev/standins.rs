@@ -18,6 +18,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde_json::{Map, Value, json};
 
 use crate::config::STANDIN_SECRET;
+use crate::present::{html_escape, won};
 
 /// Notices kept for the emulator at most; older ones are dropped first.
 const MAX_NOTICES: usize = 10_000;
@@ -303,8 +304,8 @@ pub async fn checkout(State(shared): State<StandinState>, Path(tid): Path<String
         r#"<p class="item">{item}</p><p class="amount">{amount}</p>
 <form method="post" action="/checkout/{tid}/approve"><button id="standin-approve" class="pay">결제하기</button></form>
 <form method="post" action="/checkout/{tid}/cancel"><button id="standin-cancel" class="cancel">취소</button></form>"#,
-        item = escape(&payment.item_name),
-        amount = crate::present::won(payment.total),
+        item = html_escape(&payment.item_name),
+        amount = won(payment.total),
     );
     Html(page("카카오페이 (개발용 대역)", &body)).into_response()
 }
@@ -392,13 +393,6 @@ pub async fn task(State(shared): State<StandinState>, Path(task_id): Path<String
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn page(title: &str, body: &str) -> String {
     format!(
         r#"<!doctype html><html lang="ko"><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -410,6 +404,6 @@ header{{background:#ffeb00;padding:18px;font-weight:bold;font-size:18px}}
 button{{width:80%;max-width:320px;padding:14px;border:0;border-radius:8px;font-size:16px}}
 .pay{{background:#ffeb00}} .cancel{{background:#ddd}}
 </style><header>{title}</header><p class="note">개발용 대역입니다. 실제로 돈이 오가지 않아요.</p>{body}</html>"#,
-        title = escape(title),
+        title = html_escape(title),
     )
 }

@@ -6,7 +6,7 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::orders::model::CloseReason;
 pub use crate::orders::outcome::PayOutcome;
-use crate::present::won;
+use crate::present::{html_escape, won};
 
 impl PayOutcome {
     pub fn status(&self) -> StatusCode {
@@ -89,7 +89,7 @@ impl PayOutcome {
              <title>{title}</title><style>body{{font-family:sans-serif;margin:2rem auto;max-width:28rem;\
              padding:0 1rem;line-height:1.6;color:#222}}h1{{font-size:1.3rem}}</style></head>\
              <body><h1>{title}</h1><p>{}</p><p>중계나라</p></body></html>",
-            escape(&message)
+            html_escape(&message)
         )
     }
 }
@@ -108,22 +108,6 @@ impl IntoResponse for PayOutcome {
 
 fn reason_text(reason: Option<CloseReason>) -> &'static str {
     reason.map_or("주문이 취소되었어요", CloseReason::label)
-}
-
-/// Escapes text for HTML (product names come from sellers).
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
