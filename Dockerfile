@@ -12,7 +12,7 @@ WORKDIR /src
 
 # Dependencies first, against an empty crate, so source edits do not rebuild them (layer cache). The
 # workspace's path crate (crates/kakao-skill) is a dependency like the others.
-COPY Cargo.toml Cargo.lock rustfmt.toml ./
+COPY Cargo.toml Cargo.lock rustfmt.toml askama.toml build.rs ./
 COPY crates/kakao-skill/Cargo.toml ./crates/kakao-skill/Cargo.toml
 COPY crates/kakao-skill/src ./crates/kakao-skill/src
 RUN mkdir -p src examples \

@@ -19,6 +19,21 @@ pub fn date_kst(unix_ms: i64) -> String {
     }
 }
 
+/// `2026-11-22 14:05` for a Unix-millisecond time, in Korean time (operators' pages).
+pub fn datetime_kst(unix_ms: i64) -> String {
+    match in_kst(unix_ms) {
+        Some(at) => format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute()
+        ),
+        None => "-".to_owned(),
+    }
+}
+
 /// `11월 22일`, in Korean time: a day in the coming weeks, whose year goes without saying.
 pub fn month_day_kst(unix_ms: i64) -> String {
     match in_kst(unix_ms) {

@@ -7,6 +7,7 @@
 //! | Kakao's bot engine | `POST /skill/…` | the shared-secret check ([`guard`]) |
 //! | buyers' browsers | `GET /pay/…`, `GET /images/…`, the no-photo placeholder | — |
 //! | operators | `/admin/…` (REST API, OpenAPI document) | JWT ([`admin::AdminAuthLayer`]) on all but sign-in |
+//! | operators' browsers | `/admin/ui…` (the web console) | session cookie and CSRF check on all but sign-in |
 //! | probes | `GET /healthz`, `GET /readyz`; `/metrics` on its own listener ([`crate::metrics`]) | — |
 //! | developers (never in production) | `/dev/chat…` (the emulator); Kakao's stand-ins on their own loopback listener ([`standin_routes`]) | — |
 //!
@@ -178,6 +179,48 @@ pub fn admin_protected() -> OpenApiRouter<AdminState> {
         .routes(routes!(skill_calls::stats)) // GET /admin/skill-calls/stats
 }
 
+/// The admin web console: the sign-in page and its files, and the pages behind a session
+/// ([`admin::mount`] adds the session and CSRF check, `admin::console::session::require_session`).
+pub fn console_routes() -> admin::console::Routes {
+    use admin::console::{
+        accounts, assets, dashboard, deals, members, notices, orders, products, session, skill_calls,
+    };
+    let open = Router::new()
+        .route("/admin/ui/login", get(session::login_page).post(session::login))
+        .route("/admin/ui/assets/{name}", get(assets::asset));
+    let signed_in = Router::new()
+        .route("/admin/ui", get(dashboard::show))
+        .route("/admin/ui/logout", post(session::logout))
+        .route("/admin/ui/members", get(members::list))
+        .route("/admin/ui/members/{id}", get(members::detail))
+        .route("/admin/ui/members/{id}/grade", post(members::set_grade))
+        .route("/admin/ui/members/{id}/deactivate", post(members::deactivate))
+        .route("/admin/ui/products", get(products::list))
+        .route("/admin/ui/products/{id}", get(products::detail))
+        .route("/admin/ui/products/{id}/status", post(products::change_status))
+        .route("/admin/ui/orders", get(orders::list))
+        .route("/admin/ui/orders/{id}", get(orders::detail))
+        // GET asks to confirm; POST refunds.
+        .route(
+            "/admin/ui/orders/{id}/refund",
+            get(orders::confirm_refund).post(orders::refund),
+        )
+        .route("/admin/ui/notices", get(notices::list))
+        .route("/admin/ui/notices/new", get(notices::new).post(notices::create))
+        .route("/admin/ui/notices/preview", post(notices::preview))
+        .route("/admin/ui/notices/{id}", get(notices::edit).post(notices::update))
+        .route("/admin/ui/notices/{id}/status", post(notices::set_status))
+        .route("/admin/ui/deals", get(deals::show))
+        .route("/admin/ui/deals/refresh", post(deals::refresh))
+        .route("/admin/ui/skill-calls", get(skill_calls::show))
+        .route("/admin/ui/accounts", get(accounts::list))
+        .route("/admin/ui/accounts/{id}/disable", post(accounts::disable))
+        .route("/admin/ui/accounts/{id}/enable", post(accounts::enable))
+        .route("/admin/ui/accounts/{id}/role", post(accounts::set_role))
+        .route("/admin/ui/accounts/{id}/password", post(accounts::set_password));
+    admin::console::Routes { open, signed_in }
+}
+
 /// The OpenAPI document of every admin operation.
 pub fn admin_openapi() -> utoipa::openapi::OpenApi {
     admin::document(admin_public(), admin_protected())
@@ -199,6 +242,7 @@ pub fn admin_routes(state: &AppState, extra: OpenApiRouter<AdminState>) -> Route
         state,
         admin_public(),
         admin_protected().merge(extra),
+        console_routes(),
         admin_openapi(),
     )
 }

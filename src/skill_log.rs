@@ -589,6 +589,42 @@ pub async fn stats(db: &Db, from_ms: i64, to_ms: i64) -> Result<Vec<RouteStats>,
         .collect())
 }
 
+/// Calls in one time bucket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bucket {
+    /// Unix ms of the bucket's start.
+    pub start_ms: i64,
+    pub calls: i64,
+    /// Calls whose outcome was not `ok`.
+    pub failed: i64,
+}
+
+/// Calls with `from_ms <= at_ms < to_ms` counted in buckets of `width_ms` starting at `from_ms` (buckets
+/// without calls are left out), for the operators' chart.
+pub async fn buckets(db: &Db, from_ms: i64, to_ms: i64, width_ms: i64) -> Result<Vec<Bucket>, sqlx::Error> {
+    let width = width_ms.max(1);
+    let rows: Vec<(i64, i64, i64)> = dispatch!(db, pool => {
+        sqlx::query_as(
+            "SELECT (at_ms - $1) / $3 AS n, COUNT(*), \
+               COALESCE(SUM(CASE WHEN outcome = 'ok' THEN 0 ELSE 1 END), 0) \
+             FROM skill_calls WHERE at_ms >= $1 AND at_ms < $2 GROUP BY n ORDER BY n",
+        )
+        .bind(from_ms)
+        .bind(to_ms)
+        .bind(width)
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(n, calls, failed)| Bucket {
+            start_ms: from_ms + n * width,
+            calls,
+            failed,
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

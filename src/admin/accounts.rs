@@ -93,7 +93,7 @@ impl Account {
 }
 
 #[derive(FromRow)]
-struct AccountRow {
+pub(super) struct AccountRow {
     id: i64,
     username: String,
     role: String,
@@ -102,7 +102,7 @@ struct AccountRow {
 }
 
 impl AccountRow {
-    fn into_account(self) -> Result<Account, sqlx::Error> {
+    pub(super) fn into_account(self) -> Result<Account, sqlx::Error> {
         let role = Role::parse(&self.role)
             .ok_or_else(|| sqlx::Error::Decode(format!("admin account {}: bad role", self.id).into()))?;
         Ok(Account {

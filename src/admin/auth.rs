@@ -120,7 +120,7 @@ pub async fn login(
 
 /// The account, when `username` names an active one whose password is `password`. Every path runs one
 /// argon2 verification, so timing does not tell an unknown username from a wrong password.
-async fn check_password(
+pub(super) async fn check_password(
     state: &AdminState,
     username: &str,
     password: &str,

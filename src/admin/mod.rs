@@ -35,6 +35,9 @@
 //! Without `JWT_SECRET` the admin API is off: `/admin/openapi.json` is still served, and every other
 //! `/admin` URL answers 503 `application/problem+json` (`urn:junggye:problem:admin-disabled`).
 //!
+//! The web console (`/admin/ui`, [`console`]) shares the accounts and roles; it signs in with a session
+//! cookie instead of a token and is off with the API.
+//!
 //! An `/admin` URL that names no operation answers 404 (`urn:junggye:problem:no-route`) and a known URL
 //! called with another method 405 (`method-not-allowed`, with `Allow`), both before any token check.
 
@@ -43,6 +46,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod cli;
+pub mod console;
 pub mod deals;
 pub mod error;
 pub mod layer;
@@ -53,6 +57,7 @@ pub mod orders;
 pub mod password;
 pub mod products;
 pub mod refresh;
+pub mod sessions;
 pub mod skill_calls;
 pub mod throttle;
 pub mod tokens;
@@ -114,11 +119,12 @@ pub fn mount(
     app: &AppState,
     public: OpenApiRouter<AdminState>,
     protected: OpenApiRouter<AdminState>,
+    console: console::Routes,
     document: utoipa::openapi::OpenApi,
 ) -> Router<AppState> {
     let document = document.to_json().expect("the OpenAPI document serialises");
     let api = match AdminState::new(app) {
-        Some(state) => enabled(state, public, protected),
+        Some(state) => enabled(state, public, protected, console),
         None => disabled(),
     };
     api.route(
@@ -145,9 +151,16 @@ fn enabled(
     state: AdminState,
     public: OpenApiRouter<AdminState>,
     protected: OpenApiRouter<AdminState>,
+    console: console::Routes,
 ) -> Router<AppState> {
     let layer = AdminAuthLayer::new(state.tokens.clone(), state.app.db.clone());
     let (routes, _) = public.merge(protected.route_layer(layer)).split_for_parts();
+    let session = axum::middleware::from_fn_with_state(state.clone(), console::session::require_session);
+    let console = console
+        .open
+        .merge(console.signed_in.route_layer(session))
+        .layer(axum::middleware::from_fn(console::view::headers));
+    let routes = routes.merge(console);
     // Added after the auth layer, so an unknown URL is a 404, not a 401 for want of a token.
     catch_all(routes.with_state(state), no_route)
 }

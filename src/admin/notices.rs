@@ -99,7 +99,7 @@ pub struct NoticeFilter {
 
 /// The content of `request`, or one error per field the model refuses. Each field is checked by the
 /// model on its own (with placeholders for the others), so every refused field is named.
-fn content(request: &NoticeRequest) -> Result<NewNotice, ApiError> {
+pub(super) fn content(request: &NoticeRequest) -> Result<NewNotice, ApiError> {
     let Some(kind) = NoticeKind::parse(request.kind.trim()) else {
         return Err(ApiError::Validation(vec![FieldError::new(
             "kind",

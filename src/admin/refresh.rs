@@ -158,8 +158,10 @@ pub async fn revoke_family_of(db: &Db, token: &str) -> Result<bool, sqlx::Error>
     })
 }
 
-/// Revokes every refresh token of `account_id` (sign out everywhere); returns how many were live.
+/// Ends every sign-in of `account_id` (sign out everywhere): its refresh tokens and its console sessions
+/// ([`super::sessions`]). Returns how many refresh tokens were live.
 pub async fn revoke_account(db: &Db, account_id: i64) -> Result<u64, sqlx::Error> {
+    super::sessions::end_all(db, account_id).await?;
     let now = now_ms();
     dispatch_write!(db, pool => {
         let done = sqlx::query(

@@ -15,10 +15,6 @@ use kakao_skill::{
 const PAGE_SIZE: u32 = LIST_ITEMS_MAX as u32;
 /// `clientExtra` key of the detail: which notice.
 const NOTICE_ID: &str = "noticeId";
-/// Longest body shown inside a textCard (its description); a longer one gets its own bubble.
-const TEXT_CARD_BODY_MAX: usize = 400;
-/// Longest body shown inside a basicCard (its description); a longer one gets its own bubble.
-const BASIC_CARD_BODY_MAX: usize = 230;
 
 /// `clientExtra.cursor` (optional): the page after that point. A cursor we did not write (typed or
 /// tampered with) is ignored and the listing starts from the top — it is public and harmless.
@@ -107,14 +103,13 @@ fn parse_id(raw: &str) -> Option<i64> {
 /// (a simpleText holds every body [`super::NewNotice`] accepts), so nothing is cut.
 fn show(notice: &Notice) -> SkillResponse {
     let body = notice.body();
-    let length = body.chars().count();
+    let fits = notice.content.body_fits_card();
     let link = notice
         .content
         .link()
         .map(|link| Button::web_link(link.label(), link.url().clone()));
     let (reply, body_fits) = match notice.content.image_url() {
         None => {
-            let fits = length <= TEXT_CARD_BODY_MAX;
             let mut card = TextCard::titled(notice.title());
             if fits {
                 card = card.description(body);
@@ -125,7 +120,6 @@ fn show(notice: &Notice) -> SkillResponse {
             (SkillResponse::new(card), fits)
         }
         Some(image) => {
-            let fits = length <= BASIC_CARD_BODY_MAX;
             let mut card = BasicCard::new(Thumbnail::new(image.clone())).title(notice.title());
             if fits {
                 card = card.description(body);

@@ -186,6 +186,10 @@ impl NewNotice {
     pub const BODY_MAX_CHARS: usize = 1000;
     /// Longest link label: a button label.
     pub const LINK_LABEL_MAX_CHARS: usize = LABEL_MAX;
+    /// Longest body shown inside a text notice's card (a textCard's description).
+    pub const TEXT_CARD_BODY_MAX_CHARS: usize = 400;
+    /// Longest body shown inside an image notice's card (a basicCard's description).
+    pub const IMAGE_CARD_BODY_MAX_CHARS: usize = 230;
 
     /// Normalises and checks a notice; the error says in Korean what to fix.
     pub fn parse(input: NoticeInput<'_>) -> Result<Self, Invalid> {
@@ -250,6 +254,16 @@ impl NewNotice {
 
     pub fn link(&self) -> Option<&NoticeLink> {
         self.link.as_ref()
+    }
+
+    /// Whether the body is shown inside the card; a longer one follows the card in its own bubble, so
+    /// nothing is cut. The chat and the console's preview both follow this.
+    pub fn body_fits_card(&self) -> bool {
+        let max = match self.kind {
+            NoticeKind::Text => Self::TEXT_CARD_BODY_MAX_CHARS,
+            NoticeKind::Image => Self::IMAGE_CARD_BODY_MAX_CHARS,
+        };
+        self.body.chars().count() <= max
     }
 }
 

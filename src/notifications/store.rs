@@ -261,6 +261,30 @@ pub async fn count_day(db: &Db, day: &str, n: i64) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Notices written since `since` (Unix ms), by kind and state, for the operators' dashboard.
+pub async fn states_since(db: &Db, since: i64) -> Result<Vec<(String, String, i64)>, sqlx::Error> {
+    dispatch!(db, pool => {
+        sqlx::query_as(
+            "SELECT kind, state, COUNT(*) FROM notifications WHERE created_at >= $1 \
+             GROUP BY kind, state ORDER BY kind, state",
+        )
+        .bind(since)
+        .fetch_all(pool)
+        .await
+    })
+}
+
+/// Messages handed to Kakao on `day` (KST, `YYYY-MM-DD`), without creating the day's row.
+pub async fn sent_on(db: &Db, day: &str) -> Result<i64, sqlx::Error> {
+    let sent: Option<i64> = dispatch!(db, pool => {
+        sqlx::query_scalar("SELECT sent FROM notification_days WHERE day = $1")
+            .bind(day)
+            .fetch_optional(pool)
+            .await?
+    });
+    Ok(sent.unwrap_or(0))
+}
+
 /// Messages counted for `day` so far (creating its row).
 pub async fn day_count(db: &Db, day: &str) -> Result<i64, sqlx::Error> {
     dispatch_write!(db, pool => {

@@ -109,6 +109,15 @@ fn orders(rows: Vec<OrderRow>) -> Result<Vec<Order>, sqlx::Error> {
     rows.into_iter().map(Order::try_from).collect()
 }
 
+/// How many orders are in each status (statuses with none are left out), for the operators' dashboard.
+pub async fn count_by_status(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    dispatch!(db, pool => {
+        sqlx::query_as("SELECT status, COUNT(*) FROM orders GROUP BY status ORDER BY status")
+            .fetch_all(pool)
+            .await
+    })
+}
+
 pub async fn get(db: &Db, id: OrderId) -> Result<Option<Order>, sqlx::Error> {
     let row: Option<OrderRow> = dispatch!(db, pool => {
         sqlx::query_as(select_orders!("WHERE o.id = $1")).bind(id).fetch_optional(pool).await?

@@ -8,6 +8,7 @@ mod admin_auth;
 mod cache;
 mod catalogue;
 mod chat;
+mod console;
 mod deals;
 mod deploy;
 mod docs;

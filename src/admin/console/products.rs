@@ -1,0 +1,161 @@
+//! `/admin/ui/products`: products in every status, one product, and the status actions its state allows.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use axum::{Form, Json};
+use serde::Deserialize;
+
+use super::session::Operator;
+use super::view::{self, Chrome, Flash, Section, at, won};
+use crate::admin::products::{self as api, ProductDto, ProductFilter, StatusRequest};
+use crate::admin::{AdminState, ApiJson, ApiPath, ApiQuery};
+use crate::products::model::{ProductStatus, StatusAction};
+
+struct ProductRow {
+    id: i64,
+    name: String,
+    seller: String,
+    seller_id: i64,
+    price: String,
+    status: String,
+    status_label: String,
+    created: String,
+}
+
+impl From<&ProductDto> for ProductRow {
+    fn from(p: &ProductDto) -> Self {
+        Self {
+            id: p.id,
+            name: p.name.clone(),
+            seller: p.seller_name.clone(),
+            seller_id: p.seller_id,
+            price: won(p.price),
+            status: p.status.clone(),
+            status_label: p.status_label.clone(),
+            created: at(Some(p.created_at)),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "products.html")]
+struct ProductsPage {
+    chrome: Chrome,
+    statuses: Vec<(&'static str, &'static str, bool)>,
+    rows: Vec<ProductRow>,
+    q: String,
+    /// The filters, for the pager's links.
+    query: String,
+    total: i64,
+    page: i64,
+    pages: i64,
+}
+
+/// `GET /admin/ui/products?q=&status=&page=`.
+pub async fn list(
+    State(state): State<AdminState>,
+    operator: Operator,
+    ApiQuery(mut filter): ApiQuery<ProductFilter>,
+) -> Response {
+    // The form sends empty fields for "any".
+    filter.q = filter.q.filter(|q| !q.trim().is_empty());
+    filter.status = filter.status.filter(|s| !s.is_empty());
+    let seller = filter.seller_id.map(|id| id.to_string()).unwrap_or_default();
+    let (q, status) = (
+        filter.q.clone().unwrap_or_default(),
+        filter.status.clone().unwrap_or_default(),
+    );
+    match api::list(State(state), operator.viewer(), ApiQuery(filter)).await {
+        Ok(Json(found)) => {
+            let page = ProductsPage {
+                chrome: Chrome::new(&operator, Section::Products, None),
+                statuses: ProductStatus::ALL
+                    .iter()
+                    .map(|s| (s.key(), s.label(), s.key() == status))
+                    .collect(),
+                rows: found.items.iter().map(ProductRow::from).collect(),
+                query: view::query(&[("q", &q), ("status", &status), ("seller_id", &seller)]),
+                q,
+                total: found.total,
+                page: found.page,
+                pages: (found.total + found.per_page - 1) / found.per_page.max(1),
+            };
+            view::page(&page, None)
+        }
+        Err(error) => view::problem(&operator, Section::Products, error),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "product.html")]
+struct ProductPage {
+    chrome: Chrome,
+    product: ProductRow,
+    description: String,
+    category: String,
+    location: String,
+    /// The actions the state machine allows now: key and label.
+    actions: Vec<(&'static str, &'static str)>,
+}
+
+/// `GET /admin/ui/products/{id}`.
+pub async fn detail(
+    State(state): State<AdminState>,
+    operator: Operator,
+    ApiPath(id): ApiPath<i64>,
+) -> Response {
+    show(&state, &operator, id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    action: String,
+}
+
+/// `POST /admin/ui/products/{id}/status`: one status action, as the API's status change.
+pub async fn change_status(
+    State(state): State<AdminState>,
+    operator: Operator,
+    ApiPath(id): ApiPath<i64>,
+    Form(form): Form<ActionForm>,
+) -> Response {
+    let label = StatusAction::parse(&form.action).map_or("", StatusAction::label);
+    let flash = match operator.admin() {
+        Err(error) => Flash::from(error),
+        Ok(admin) => {
+            let request = StatusRequest { action: form.action };
+            match api::change_status(State(state.clone()), admin, ApiPath(id), ApiJson(request)).await {
+                Ok(Json(product)) => Flash::ok(format!("'{label}' 했습니다: 이제 {}.", product.status_label)),
+                Err(error) => Flash::from(error),
+            }
+        }
+    };
+    show(&state, &operator, id, Some(flash)).await
+}
+
+async fn show(state: &AdminState, operator: &Operator, id: i64, flash: Option<Flash>) -> Response {
+    let product = match api::detail(State(state.clone()), operator.viewer(), ApiPath(id)).await {
+        Ok(Json(product)) => product,
+        Err(error) => return view::problem(operator, Section::Products, error),
+    };
+    let actions = if operator.is_admin() {
+        product
+            .actions
+            .iter()
+            .filter_map(|key| StatusAction::parse(key))
+            .map(|a| (a.key(), a.label()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = ProductPage {
+        chrome: Chrome::new(operator, Section::Products, flash.clone()),
+        description: product.description.clone(),
+        category: product.category.clone(),
+        location: product.location.clone(),
+        product: ProductRow::from(&product),
+        actions,
+    };
+    view::page(&page, flash.as_ref())
+}
