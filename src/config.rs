@@ -253,6 +253,11 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "How often the sender looks for due notices (it is also woken by every change that writes one).",
     },
     Variable {
+        name: "NOTIFY_MESSAGE_PRICE_WON",
+        default: "0",
+        meaning: "What Kakao charges per message sent, in won (your contract's price); the admin console's dashboard shows the day's cost with it. 0: not shown.",
+    },
+    Variable {
         name: "DEALS_ENABLED",
         default: "true",
         meaning: "`false` stops reading hot-deal boards; the 핫딜 skill then says deals are unavailable.",
@@ -402,6 +407,8 @@ pub struct NotifySettings {
     /// How long a sender's claim on rows holds; a call is only made while the claim outlasts it.
     pub lease: Duration,
     pub poll_every: Duration,
+    /// Kakao's price per message (won), for the dashboard's cost; 0 when not given.
+    pub message_price_won: u32,
 }
 
 /// Where product images may come from and where they are kept.
@@ -879,6 +886,7 @@ fn notify_settings<'a>(
     let recheck_secs = number("NOTIFY_RECHECK_SECS", 600, 1..=86_400);
     let poll_ms = number("NOTIFY_POLL_MS", 1_000, 10..=60_000);
     let lease_secs = number("NOTIFY_LEASE_SECS", 120, 1..=3_600);
+    let message_price_won = number("NOTIFY_MESSAGE_PRICE_WON", 0, 0..=10_000);
     if lease_secs * 1000 < 2 * timeout_ms {
         errors.push(
             "NOTIFY_LEASE_SECS: must be at least twice KAKAO_EVENT_TIMEOUT_MS (a claim must outlast a call)"
@@ -898,6 +906,7 @@ fn notify_settings<'a>(
         recheck_after: Duration::from_secs(recheck_secs),
         lease: Duration::from_secs(lease_secs),
         poll_every: Duration::from_millis(poll_ms),
+        message_price_won: u32::try_from(message_price_won).unwrap_or(u32::MAX),
     })
 }
 
@@ -1172,6 +1181,7 @@ impl fmt::Display for Config {
                 writeln!(f, "NOTIFY_RECHECK_SECS={}", n.recheck_after.as_secs())?;
                 writeln!(f, "NOTIFY_LEASE_SECS={}", n.lease.as_secs())?;
                 writeln!(f, "NOTIFY_POLL_MS={}", n.poll_every.as_millis())?;
+                writeln!(f, "NOTIFY_MESSAGE_PRICE_WON={}", n.message_price_won)?;
             }
             None => {
                 writeln!(f, "KAKAO_REST_API_KEY=(unset: nobody is notified)")?;
@@ -1184,6 +1194,7 @@ impl fmt::Display for Config {
                     "NOTIFY_RECHECK_SECS",
                     "NOTIFY_LEASE_SECS",
                     "NOTIFY_POLL_MS",
+                    "NOTIFY_MESSAGE_PRICE_WON",
                 ];
                 unused(f, &names, "nobody is notified")?;
             }

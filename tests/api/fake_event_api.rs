@@ -90,6 +90,7 @@ impl FakeEventApi {
             recheck_after: Duration::from_secs(60),
             lease: Duration::from_secs(120),
             poll_every: Duration::from_secs(3_600),
+            message_price_won: 0,
         }
     }
 

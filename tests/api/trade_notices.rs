@@ -54,6 +54,7 @@ fn notify_settings() -> NotifySettings {
         recheck_after: Duration::from_secs(60),
         lease: Duration::from_secs(120),
         poll_every: Duration::from_secs(60),
+        message_price_won: 0,
     }
 }
 

@@ -52,6 +52,7 @@ fn notify_on(config: &mut Config) {
         recheck_after: Duration::from_secs(60),
         lease: Duration::from_secs(120),
         poll_every: Duration::from_secs(60),
+        message_price_won: 0,
     });
 }
 

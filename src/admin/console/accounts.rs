@@ -3,6 +3,7 @@
 
 use askama::Template;
 use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::{Form, Json};
 use serde::Deserialize;
@@ -66,6 +67,7 @@ fn row(account: &AccountDto, operator: &Operator) -> AccountRow {
 pub async fn disable(
     State(state): State<AdminState>,
     operator: Operator,
+    headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> Response {
     let done = match operator.admin() {
@@ -75,6 +77,7 @@ pub async fn disable(
     finish(
         &state,
         &operator,
+        &headers,
         done,
         "사용 중지했습니다. 그 계정의 로그인은 모두 끝났습니다.",
     )
@@ -85,13 +88,14 @@ pub async fn disable(
 pub async fn enable(
     State(state): State<AdminState>,
     operator: Operator,
+    headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> Response {
     let done = match operator.admin() {
         Ok(admin) => api::enable(State(state.clone()), admin, ApiPath(id)).await,
         Err(error) => Err(error),
     };
-    finish(&state, &operator, done, "다시 사용하게 했습니다.").await
+    finish(&state, &operator, &headers, done, "다시 사용하게 했습니다.").await
 }
 
 #[derive(Deserialize)]
@@ -103,6 +107,7 @@ pub struct RoleForm {
 pub async fn set_role(
     State(state): State<AdminState>,
     operator: Operator,
+    headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
     Form(form): Form<RoleForm>,
 ) -> Response {
@@ -113,7 +118,7 @@ pub async fn set_role(
         }
         Err(error) => Err(error),
     };
-    finish(&state, &operator, done, "역할을 바꿨습니다.").await
+    finish(&state, &operator, &headers, done, "역할을 바꿨습니다.").await
 }
 
 #[derive(Deserialize)]
@@ -125,6 +130,7 @@ pub struct PasswordForm {
 pub async fn set_password(
     State(state): State<AdminState>,
     operator: Operator,
+    headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
     Form(form): Form<PasswordForm>,
 ) -> Response {
@@ -140,6 +146,7 @@ pub async fn set_password(
     finish(
         &state,
         &operator,
+        &headers,
         done,
         "비밀번호를 바꿨습니다. 그 계정의 로그인은 모두 끝났습니다.",
     )
@@ -151,6 +158,7 @@ pub async fn set_password(
 async fn finish(
     state: &AdminState,
     operator: &Operator,
+    headers: &HeaderMap,
     done: Result<Json<AccountDto>, ApiError>,
     message: &str,
 ) -> Response {
@@ -161,11 +169,11 @@ async fn finish(
                     .await
                     .unwrap_or(false);
             if !still_mine {
-                return super::session::go_to(super::LOGIN_PATH);
+                return super::session::go_to(headers, super::LOGIN_PATH);
             }
             if account.id == operator.claims.account_id && account.role != Role::Admin {
                 // Demoted themselves: the accounts page is no longer theirs.
-                return super::session::go_to(super::ROOT);
+                return super::session::go_to(headers, super::ROOT);
             }
             Flash::ok(format!("{}: {message}", account.username))
         }

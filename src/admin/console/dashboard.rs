@@ -43,6 +43,10 @@ struct NoticesToday {
     waiting: i64,
     /// Messages Kakao took today: what the Event API bills.
     messages: i64,
+    /// Their cost at `NOTIFY_MESSAGE_PRICE_WON`, when it is set.
+    cost: Option<String>,
+    /// Whether notices are sent at all (the Event API is configured).
+    configured: bool,
 }
 
 /// `GET /admin/ui`.
@@ -98,7 +102,7 @@ fn calls_today(stats: skill_calls::SkillCallStats) -> CallsToday {
         .iter()
         .map(|r| (r.route.clone(), r.calls, format!("{:.1}", r.p99_ms)))
         .collect();
-    busiest.sort_by(|a, b| b.1.cmp(&a.1));
+    busiest.sort_by_key(|b| std::cmp::Reverse(b.1));
     busiest.truncate(5);
     CallsToday {
         total,
@@ -118,11 +122,22 @@ async fn notices_today(state: &AdminState, today: i64, now: i64) -> Result<Notic
             .map(|(_, _, n)| n)
             .sum()
     };
+    let messages = crate::notifications::store::sent_on(db, &hours::day(now)).await?;
+    let price = state
+        .app
+        .config
+        .notify
+        .as_ref()
+        .map(|n| i64::from(n.message_price_won));
     Ok(NoticesToday {
+        configured: price.is_some(),
+        cost: price
+            .filter(|p| *p > 0)
+            .map(|p| crate::present::won(p.saturating_mul(messages))),
+        messages,
         written: rows.iter().map(|(_, _, n)| n).sum(),
         delivered: count(&["delivered"]),
         failed: count(&["failed"]),
         waiting: count(&["queued", "sending", "accepted", "unsure"]),
-        messages: crate::notifications::store::sent_on(db, &hours::day(now)).await?,
     })
 }

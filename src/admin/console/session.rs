@@ -176,9 +176,15 @@ fn to_login(headers: &HeaderMap) -> Response {
     }
 }
 
-/// Sends the browser to `path`: htmx follows `HX-Redirect`, a plain request the redirect.
-pub fn go_to(path: &'static str) -> Response {
-    ([("hx-redirect", path)], Redirect::to(path)).into_response()
+/// Sends the browser to `path`. An htmx request gets `HX-Redirect` on a 200 (a 3xx would be followed by
+/// the browser itself, and htmx would swap the page it led to into the current one); a plain request
+/// gets the redirect.
+pub fn go_to(headers: &HeaderMap, path: &'static str) -> Response {
+    if headers.contains_key("hx-request") {
+        ([("hx-redirect", path)], StatusCode::OK).into_response()
+    } else {
+        Redirect::to(path).into_response()
+    }
 }
 
 /// A `Set-Cookie` value for the console's path with every protection; `max_age` 0 deletes it.
@@ -293,12 +299,12 @@ async fn sign_in(
 }
 
 /// `POST /admin/ui/logout`: ends the session and forgets the cookie.
-pub async fn logout(State(state): State<AdminState>, operator: Operator) -> Response {
+pub async fn logout(State(state): State<AdminState>, operator: Operator, headers: HeaderMap) -> Response {
     if let Err(error) = sessions::end(&state.app.db, operator.session_id).await {
         tracing::error!(%error, "console sign-out failed");
         return (StatusCode::SERVICE_UNAVAILABLE, "잠시 후 다시 해 주세요.").into_response();
     }
-    let mut response = go_to(LOGIN_PATH);
+    let mut response = go_to(&headers, LOGIN_PATH);
     response
         .headers_mut()
         .append(header::SET_COOKIE, set_cookie(COOKIE, "", 0));
