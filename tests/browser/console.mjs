@@ -379,6 +379,14 @@ async function consoleTest(context) {
   await shot(page, 'console-skill-calls.png');
   watched.check('the skill calls');
 
+  // The API's document, browsable from files in the binary (any outside request fails the test).
+  await open(page, '/admin/docs/');
+  await see(page, '.swagger-ui .info .title', 'Swagger UI at /admin/docs');
+  await see(page, '.swagger-ui .opblock-tag-section', 'the documented operations');
+  await shot(page, 'admin-docs.png');
+  log('console: /admin/docs shows the API document');
+  watched.check('the API document');
+
   const forged = `/admin/ui/notices/${noticeId}/status`;
   watched.expect403(forged);
   const status = await post(page, forged, 'status=hidden', 'forged-0123456789abcdef');
