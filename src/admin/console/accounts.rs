@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::{Form, Json};
+use axum::Form;
 use serde::Deserialize;
 
 use super::session::Operator;
@@ -36,12 +36,11 @@ pub async fn list(State(state): State<AdminState>, operator: Operator) -> Respon
 }
 
 async fn render(state: &AdminState, operator: &Operator, flash: Option<Flash>) -> Response {
-    let admin = match operator.admin() {
-        Ok(admin) => admin,
-        Err(error) => return view::problem(operator, Section::Accounts, error),
-    };
-    match api::list(State(state.clone()), admin).await {
-        Ok(Json(accounts)) => {
+    match operator
+        .as_admin(|admin| api::list(State(state.clone()), admin))
+        .await
+    {
+        Ok(accounts) => {
             let page = AccountsPage {
                 chrome: Chrome::new(operator, Section::Accounts, flash.clone()),
                 rows: accounts.iter().map(|a| row(a, operator)).collect(),
@@ -70,10 +69,9 @@ pub async fn disable(
     headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> Response {
-    let done = match operator.admin() {
-        Ok(admin) => api::disable(State(state.clone()), admin, ApiPath(id)).await,
-        Err(error) => Err(error),
-    };
+    let done = operator
+        .as_admin(|admin| api::disable(State(state.clone()), admin, ApiPath(id)))
+        .await;
     finish(
         &state,
         &operator,
@@ -91,10 +89,9 @@ pub async fn enable(
     headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
 ) -> Response {
-    let done = match operator.admin() {
-        Ok(admin) => api::enable(State(state.clone()), admin, ApiPath(id)).await,
-        Err(error) => Err(error),
-    };
+    let done = operator
+        .as_admin(|admin| api::enable(State(state.clone()), admin, ApiPath(id)))
+        .await;
     finish(&state, &operator, &headers, done, "다시 사용하게 했습니다.").await
 }
 
@@ -111,13 +108,10 @@ pub async fn set_role(
     ApiPath(id): ApiPath<i64>,
     Form(form): Form<RoleForm>,
 ) -> Response {
-    let done = match operator.admin() {
-        Ok(admin) => {
-            let request = RoleRequest { role: form.role };
-            api::set_role(State(state.clone()), admin, ApiPath(id), ApiJson(request)).await
-        }
-        Err(error) => Err(error),
-    };
+    let request = RoleRequest { role: form.role };
+    let done = operator
+        .as_admin(|admin| api::set_role(State(state.clone()), admin, ApiPath(id), ApiJson(request)))
+        .await;
     finish(&state, &operator, &headers, done, "역할을 바꿨습니다.").await
 }
 
@@ -134,15 +128,12 @@ pub async fn set_password(
     ApiPath(id): ApiPath<i64>,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    let done = match operator.admin() {
-        Ok(admin) => {
-            let request = PasswordRequest {
-                password: form.password,
-            };
-            api::set_password(State(state.clone()), admin, ApiPath(id), ApiJson(request)).await
-        }
-        Err(error) => Err(error),
+    let request = PasswordRequest {
+        password: form.password,
     };
+    let done = operator
+        .as_admin(|admin| api::set_password(State(state.clone()), admin, ApiPath(id), ApiJson(request)))
+        .await;
     finish(
         &state,
         &operator,
@@ -159,11 +150,11 @@ async fn finish(
     state: &AdminState,
     operator: &Operator,
     headers: &HeaderMap,
-    done: Result<Json<AccountDto>, ApiError>,
+    done: Result<AccountDto, ApiError>,
     message: &str,
 ) -> Response {
     let flash = match done {
-        Ok(Json(account)) => {
+        Ok(account) => {
             let still_mine = account.id != operator.claims.account_id
                 || crate::admin::sessions::is_live(&state.app.db, operator.session_id)
                     .await

@@ -91,23 +91,21 @@ pub async fn refresh(
     operator: Operator,
     Form(form): Form<RefreshForm>,
 ) -> Response {
-    let flash = match operator.admin() {
+    let request = DealRefreshRequest {
+        source: Some(form.source).filter(|s| !s.is_empty()),
+    };
+    let refreshed = operator
+        .as_admin(|admin| api::refresh(State(state.clone()), admin, ApiJson(request)))
+        .await;
+    let flash = match refreshed {
+        Ok(results) => Flash::ok(
+            results
+                .iter()
+                .map(|r| format!("{}: {}", r.source, r.outcome))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
         Err(error) => Flash::from(error),
-        Ok(admin) => {
-            let request = DealRefreshRequest {
-                source: Some(form.source).filter(|s| !s.is_empty()),
-            };
-            match api::refresh(State(state.clone()), admin, ApiJson(request)).await {
-                Ok(Json(results)) => Flash::ok(
-                    results
-                        .iter()
-                        .map(|r| format!("{}: {}", r.source, r.outcome))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                ),
-                Err(error) => Flash::from(error),
-            }
-        }
     };
     render(&state, &operator, Some(flash)).await
 }

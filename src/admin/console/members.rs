@@ -72,7 +72,7 @@ pub async fn list(
                 name,
                 total: found.total,
                 page: found.page,
-                pages: (found.total + found.per_page - 1) / found.per_page.max(1),
+                pages: view::pages(found.total, found.per_page),
             };
             view::page(&page, None)
         }
@@ -110,15 +110,13 @@ pub async fn set_grade(
     ApiPath(id): ApiPath<i64>,
     Form(form): Form<GradeForm>,
 ) -> Response {
-    let flash = match operator.admin() {
+    let request = GradeRequest { grade: form.grade };
+    let changed = operator
+        .as_admin(|admin| api::set_grade(State(state.clone()), admin, ApiPath(id), ApiJson(request)))
+        .await;
+    let flash = match changed {
+        Ok(member) => Flash::ok(format!("등급을 {}(으)로 바꿨습니다.", member.grade_label)),
         Err(error) => Flash::from(error),
-        Ok(admin) => {
-            let request = GradeRequest { grade: form.grade };
-            match api::set_grade(State(state.clone()), admin, ApiPath(id), ApiJson(request)).await {
-                Ok(Json(member)) => Flash::ok(format!("등급을 {}(으)로 바꿨습니다.", member.grade_label)),
-                Err(error) => Flash::from(error),
-            }
-        }
     };
     show(&state, &operator, id, Some(flash)).await
 }
@@ -129,12 +127,12 @@ pub async fn deactivate(
     operator: Operator,
     ApiPath(id): ApiPath<i64>,
 ) -> Response {
-    let flash = match operator.admin() {
+    let withdrawn = operator
+        .as_admin(|admin| api::deactivate(State(state.clone()), admin, ApiPath(id)))
+        .await;
+    let flash = match withdrawn {
+        Ok(_) => Flash::ok("회원을 탈퇴 처리했습니다."),
         Err(error) => Flash::from(error),
-        Ok(admin) => match api::deactivate(State(state.clone()), admin, ApiPath(id)).await {
-            Ok(Json(_)) => Flash::ok("회원을 탈퇴 처리했습니다."),
-            Err(error) => Flash::from(error),
-        },
     };
     show(&state, &operator, id, Some(flash)).await
 }

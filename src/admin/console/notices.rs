@@ -244,12 +244,11 @@ pub async fn create(
     operator: Operator,
     Form(form): Form<NoticeForm>,
 ) -> Response {
-    let saved = match operator.admin() {
-        Err(error) => Err(error),
-        Ok(admin) => api::create(State(state.clone()), admin, ApiJson(form.request())).await,
-    };
+    let saved = operator
+        .as_admin(|admin| api::create(State(state.clone()), admin, ApiJson(form.request())))
+        .await;
     match saved {
-        Ok(Json(notice)) => {
+        Ok(notice) => {
             let flash = Flash::ok("저장했습니다. 아직 숨김 상태이니, 보이게 하려면 '게시'를 누르세요.");
             let mut response = editor(&operator, Some(&notice), NoticeForm::from(&notice), Some(flash));
             if let Ok(url) = HeaderValue::from_str(&format!("/admin/ui/notices/{}", notice.id)) {
@@ -269,12 +268,11 @@ pub async fn update(
     ApiPath(id): ApiPath<i64>,
     Form(form): Form<NoticeForm>,
 ) -> Response {
-    let saved = match operator.admin() {
-        Err(error) => Err(error),
-        Ok(admin) => api::update(State(state.clone()), admin, ApiPath(id), ApiJson(form.request())).await,
-    };
+    let saved = operator
+        .as_admin(|admin| api::update(State(state.clone()), admin, ApiPath(id), ApiJson(form.request())))
+        .await;
     match saved {
-        Ok(Json(notice)) => editor(
+        Ok(notice) => editor(
             &operator,
             Some(&notice),
             NoticeForm::from(&notice),
@@ -302,15 +300,13 @@ pub async fn set_status(
     ApiPath(id): ApiPath<i64>,
     Form(form): Form<StatusForm>,
 ) -> Response {
-    let flash = match operator.admin() {
+    let request = NoticeStatusRequest { status: form.status };
+    let changed = operator
+        .as_admin(|admin| api::set_status(State(state.clone()), admin, ApiPath(id), ApiJson(request)))
+        .await;
+    let flash = match changed {
+        Ok(notice) => Flash::ok(format!("이제 '{}' 상태입니다.", notice.status_label)),
         Err(error) => Flash::from(error),
-        Ok(admin) => {
-            let request = NoticeStatusRequest { status: form.status };
-            match api::set_status(State(state.clone()), admin, ApiPath(id), ApiJson(request)).await {
-                Ok(Json(notice)) => Flash::ok(format!("이제 '{}' 상태입니다.", notice.status_label)),
-                Err(error) => Flash::from(error),
-            }
-        }
     };
     show(&state, &operator, id, Some(flash)).await
 }

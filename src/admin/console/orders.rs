@@ -73,7 +73,7 @@ pub async fn list(
                 rows: found.items.iter().map(OrderRow::from).collect(),
                 total: found.total,
                 page: found.page,
-                pages: (found.total + found.per_page - 1) / found.per_page.max(1),
+                pages: view::pages(found.total, found.per_page),
                 query: view::query(&[("status", &status)]),
             };
             view::page(&page, None)
@@ -138,18 +138,18 @@ pub async fn refund(
     operator: Operator,
     ApiPath(id): ApiPath<i64>,
 ) -> Response {
-    let flash = match operator.admin() {
+    let cancelled = operator
+        .as_admin(|admin| api::cancel(State(state.clone()), admin, ApiPath(id)))
+        .await;
+    let flash = match cancelled {
+        Ok(order) if order.status == "refunded" => {
+            Flash::ok(format!("{}을 환불했습니다.", won(order.amount)))
+        }
+        Ok(order) => Flash::ok(format!(
+            "주문을 취소했습니다. 환불 {}은 카카오페이 확인을 기다리는 중입니다(자동으로 다시 시도).",
+            won(order.amount)
+        )),
         Err(error) => Flash::from(error),
-        Ok(admin) => match api::cancel(State(state.clone()), admin, ApiPath(id)).await {
-            Ok(Json(order)) if order.status == "refunded" => {
-                Flash::ok(format!("{}을 환불했습니다.", won(order.amount)))
-            }
-            Ok(Json(order)) => Flash::ok(format!(
-                "주문을 취소했습니다. 환불 {}은 카카오페이 확인을 기다리는 중입니다(자동으로 다시 시도).",
-                won(order.amount)
-            )),
-            Err(error) => Flash::from(error),
-        },
     };
     show(&state, &operator, id, Some(flash), false).await
 }

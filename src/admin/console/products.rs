@@ -79,7 +79,7 @@ pub async fn list(
                 q,
                 total: found.total,
                 page: found.page,
-                pages: (found.total + found.per_page - 1) / found.per_page.max(1),
+                pages: view::pages(found.total, found.per_page),
             };
             view::page(&page, None)
         }
@@ -121,15 +121,13 @@ pub async fn change_status(
     Form(form): Form<ActionForm>,
 ) -> Response {
     let label = StatusAction::parse(&form.action).map_or("", StatusAction::label);
-    let flash = match operator.admin() {
+    let request = StatusRequest { action: form.action };
+    let changed = operator
+        .as_admin(|admin| api::change_status(State(state.clone()), admin, ApiPath(id), ApiJson(request)))
+        .await;
+    let flash = match changed {
+        Ok(product) => Flash::ok(format!("'{label}' 했습니다: 이제 {}.", product.status_label)),
         Err(error) => Flash::from(error),
-        Ok(admin) => {
-            let request = StatusRequest { action: form.action };
-            match api::change_status(State(state.clone()), admin, ApiPath(id), ApiJson(request)).await {
-                Ok(Json(product)) => Flash::ok(format!("'{label}' 했습니다: 이제 {}.", product.status_label)),
-                Err(error) => Flash::from(error),
-            }
-        }
     };
     show(&state, &operator, id, Some(flash)).await
 }

@@ -82,6 +82,17 @@ impl Operator {
         Viewer(self.claims.clone())
     }
 
+    /// Runs an admin-only API handler as this operator, when the account is an admin (a viewer is refused
+    /// before anything runs); its answer without the JSON wrapper.
+    pub async fn as_admin<T, F, Fut>(&self, handler: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(AdminOnly) -> Fut,
+        Fut: Future<Output = Result<axum::Json<T>, ApiError>>,
+    {
+        let admin = self.admin()?;
+        handler(admin).await.map(|axum::Json(answer)| answer)
+    }
+
     /// The caller as the API's change handlers take it, when the account is an admin.
     pub fn admin(&self) -> Result<AdminOnly, ApiError> {
         if self.is_admin() {

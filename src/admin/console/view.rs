@@ -248,3 +248,8 @@ pub fn query(pairs: &[(&str, &str)]) -> String {
         })
         .collect()
 }
+
+/// How many pages `total` items fill at `per_page` a page.
+pub fn pages(total: i64, per_page: i64) -> i64 {
+    (total + per_page - 1) / per_page.max(1)
+}
