@@ -2,10 +2,10 @@
 //! setting the password — the API's account changes, under the same rule (never no active admin).
 
 use askama::Template;
+use axum::Form;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use axum::Form;
 use serde::Deserialize;
 
 use super::session::Operator;
