@@ -19,7 +19,7 @@ use kakao_skill::{BlockId, Button, Extra, ListItem, QuickReply};
 /// The skill catalogue as shipped (`skills/*.json`, one document per group of skills): the blocks an
 /// operator creates, their utterances and parameters. The conversation skill asks its questions from it and
 /// the emulator simulates Open Builder with it.
-pub const CATALOGUE_FILES: [&str; 9] = [
+pub const CATALOGUE_FILES: [&str; 10] = [
     include_str!("../skills/chat.json"),
     include_str!("../skills/members.json"),
     include_str!("../skills/products.json"),
@@ -27,6 +27,7 @@ pub const CATALOGUE_FILES: [&str; 9] = [
     include_str!("../skills/notices.json"),
     include_str!("../skills/deals.json"),
     include_str!("../skills/watch.json"),
+    include_str!("../skills/offers.json"),
     include_str!("../skills/notifications.json"),
     include_str!("../skills/validation.json"),
 ];
@@ -102,6 +103,11 @@ blocks! {
     ProductPrice     "product_price"      "가격변경",
     AlertSettings    "alert_settings"     "알림설정",
     AlertsOff        "alerts_off"         "알림끄기",
+    OfferMake        "offer_make"         "가격제안",
+    Offers           "offers"             "받은제안",
+    OfferAccept      "offer_accept"       "제안수락",
+    OfferDecline     "offer_decline"      "제안거절",
+    ProductOffers    "product_offers"     "제안설정",
 }
 
 /// Block ids known for this bot (none in conversation mode, [`Nav::conversation`]).

@@ -43,6 +43,7 @@ pub mod images;
 pub mod members;
 pub mod notices;
 pub mod notifications;
+pub mod offers;
 pub mod orders;
 pub mod products;
 pub mod watch;

@@ -40,7 +40,7 @@ use crate::{dev, ops, pages};
 /// Every skill, `POST` with a Kakao skill payload. Tests add their own skills to this before
 /// [`assemble`].
 pub fn skill_routes() -> Router<AppState> {
-    use kakao::{alerts, chat, deals, members, notices, orders, products, validation, watch};
+    use kakao::{alerts, chat, deals, members, notices, offers, orders, products, validation, watch};
     Router::new()
         // Conversation mode: the whole market behind the fallback and welcome blocks.
         .route("/skill/chat", skill(chat::chat))
@@ -62,6 +62,12 @@ pub fn skill_routes() -> Router<AppState> {
         .route("/skill/products/preview", skill(products::register::preview))
         .route("/skill/products/register", skill(products::register::register))
         .route("/skill/products/price", skill(products::manage::change_price))
+        // Price offers (가격 제안).
+        .route("/skill/offers/make", skill(offers::make))
+        .route("/skill/offers", skill(offers::list))
+        .route("/skill/offers/accept", skill(offers::accept))
+        .route("/skill/offers/decline", skill(offers::decline))
+        .route("/skill/products/offers", skill(offers::set_open))
         // Notices: the event block's skill, and the member's alert choices.
         .route("/skill/notifications/event", skill(alerts::event))
         .route("/skill/notifications/settings", skill(alerts::settings))

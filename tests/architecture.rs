@@ -48,6 +48,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "orders",
             "notices",
             "notifications",
+            "offers",
             "watch",
             "deals",
             "images",

@@ -82,6 +82,11 @@ pub fn render(nav: &Nav, notice: &Notice) -> SkillResponse {
         }
         Kind::FavouriteSold => format!("찜한 '{item}' 상품이 판매됐어요."),
         Kind::FavouriteBack => format!("찜한 '{item}' 상품을 다시 살 수 있어요 ({amount})."),
+        Kind::OfferReceived => format!("💬 {detail}님이 '{item}'에 {amount}을 제안했어요."),
+        Kind::OfferAccepted => format!(
+            "🤝 {detail}님이 '{item}' 가격 제안({amount})을 받아들였어요.\n상품을 열어 제안한 가격으로 구매해 주세요."
+        ),
+        Kind::OfferDeclined => format!("'{item}'에 한 가격 제안({amount})은 받아들여지지 않았어요."),
     };
     quick_replies(nav, notice)
         .into_iter()
@@ -110,6 +115,14 @@ fn quick_replies(nav: &Nav, notice: &Notice) -> Vec<QuickReply> {
         replies.push(nav.quick_reply("상품 보기", Block::ProductDetail, extra(Key::ProductId, product)));
     }
     match notice.kind {
+        Kind::OfferReceived => {
+            if let Some(id) = notice.product_id {
+                replies.insert(
+                    0,
+                    nav.quick_reply("받은 제안", Block::Offers, extra(Key::ProductId, id)),
+                );
+            }
+        }
         Kind::KeywordMatch | Kind::KeywordDigest => replies.push(nav.go("키워드 관리", Block::Keywords)),
         Kind::PriceDrop | Kind::FavouriteSold | Kind::FavouriteBack => {
             replies.push(nav.go("찜 목록", Block::Favourites))

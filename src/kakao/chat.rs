@@ -24,7 +24,7 @@ use kakao_skill::{SkillResponse, TextCard};
 use super::extra::Key;
 use super::runtime::{SkillCall, SkillError, SkillResult};
 use super::validation::FIELDS;
-use super::{alerts, deals, members, notices, orders, products, watch};
+use super::{alerts, deals, members, notices, offers, orders, products, watch};
 use crate::blocks::{Block, Nav, parse_command};
 use crate::clock::now_ms;
 use crate::conversations::{self, Conversation};
@@ -105,6 +105,11 @@ fn handler(block: Block) -> Option<Handler> {
         Block::FavouriteRemove => h!(watch::favourites::remove),
         Block::AlertSettings => h!(alerts::settings),
         Block::AlertsOff => h!(alerts::off),
+        Block::OfferMake => h!(offers::make),
+        Block::Offers => h!(offers::list),
+        Block::OfferAccept => h!(offers::accept),
+        Block::OfferDecline => h!(offers::decline),
+        Block::ProductOffers => h!(offers::set_open),
     }
 }
 

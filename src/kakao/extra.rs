@@ -18,6 +18,8 @@ pub enum Key {
     Confirm,
     /// Where the next page starts ("더보기").
     Cursor,
+    /// A price offer (its id).
+    OfferId,
     /// The caller's own registration preview.
     DraftId,
     /// The product status the seller saw when the button was made (a stale button then fails).
@@ -49,6 +51,7 @@ impl Key {
             Self::Category => "category",
             Self::Confirm => "confirm",
             Self::Cursor => "cursor",
+            Self::OfferId => "offerId",
             Self::DraftId => "draftId",
             Self::From => "from",
             Self::Keyword => "keyword",
@@ -97,6 +100,7 @@ mod tests {
             Key::Category,
             Key::Confirm,
             Key::Cursor,
+            Key::OfferId,
             Key::DraftId,
             Key::From,
             Key::Keyword,

@@ -19,6 +19,7 @@ pub mod extra;
 pub mod guard;
 pub mod members;
 pub mod notices;
+pub mod offers;
 pub mod orders;
 pub mod products;
 pub mod replies;

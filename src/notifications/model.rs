@@ -33,10 +33,16 @@ pub enum Kind {
     FavouriteSold,
     /// To members who saved a product: it is on sale again.
     FavouriteBack,
+    /// To a seller: a member offered a price for their product.
+    OfferReceived,
+    /// To a buyer: the seller accepted their offer; they may pay the offered price.
+    OfferAccepted,
+    /// To a buyer: the seller declined their offer (or accepted another).
+    OfferDeclined,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 18] = [
         Self::OrderPaid,
         Self::TrackingEntered,
         Self::TrackingChanged,
@@ -52,6 +58,9 @@ impl Kind {
         Self::PriceDrop,
         Self::FavouriteSold,
         Self::FavouriteBack,
+        Self::OfferReceived,
+        Self::OfferAccepted,
+        Self::OfferDeclined,
     ];
 
     pub fn key(self) -> &'static str {
@@ -71,6 +80,9 @@ impl Kind {
             Self::PriceDrop => "price_drop",
             Self::FavouriteSold => "favourite_sold",
             Self::FavouriteBack => "favourite_back",
+            Self::OfferReceived => "offer_received",
+            Self::OfferAccepted => "offer_accepted",
+            Self::OfferDeclined => "offer_declined",
         }
     }
 

@@ -103,6 +103,17 @@ const KEYWORD_ALERTS: &str = "INSERT INTO notifications (recipient_id, kind, pro
      GROUP BY k.member_id, p.id, p.name, p.price \
      ON CONFLICT (dedupe_key) DO NOTHING";
 
+/// A notice about an offer to one party, from the offer's row as the transaction sees it: the product's
+/// name, the offered price, and the other party's name. `$5` picks the recipient: the buyer (true), or
+/// the seller.
+const OFFER_NOTICE: &str = "INSERT INTO notifications (recipient_id, kind, product_id, subject, amount, detail, \
+        state, not_before, created_at, updated_at) \
+     SELECT CASE WHEN $5 THEN o.buyer_id ELSE p.seller_id END, $2, p.id, p.name, o.price, \
+            CASE WHEN $5 THEN s.name ELSE b.name END, $3, $4, $4, $4 \
+     FROM offers o JOIN products p ON p.id = o.product_id \
+     JOIN members b ON b.id = o.buyer_id JOIN members s ON s.id = p.seller_id \
+     WHERE o.id = $1 AND (CASE WHEN $5 THEN b.deleted_at ELSE s.deleted_at END) IS NULL";
+
 /// The inserts a store's write transaction runs to announce its change. Implemented for the transactions
 /// of both backends (the SQL is the same); each method writes nothing when the outbox is off and returns
 /// how many notices it wrote.
@@ -129,6 +140,17 @@ pub(crate) trait Announce {
         kind: Kind,
         detail: Option<&str>,
         except: Option<MemberId>,
+        now: i64,
+    ) -> Result<u64, sqlx::Error>;
+
+    /// A trade notice of `kind` about offer `offer` (its id) to its buyer (`to: Party::Buyer`) or to the
+    /// product's seller.
+    async fn notify_offer(
+        &mut self,
+        outbox: &Outbox,
+        offer: i64,
+        kind: Kind,
+        to: Party,
         now: i64,
     ) -> Result<u64, sqlx::Error>;
 
@@ -191,6 +213,28 @@ macro_rules! announce_for {
                     .bind(now)
                     // No member has id 0: `<> 0` excludes nobody.
                     .bind(except.unwrap_or(MemberId::new(0)))
+                    .execute(&mut **self)
+                    .await?
+                    .rows_affected())
+            }
+
+            async fn notify_offer(
+                &mut self,
+                outbox: &Outbox,
+                offer: i64,
+                kind: Kind,
+                to: Party,
+                now: i64,
+            ) -> Result<u64, sqlx::Error> {
+                if !outbox.is_on() {
+                    return Ok(0);
+                }
+                Ok(sqlx::query(OFFER_NOTICE)
+                    .bind(offer)
+                    .bind(kind)
+                    .bind(State::Queued)
+                    .bind(now)
+                    .bind(to == Party::Buyer)
                     .execute(&mut **self)
                     .await?
                     .rows_affected())

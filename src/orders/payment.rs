@@ -119,10 +119,16 @@ impl Payments {
 
     /// The "카카오페이로 구매" link for `buyer_id`, when the product can be bought by them now.
     pub fn buy_link(&self, buyer_id: MemberId, product: &Product) -> Option<WebUrl> {
+        self.buy_link_at(buyer_id, product, product.price)
+    }
+
+    /// Like [`Self::buy_link`], at `amount` won: the price of the buyer's accepted offer (the order opens
+    /// only while that offer stands).
+    pub fn buy_link_at(&self, buyer_id: MemberId, product: &Product, amount: i64) -> Option<WebUrl> {
         if product.status != ProductStatus::OnSale || product.seller_id == buyer_id {
             return None;
         }
-        let token = self.inner.links.issue(buyer_id, product.id, product.price);
+        let token = self.inner.links.issue(buyer_id, product.id, amount);
         WebUrl::parse(&format!("{}/pay/{token}", self.inner.public_url)).ok()
     }
 
@@ -138,7 +144,10 @@ impl Payments {
             _ => return Ok(Start::Page(PayOutcome::Unavailable)),
         };
         if product.price != claims.amount {
-            return Ok(Start::Page(PayOutcome::PriceChanged));
+            let offers = crate::offers::store::for_viewer(self.db(), product.id, claims.buyer_id).await?;
+            if offers.accepted_price != Some(claims.amount) {
+                return Ok(Start::Page(PayOutcome::PriceChanged));
+            }
         }
         let reference = uuid::Uuid::new_v4().simple().to_string();
         let new = NewOrder {
@@ -148,7 +157,7 @@ impl Payments {
             buyer_id: claims.buyer_id,
             seller_id: product.seller_id,
             item_name: &product.name,
-            amount: product.price,
+            amount: claims.amount,
             hold_expires_at: now_ms() + i64::try_from(self.inner.hold.as_millis()).unwrap_or(i64::MAX),
         };
         let order_id = match store::open(self.db(), &self.inner.catalog, &new).await? {

@@ -240,9 +240,11 @@ async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error
         if members != 2 {
             break 'write Ok(Opened::MemberGone);
         }
+        // At its price, or at the price of this buyer's accepted offer (`offers`).
         let held = sqlx::query(
             "UPDATE products SET status = $5, updated_at = $1 \
-             WHERE id = $2 AND seller_id = $3 AND price = $4 AND status = $6",
+             WHERE id = $2 AND seller_id = $3 AND status = $6 AND (price = $4 OR EXISTS \
+               (SELECT 1 FROM offers WHERE product_id = $2 AND buyer_id = $7 AND status = 'accepted' AND price = $4))",
         )
         .bind(now)
         .bind(new.product_id)
@@ -250,6 +252,7 @@ async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error
         .bind(new.amount)
         .bind(ProductStatus::PendingPayment)
         .bind(ProductStatus::OnSale)
+        .bind(new.buyer_id)
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -26,6 +26,7 @@ mod nginx;
 mod notice_restart;
 mod notice_sender;
 mod notices;
+mod offers;
 mod orders;
 mod pay_world;
 mod payments;

@@ -9,6 +9,7 @@ use crate::kakao::extra::{ExtraKeys, Key, PURPOSE_REGISTER, extra};
 use crate::kakao::products::cards::{self, More, Viewer};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
 use crate::members::Member;
+use crate::offers::store as offers;
 use crate::products::model::{Category, Product, ProductStatus};
 use crate::products::store::{self, Listing};
 use crate::watch::favourites;
@@ -157,7 +158,9 @@ pub async fn detail(call: SkillCall) -> SkillResult {
     match product.as_ref() {
         Some(p) if p.status.is_public() || is_owner(p) => {
             let seen_by = detail_viewer(&call, viewer.as_ref(), p).await?;
-            let buy = viewer.as_ref().and_then(|member| buy_link(&call, member, p));
+            let buy = viewer
+                .as_ref()
+                .and_then(|member| buy_link(&call, member, p, &seen_by));
             Ok(cards::detail(call.nav(), &photo_urls(&call), p, seen_by, buy))
         }
         _ => Err(SkillError::Refused(
@@ -175,20 +178,42 @@ async fn detail_viewer(
 ) -> Result<Viewer, SkillError> {
     let db = &call.state.db;
     Ok(match viewer {
-        Some(member) if member.id == product.seller_id => Viewer::Owner {
-            saved_by: favourites::count(db, product.id).await?,
+        Some(member) if member.id == product.seller_id => {
+            let (saved_by, offers) = tokio::try_join!(
+                favourites::count(db, product.id),
+                offers::for_viewer(db, product.id, member.id)
+            )?;
+            Viewer::Owner { saved_by, offers }
+        }
+        Some(member) => {
+            let (saved, offers) = tokio::try_join!(
+                favourites::is_saved(db, member.id, product.id),
+                offers::for_viewer(db, product.id, member.id)
+            )?;
+            Viewer::Other {
+                saved,
+                offers: Some(offers),
+            }
+        }
+        None => Viewer::Other {
+            saved: false,
+            offers: None,
         },
-        Some(member) => Viewer::Other {
-            saved: favourites::is_saved(db, member.id, product.id).await?,
-        },
-        None => Viewer::Other { saved: false },
     })
 }
 
 /// The member's Kakao Pay link for the product, when payments are on and they may buy it now (on sale, not
-/// their own: `Payments::buy_link` decides).
-fn buy_link(call: &SkillCall, member: &Member, product: &Product) -> Option<WebUrl> {
-    call.state.payments.as_ref()?.buy_link(member.id, product)
+/// their own: `Payments::buy_link` decides), at the price of their accepted offer when they have one.
+fn buy_link(call: &SkillCall, member: &Member, product: &Product, viewer: &Viewer) -> Option<WebUrl> {
+    let payments = call.state.payments.as_ref()?;
+    match viewer {
+        Viewer::Other {
+            offers: Some(offers), ..
+        } if offers.accepted_price.is_some() => {
+            payments.buy_link_at(member.id, product, offers.accepted_price?)
+        }
+        _ => payments.buy_link(member.id, product),
+    }
 }
 
 /// `/skill/products/mine`: the caller's products, all but deleted, or one status (`clientExtra.status`).

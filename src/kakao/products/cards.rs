@@ -2,7 +2,9 @@
 
 use crate::images::{ImageStore, NO_PHOTO_PATH};
 use crate::kakao::extra::{ExtraKeys, Key, extra};
+use crate::kakao::offers::{OFFERS_OFF, OFFERS_ON};
 use crate::kakao::{Block, Nav};
+use crate::offers::store::ForViewer;
 use crate::present::{date_kst, won};
 use kakao_skill::text::fit;
 use kakao_skill::{
@@ -14,6 +16,8 @@ use crate::products::model::{Page, PhotoFailure, PhotosState, Product, ProductSt
 
 /// The label of the Kakao Pay button on the detail view.
 pub const BUY_LABEL: &str = "카카오페이로 구매";
+/// Its label when the buyer's price offer was accepted (the link is at the offered price).
+pub const OFFER_BUY_LABEL: &str = "제안가로 구매";
 
 /// Longest product title on a commerce card (Kakao cuts the rest).
 const CARD_TITLE_MAX: usize = 30;
@@ -91,10 +95,10 @@ pub fn product_page(
 /// Who is looking at a product's detail, as far as the view changes with it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Viewer {
-    /// The seller, with how many members saved the product.
-    Owner { saved_by: i64 },
-    /// Anyone else (a non-member too); `saved` when they saved the product.
-    Other { saved: bool },
+    /// The seller, with how many members saved the product and what it has of offers.
+    Owner { saved_by: i64, offers: ForViewer },
+    /// Anyone else (a non-member too); `saved` when they saved the product, `offers` for a member.
+    Other { saved: bool, offers: Option<ForViewer> },
 }
 
 impl Viewer {
@@ -119,24 +123,38 @@ pub fn detail(
     let facts = facts_card(product, viewer);
     let mut description = TextCard::titled("상품 설명").description(&product.description);
     if let Some(url) = buy {
-        description = description.button(Button::web_link(BUY_LABEL, url));
+        let accepted = matches!(viewer, Viewer::Other { offers: Some(o), .. } if o.accepted_price.is_some());
+        let label = if accepted { OFFER_BUY_LABEL } else { BUY_LABEL };
+        description = description.button(Button::web_link(label, url));
     }
     let response = match photo_carousel(urls, product, owner) {
         Some(photos) => SkillResponse::new(photos).output(facts).output(description),
         None => SkillResponse::new(facts).output(description),
     };
     let response = match viewer {
-        Viewer::Owner { .. } => owner_actions(nav, product, response),
-        Viewer::Other { saved } => {
+        Viewer::Owner { offers, .. } => owner_actions(nav, product, offers, response),
+        Viewer::Other { saved, offers } => {
             let product_extra = extra(Key::ProductId, product.id);
             let save = if saved {
-                nav.quick_reply("찜 해제", Block::FavouriteRemove, product_extra)
+                nav.quick_reply("찜 해제", Block::FavouriteRemove, product_extra.clone())
             } else {
-                nav.quick_reply("찜하기", Block::FavouriteAdd, product_extra)
+                nav.quick_reply("찜하기", Block::FavouriteAdd, product_extra.clone())
             };
-            response
-                .quick_reply(save)
-                .quick_reply(nav.go("목록으로", Block::Products))
+            let mut response = response.quick_reply(save);
+            // A member may offer a price on a product on sale that takes offers, until one is accepted.
+            if let Some(offers) = offers
+                && offers.open
+                && offers.accepted_price.is_none()
+                && product.status == ProductStatus::OnSale
+            {
+                let label = if offers.pending_price.is_some() {
+                    "제안 가격 바꾸기"
+                } else {
+                    "가격 제안"
+                };
+                response = response.quick_reply(nav.quick_reply(label, Block::OfferMake, product_extra));
+            }
+            response.quick_reply(nav.go("목록으로", Block::Products))
         }
     };
     response.quick_reply(nav.go("처음으로", Block::Main))
@@ -144,7 +162,29 @@ pub fn detail(
 
 /// What the seller may do from the detail: each status change the state machine allows, and a price
 /// change while the product is on sale or reserved.
-fn owner_actions(nav: &Nav, product: &Product, mut response: SkillResponse) -> SkillResponse {
+fn owner_actions(
+    nav: &Nav,
+    product: &Product,
+    offers: ForViewer,
+    mut response: SkillResponse,
+) -> SkillResponse {
+    let product_extra = extra(Key::ProductId, product.id);
+    if offers.pending_count > 0 {
+        let label = format!("받은 제안 {}", offers.pending_count);
+        response = response.quick_reply(nav.quick_reply(&label, Block::Offers, product_extra.clone()));
+    }
+    if product.status == ProductStatus::OnSale {
+        let (label, set) = if offers.open {
+            ("제안 받지 않기", OFFERS_OFF)
+        } else {
+            ("제안 받기", OFFERS_ON)
+        };
+        response = response.quick_reply(nav.quick_reply(
+            label,
+            Block::ProductOffers,
+            product_extra.put(Key::Set, set),
+        ));
+    }
     for action in product.status.actions() {
         // `from` pins the state the seller saw: a stale button fails instead of acting on a newer state.
         let extra = Extra::new()
@@ -247,7 +287,7 @@ fn facts_card(product: &Product, viewer: Viewer) -> ItemCard {
         .row(ItemRow::new("거래장소", &product.location))
         .row(ItemRow::new("판매자", &product.seller_name))
         .row(ItemRow::new("등록일", date_kst(product.created_at)));
-    if let Viewer::Owner { saved_by } = viewer {
+    if let Viewer::Owner { saved_by, .. } = viewer {
         card = card.row(ItemRow::new("찜", format!("{saved_by}명")));
         match product.photos_state {
             PhotosState::Pending => {

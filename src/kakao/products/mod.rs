@@ -22,7 +22,7 @@ fn photo_urls(call: &SkillCall) -> PhotoUrls<'_> {
 }
 
 /// A positive id from `clientExtra` (ids come back from our own buttons, but `clientExtra` is user input).
-fn extra_id(call: &SkillCall, key: Key, missing: &'static str) -> Result<i64, SkillError> {
+pub(crate) fn extra_id(call: &SkillCall, key: Key, missing: &'static str) -> Result<i64, SkillError> {
     call.extra(key)
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|id| *id > 0)
