@@ -9,7 +9,8 @@
 #   BACKENDS=sqlite REPEAT=1 SCENARIOS="list search" CONNECTIONS=64 benches/run.sh
 #   JUNGGYE_BIN=/path/to/an/earlier/junggye benches/run.sh   # measure another build
 #
-# Scenarios: profile, join (members); list, detail, search (10,000 products, PRODUCTS to change).
+# Scenarios: profile, join (members); list, detail, search (10,000 products, PRODUCTS to change); offer (a
+# price offer: a write), offers (a seller's open offers; run after offer, which makes them).
 #
 # Prints one line per run, then a median table: req/s, p50/p99/p99.9 latency, ratio to the ceiling, and
 # the server's peak RSS. Needs wrk (apt-get install wrk); PostgreSQL at BENCH_POSTGRES for that backend.
@@ -107,6 +108,8 @@ for BACKEND in $BACKENDS; do
       list) BENCH_PRODUCTS=$PRODUCTS run_scenario list products_list.lua ;;
       detail) BENCH_PRODUCTS=$PRODUCTS run_scenario detail products_detail.lua ;;
       search) run_scenario search products_search.lua ;;
+      offer) BENCH_MEMBERS=$MEMBERS BENCH_PRODUCTS=$PRODUCTS run_scenario offer offers_make.lua ;;
+      offers) BENCH_MEMBERS=$MEMBERS run_scenario offers offers_list.lua ;;
       *) echo "unknown scenario $scenario" >&2; exit 1 ;;
     esac
   done

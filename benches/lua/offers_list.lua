@@ -1,0 +1,10 @@
+-- A random member reads the open offers on their products (the seller's 받은 제안).
+package.path = package.path .. ";" .. debug.getinfo(1, "S").source:match("@(.*/)") .. "?.lua"
+require "common"
+
+local members = tonumber(os.getenv("BENCH_MEMBERS") or "10000")
+
+function request()
+  local user = string.format("s-1-%d", math.random(1, members))
+  return wrk.format("POST", "/skill/offers", json_headers, skill_body(user, "", ""))
+end
