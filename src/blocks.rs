@@ -19,7 +19,7 @@ use kakao_skill::{BlockId, Button, Extra, ListItem, QuickReply};
 /// The skill catalogue as shipped (`skills/*.json`, one document per group of skills): the blocks an
 /// operator creates, their utterances and parameters. The conversation skill asks its questions from it and
 /// the emulator simulates Open Builder with it.
-pub const CATALOGUE_FILES: [&str; 10] = [
+pub const CATALOGUE_FILES: [&str; 11] = [
     include_str!("../skills/chat.json"),
     include_str!("../skills/members.json"),
     include_str!("../skills/products.json"),
@@ -28,6 +28,7 @@ pub const CATALOGUE_FILES: [&str; 10] = [
     include_str!("../skills/deals.json"),
     include_str!("../skills/watch.json"),
     include_str!("../skills/offers.json"),
+    include_str!("../skills/blocking.json"),
     include_str!("../skills/notifications.json"),
     include_str!("../skills/validation.json"),
 ];
@@ -108,6 +109,9 @@ blocks! {
     OfferAccept      "offer_accept"       "제안수락",
     OfferDecline     "offer_decline"      "제안거절",
     ProductOffers    "product_offers"     "제안설정",
+    MemberBlock      "member_block"       "차단하기",
+    MemberBlocks     "member_blocks"      "차단목록",
+    MemberUnblock    "member_unblock"     "차단해제",
 }
 
 /// Block ids known for this bot (none in conversation mode, [`Nav::conversation`]).

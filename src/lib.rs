@@ -36,6 +36,7 @@ pub mod pages;
 pub mod state;
 
 // The market core.
+pub mod blocking;
 pub mod conversations;
 pub mod deals;
 pub mod domain;

@@ -40,7 +40,9 @@ use crate::{dev, ops, pages};
 /// Every skill, `POST` with a Kakao skill payload. Tests add their own skills to this before
 /// [`assemble`].
 pub fn skill_routes() -> Router<AppState> {
-    use kakao::{alerts, chat, deals, members, notices, offers, orders, products, validation, watch};
+    use kakao::{
+        alerts, blocking, chat, deals, members, notices, offers, orders, products, validation, watch,
+    };
     Router::new()
         // Conversation mode: the whole market behind the fallback and welcome blocks.
         .route("/skill/chat", skill(chat::chat))
@@ -51,6 +53,10 @@ pub fn skill_routes() -> Router<AppState> {
         .route("/skill/members/me/phone", skill(members::change_phone))
         .route("/skill/members/me/withdraw", skill(members::withdraw))
         .route("/skill/members/mypage", skill(members::mypage))
+        // Blocks (차단).
+        .route("/skill/members/block", skill(blocking::block))
+        .route("/skill/members/blocks", skill(blocking::list))
+        .route("/skill/members/unblock", skill(blocking::unblock))
         // Products: browsing, registering, the owner's status and price changes.
         .route("/skill/products", skill(products::browse::list))
         .route("/skill/products/categories", skill(products::browse::categories))

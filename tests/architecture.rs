@@ -42,6 +42,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "core",
         &[
             "domain",
+            "blocking",
             "conversations",
             "members",
             "products",

@@ -24,7 +24,7 @@ use kakao_skill::{SkillResponse, TextCard};
 use super::extra::Key;
 use super::runtime::{SkillCall, SkillError, SkillResult};
 use super::validation::FIELDS;
-use super::{alerts, deals, members, notices, offers, orders, products, watch};
+use super::{alerts, blocking, deals, members, notices, offers, orders, products, watch};
 use crate::blocks::{Block, Nav, parse_command};
 use crate::clock::now_ms;
 use crate::conversations::{self, Conversation};
@@ -110,6 +110,9 @@ fn handler(block: Block) -> Option<Handler> {
         Block::OfferAccept => h!(offers::accept),
         Block::OfferDecline => h!(offers::decline),
         Block::ProductOffers => h!(offers::set_open),
+        Block::MemberBlock => h!(blocking::block),
+        Block::MemberBlocks => h!(blocking::list),
+        Block::MemberUnblock => h!(blocking::unblock),
     }
 }
 

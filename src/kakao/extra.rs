@@ -26,6 +26,8 @@ pub enum Key {
     From,
     /// A watched keyword, as the member typed it (its remove button).
     Keyword,
+    /// Another member (the one to block or unblock).
+    MemberId,
     OrderId,
     ProductId,
     /// Why a list was opened ([`PURPOSE_REGISTER`]: to pick a category for a new product).
@@ -55,6 +57,7 @@ impl Key {
             Self::DraftId => "draftId",
             Self::From => "from",
             Self::Keyword => "keyword",
+            Self::MemberId => "memberId",
             Self::OrderId => "orderId",
             Self::ProductId => "productId",
             Self::Purpose => "purpose",
@@ -101,6 +104,7 @@ mod tests {
             Key::Confirm,
             Key::Cursor,
             Key::OfferId,
+            Key::MemberId,
             Key::DraftId,
             Key::From,
             Key::Keyword,

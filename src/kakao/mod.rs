@@ -13,6 +13,7 @@
 //! Nothing below this module imports it: the market core knows nothing of Kakao.
 
 pub mod alerts;
+pub mod blocking;
 pub mod chat;
 pub mod deals;
 pub mod extra;

@@ -77,6 +77,7 @@ fn offer_card(nav: &Nav, offer: &Offer) -> TextCard {
         ))
         .button(nav.button("수락", Block::OfferAccept, id.clone()))
         .button(nav.button("거절", Block::OfferDecline, id))
+        .button(nav.button("차단", Block::MemberBlock, extra(Key::MemberId, offer.buyer_id)))
 }
 
 /// `/skill/offers/accept`: `clientExtra.offerId`; asks first, then with `clientExtra.confirm = yes`

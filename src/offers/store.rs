@@ -2,6 +2,7 @@
 
 use sqlx::FromRow;
 
+use crate::blocking::between_sql;
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, violates_unique};
 use crate::domain::ids::{MemberId, ProductId};
@@ -143,7 +144,13 @@ pub async fn make(
         let Some((seller, list_price, status, offers_off)) = row else {
             break 'write Ok(Made::NotOnSale);
         };
-        let refusal = if status != ProductStatus::OnSale.key() {
+        let blocked: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {}", between_sql(1, 2))))
+            .bind(buyer)
+            .bind(seller)
+            .fetch_one(&mut *tx)
+            .await?;
+        // A block is private: the product reads as not on sale.
+        let refusal = if status != ProductStatus::OnSale.key() || blocked {
             Some(Made::NotOnSale)
         } else if seller == buyer.get() {
             Some(Made::OwnProduct)

@@ -162,7 +162,8 @@ impl Payments {
         };
         let order_id = match store::open(self.db(), &self.inner.catalog, &new).await? {
             Opened::Created(id) => id,
-            Opened::Unavailable => return Ok(Start::Page(PayOutcome::Unavailable)),
+            // A block is private: the product reads as no longer available.
+            Opened::Unavailable | Opened::Blocked => return Ok(Start::Page(PayOutcome::Unavailable)),
             Opened::LinkUsed => return Ok(Start::Page(PayOutcome::LinkUsed)),
             Opened::MemberGone => return Ok(Start::Page(PayOutcome::NotMember)),
         };

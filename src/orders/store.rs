@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 use sqlx::FromRow;
 
 use super::model::{ApprovalWatch, CloseReason, Order, OrderStatus, PaymentEvent};
+use crate::blocking::between_sql;
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set, violates_unique};
 use crate::domain::ids::{MemberId, OrderId, ProductId};
@@ -212,6 +213,8 @@ pub enum Opened {
     LinkUsed,
     /// The buyer or the seller is no longer a member.
     MemberGone,
+    /// One of them blocked the other.
+    Blocked,
 }
 
 /// Holds the product (on sale → payment pending) and creates the order, in one write transaction.
@@ -239,6 +242,15 @@ async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error
         .rows_affected();
         if members != 2 {
             break 'write Ok(Opened::MemberGone);
+        }
+        // After both rows are written: a block between them (crate::blocking) is committed or waits.
+        let blocked: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT {}", between_sql(1, 2))))
+            .bind(new.buyer_id)
+            .bind(new.seller_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if blocked {
+            break 'write Ok(Opened::Blocked);
         }
         // At its price, or at the price of this buyer's accepted offer (`offers`).
         let held = sqlx::query(

@@ -257,6 +257,7 @@ pub struct Product {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProductSummary {
     pub id: ProductId,
+    pub seller_id: MemberId,
     pub name: String,
     pub price: i64,
     pub category: Category,

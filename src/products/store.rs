@@ -35,7 +35,7 @@ pub enum Listing<'a> {
 
 fn summary_query(condition: &str) -> String {
     format!(
-        "SELECT p.id, p.name, p.price, p.category, p.status, p.created_at, m.name AS seller_name, \
+        "SELECT p.id, p.seller_id, p.name, p.price, p.category, p.status, p.created_at, m.name AS seller_name, \
                 ph.thumb_key AS cover_thumb_key \
          FROM products p \
          JOIN members m ON m.id = p.seller_id \
@@ -69,6 +69,7 @@ static LIST_SELLER_ALL: LazyLock<String> =
 #[derive(FromRow)]
 struct SummaryRow {
     id: ProductId,
+    seller_id: MemberId,
     name: String,
     price: i64,
     category: String,
@@ -88,6 +89,7 @@ impl SummaryRow {
             category: Category::parse(&self.category).ok_or_else(|| corrupt("category", self.id))?,
             status: ProductStatus::parse(&self.status).ok_or_else(|| corrupt("status", self.id))?,
             id: self.id,
+            seller_id: self.seller_id,
             name: self.name,
             price: self.price,
             seller_name: self.seller_name,

@@ -5,6 +5,7 @@ mod helpers;
 mod admin_accounts;
 mod admin_api;
 mod admin_auth;
+mod blocking;
 mod cache;
 mod catalogue;
 mod chat;

@@ -1,7 +1,10 @@
 //! Browsing: the main list, the category picker and lists, search, detail, and a seller's own products.
 //! Anyone may browse; only a seller's own list needs membership.
 
+use std::borrow::Cow;
+
 use super::{PER_PAGE, cursor, extra_id, photo_urls};
+use crate::blocking;
 use crate::domain::ids::ProductId;
 use crate::domain::product::SearchText;
 use crate::domain::{Invalid, single_line};
@@ -10,7 +13,7 @@ use crate::kakao::products::cards::{self, More, Viewer};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
 use crate::members::Member;
 use crate::offers::store as offers;
-use crate::products::model::{Category, Product, ProductStatus};
+use crate::products::model::{Category, Page, Product, ProductStatus, ProductSummary};
 use crate::products::store::{self, Listing};
 use crate::watch::favourites;
 use kakao_skill::{Carousel, Extra, ListCard, SkillResponse, WebUrl};
@@ -22,6 +25,7 @@ pub async fn list(call: SkillCall) -> SkillResult {
         .catalog
         .list(&call.state.db, Listing::All, cursor(&call), PER_PAGE)
         .await?;
+    let page = visible(&call, &page).await?;
     let nav = call.nav();
     let more = More {
         block: Block::Products,
@@ -96,6 +100,7 @@ pub async fn category(call: SkillCall) -> SkillResult {
         PER_PAGE,
     )
     .await?;
+    let page = visible(&call, &page).await?;
     let nav = call.nav();
     let more = More {
         block: Block::Category,
@@ -104,6 +109,28 @@ pub async fn category(call: SkillCall) -> SkillResult {
     let empty = format!("{} 카테고리에는 아직 판매 중인 상품이 없어요.", category.label());
     let response = cards::product_page(nav, &photo_urls(&call), &page, false, &empty, more);
     Ok(browse_menu(nav, response))
+}
+
+/// The page without the products of members the caller blocked or was blocked by (`crate::blocking`):
+/// one indexed query by the caller's user key; a page with none of them is used as it is. "더보기" still
+/// continues after the page's last product, so a filtered page is shorter, never skips one.
+async fn visible<'p>(
+    call: &SkillCall,
+    page: &'p Page<ProductSummary>,
+) -> Result<Cow<'p, Page<ProductSummary>>, SkillError> {
+    let hidden = blocking::hidden_from_user(&call.state.db, call.payload.user_id()).await?;
+    if hidden.is_empty() || !page.items.iter().any(|p| hidden.contains(&p.seller_id)) {
+        return Ok(Cow::Borrowed(page));
+    }
+    Ok(Cow::Owned(Page {
+        items: page
+            .items
+            .iter()
+            .filter(|p| !hidden.contains(&p.seller_id))
+            .cloned()
+            .collect(),
+        next: page.next,
+    }))
 }
 
 /// `/skill/products/search`: `params.query` (or `clientExtra.query` on later pages), matched anywhere in
@@ -129,6 +156,7 @@ pub async fn search(call: SkillCall) -> SkillResult {
         .catalog
         .list(&call.state.db, Listing::Search(query.as_str()), cursor, PER_PAGE)
         .await?;
+    let page = visible(&call, &page).await?;
     let nav = call.nav();
     let more = More {
         block: Block::Search,
@@ -155,8 +183,15 @@ pub async fn detail(call: SkillCall) -> SkillResult {
             .map_err(SkillError::from)
     })?;
     let is_owner = |p: &Product| viewer.as_ref().is_some_and(|m| m.id == p.seller_id);
+    // A block (either way) makes the product read as gone, like a hidden one: blocks are private.
+    let blocked = match (viewer.as_ref(), product.as_ref()) {
+        (Some(member), Some(p)) if member.id != p.seller_id => {
+            blocking::between(&call.state.db, member.id, p.seller_id).await?
+        }
+        _ => false,
+    };
     match product.as_ref() {
-        Some(p) if p.status.is_public() || is_owner(p) => {
+        Some(p) if !blocked && (p.status.is_public() || is_owner(p)) => {
             let seen_by = detail_viewer(&call, viewer.as_ref(), p).await?;
             let buy = viewer
                 .as_ref()

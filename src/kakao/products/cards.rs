@@ -154,6 +154,10 @@ pub fn detail(
                 };
                 response = response.quick_reply(nav.quick_reply(label, Block::OfferMake, product_extra));
             }
+            if offers.is_some() {
+                let seller = extra(Key::MemberId, product.seller_id);
+                response = response.quick_reply(nav.quick_reply("판매자 차단", Block::MemberBlock, seller));
+            }
             response.quick_reply(nav.go("목록으로", Block::Products))
         }
     };
