@@ -1,17 +1,14 @@
-//! 차단: a member blocks another. From then on neither sees the other's products (lists, search, detail),
-//! neither can start paying for the other's product or offer on it, and their open offers to each other
-//! end. A block is private: the blocked member is never told, and every refusal reads like the product
-//! simply not being available.
+//! 차단: who blocked whom. From a block on neither member sees the other's products (lists, search,
+//! detail), neither can start paying for the other's product or offer on it. A block is private: the
+//! blocked member is never told, and every refusal reads like the product simply not being available.
 //!
-//! A block and a purchase between the same two members cannot pass each other: both first write both
-//! members' rows (`orders::store::open` does so too), so on PostgreSQL one waits for the other and then
-//! sees its result. [`block`] reports whether a trade between them was already open, so a test can check
-//! that every order it finds was opened before the block.
+//! This module holds the facts and the condition the purchase and offer statements refuse a blocked pair
+//! with ([`between_sql`]); it imports neither, so both can use it. Making a block, which also ends the
+//! open offers between the two, is `members::blocks::block`.
 
 use sqlx::FromRow;
 
-use crate::clock::now_ms;
-use crate::db::{BeginWrite, Db, dispatch, dispatch_write};
+use crate::db::{Db, dispatch, dispatch_write};
 use crate::domain::ids::MemberId;
 
 /// The condition "`$a` and `$b` blocked one another", for statements that must refuse such a pair (the
@@ -21,75 +18,6 @@ pub fn between_sql(a: u8, b: u8) -> String {
         "EXISTS (SELECT 1 FROM member_blocks WHERE (blocker_id = ${a} AND blocked_id = ${b}) \
          OR (blocker_id = ${b} AND blocked_id = ${a}))"
     )
-}
-
-/// What [`block`] did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Blocked {
-    /// Blocked now; `open_trade` when an order between them was already under way (it goes on).
-    Blocked {
-        open_trade: bool,
-    },
-    AlreadyBlocked,
-    /// No such member (or one of them withdrew), or the member themself.
-    Refused,
-}
-
-/// `blocker` blocks `blocked`: one write transaction that also ends the open offers between them.
-pub async fn block(db: &Db, blocker: MemberId, blocked: MemberId) -> Result<Blocked, sqlx::Error> {
-    if blocker == blocked {
-        return Ok(Blocked::Refused);
-    }
-    let now = now_ms();
-    dispatch_write!(db, pool => 'write: {
-        let mut tx = pool.begin_write().await?;
-        // Both members' rows, as `orders::store::open` writes them: a purchase between them and this block
-        // run one after the other.
-        let members = sqlx::query("UPDATE members SET updated_at = $1 WHERE id IN ($2, $3) AND deleted_at IS NULL")
-            .bind(now)
-            .bind(blocker)
-            .bind(blocked)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if members != 2 {
-            break 'write Ok(Blocked::Refused);
-        }
-        let inserted = sqlx::query(
-            "INSERT INTO member_blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (blocker_id, blocked_id) DO NOTHING",
-        )
-        .bind(blocker)
-        .bind(blocked)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted != 1 {
-            break 'write Ok(Blocked::AlreadyBlocked);
-        }
-        // Statuses written out: the offers and orders modules use this one, not the other way round.
-        sqlx::query(
-            "UPDATE offers SET status = 'withdrawn', decided_at = $1 WHERE status = 'pending' AND ( \
-               (buyer_id = $2 AND product_id IN (SELECT id FROM products WHERE seller_id = $3)) OR \
-               (buyer_id = $3 AND product_id IN (SELECT id FROM products WHERE seller_id = $2)))",
-        )
-        .bind(now)
-        .bind(blocker)
-        .bind(blocked)
-        .execute(&mut *tx)
-        .await?;
-        let (open,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM orders WHERE status IN ('pending', 'approving', 'paid', 'buyer_confirmed') AND \
-             ((buyer_id = $1 AND seller_id = $2) OR (buyer_id = $2 AND seller_id = $1))",
-        )
-        .bind(blocker)
-        .bind(blocked)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Blocked::Blocked { open_trade: open > 0 })
-    })
 }
 
 /// `blocker` lifts their block of `blocked`; false when there was none.

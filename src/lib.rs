@@ -47,6 +47,7 @@ pub mod notifications;
 pub mod offers;
 pub mod orders;
 pub mod products;
+pub mod reviews;
 pub mod watch;
 
 // Infrastructure.

@@ -41,7 +41,7 @@ use crate::{dev, ops, pages};
 /// [`assemble`].
 pub fn skill_routes() -> Router<AppState> {
     use kakao::{
-        alerts, blocking, chat, deals, members, notices, offers, orders, products, validation, watch,
+        alerts, blocking, chat, deals, members, notices, offers, orders, products, reviews, validation, watch,
     };
     Router::new()
         // Conversation mode: the whole market behind the fallback and welcome blocks.
@@ -93,6 +93,7 @@ pub fn skill_routes() -> Router<AppState> {
         .route("/skill/orders/confirm-purchase", skill(orders::confirm_purchase))
         .route("/skill/orders/confirm-sale", skill(orders::confirm_sale))
         .route("/skill/orders/cancel", skill(orders::cancel))
+        .route("/skill/reviews/write", skill(reviews::write))
         // Notices and hot deals.
         .route("/skill/notices", skill(notices::list))
         .route("/skill/notices/detail", skill(notices::detail))

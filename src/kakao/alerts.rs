@@ -87,6 +87,8 @@ pub fn render(nav: &Nav, notice: &Notice) -> SkillResponse {
             "🤝 {detail}님이 '{item}' 가격 제안({amount})을 받아들였어요.\n상품을 열어 제안한 가격으로 구매해 주세요."
         ),
         Kind::OfferDeclined => format!("'{item}'에 한 가격 제안({amount})은 받아들여지지 않았어요."),
+        Kind::ReviewReceived if detail == "good" => format!("😊 '{item}' 거래 상대가 좋은 후기를 남겼어요."),
+        Kind::ReviewReceived => format!("'{item}' 거래 상대가 후기를 남겼어요."),
     };
     quick_replies(nav, notice)
         .into_iter()

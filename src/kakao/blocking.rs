@@ -4,11 +4,12 @@
 
 use kakao_skill::{Carousel, SkillResponse, TextCard};
 
-use crate::blocking::{self, Blocked};
+use crate::blocking;
 use crate::domain::ids::MemberId;
 use crate::kakao::extra::{CONFIRM_YES, ExtraKeys, Key, extra};
 use crate::kakao::products::extra_id;
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
+use crate::members::blocks::{self as member_blocks, Blocked};
 use crate::present::date_kst;
 
 /// Blocked members shown at once (a carousel holds ten cards).
@@ -33,7 +34,7 @@ pub async fn block(call: SkillCall) -> SkillResult {
         .quick_reply(nav.quick_reply("차단", Block::MemberBlock, yes))
         .quick_reply(nav.go("아니요", Block::Main)));
     }
-    let message = match blocking::block(&call.state.db, member.id, other).await? {
+    let message = match member_blocks::block(&call.state.db, member.id, other).await? {
         Blocked::Blocked { open_trade: true } => {
             format!("{name}님을 차단했어요. 이미 진행 중인 거래는 그대로 마무리할 수 있어요.")
         }

@@ -24,7 +24,7 @@ use kakao_skill::{SkillResponse, TextCard};
 use super::extra::Key;
 use super::runtime::{SkillCall, SkillError, SkillResult};
 use super::validation::FIELDS;
-use super::{alerts, blocking, deals, members, notices, offers, orders, products, watch};
+use super::{alerts, blocking, deals, members, notices, offers, orders, products, reviews, watch};
 use crate::blocks::{Block, Nav, parse_command};
 use crate::clock::now_ms;
 use crate::conversations::{self, Conversation};
@@ -113,6 +113,7 @@ fn handler(block: Block) -> Option<Handler> {
         Block::MemberBlock => h!(blocking::block),
         Block::MemberBlocks => h!(blocking::list),
         Block::MemberUnblock => h!(blocking::unblock),
+        Block::ReviewWrite => h!(reviews::write),
     }
 }
 

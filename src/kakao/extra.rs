@@ -43,6 +43,10 @@ pub enum Key {
     Source,
     /// A status filter of the seller's own list.
     Status,
+    /// A review's verdict: `good` or `bad`.
+    Rating,
+    /// A review's tag (`reviews::Tag`), or `none`.
+    Tag,
 }
 
 impl Key {
@@ -66,6 +70,8 @@ impl Key {
             Self::SeenPrice => "seenPrice",
             Self::Source => "source",
             Self::Status => "status",
+            Self::Rating => "rating",
+            Self::Tag => "tag",
         }
     }
 }
@@ -105,6 +111,8 @@ mod tests {
             Key::Cursor,
             Key::OfferId,
             Key::MemberId,
+            Key::Rating,
+            Key::Tag,
             Key::DraftId,
             Key::From,
             Key::Keyword,

@@ -49,12 +49,14 @@ fn already_joined(nav: &Nav, name: &str) -> SkillResponse {
 /// The caller's profile: grade, name, masked phone, join date.
 pub async fn profile(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
+    let reviews = crate::reviews::store::summary(&call.state.db, member.id).await?;
     let nav = call.nav();
     let card = ItemCard::new(ItemRow::new("등급", member.grade.label()))
         .head("내 프로필")
         .row(ItemRow::new("이름", &member.name))
         .row(ItemRow::new("연락처", member.phone.masked()))
-        .row(ItemRow::new("가입일", date_kst(member.joined_at)));
+        .row(ItemRow::new("가입일", date_kst(member.joined_at)))
+        .row(ItemRow::new("받은 후기", reviews.line()));
     Ok(SkillResponse::new(card)
         .quick_reply(nav.go("연락처 변경", Block::ChangePhone))
         .quick_reply(nav.go("회원탈퇴", Block::Withdraw))

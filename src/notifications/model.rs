@@ -39,10 +39,12 @@ pub enum Kind {
     OfferAccepted,
     /// To a buyer: the seller declined their offer (or accepted another).
     OfferDeclined,
+    /// To a party of a completed trade: the other party left a review.
+    ReviewReceived,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Self::OrderPaid,
         Self::TrackingEntered,
         Self::TrackingChanged,
@@ -61,6 +63,7 @@ impl Kind {
         Self::OfferReceived,
         Self::OfferAccepted,
         Self::OfferDeclined,
+        Self::ReviewReceived,
     ];
 
     pub fn key(self) -> &'static str {
@@ -83,6 +86,7 @@ impl Kind {
             Self::OfferReceived => "offer_received",
             Self::OfferAccepted => "offer_accepted",
             Self::OfferDeclined => "offer_declined",
+            Self::ReviewReceived => "review_received",
         }
     }
 

@@ -114,6 +114,15 @@ const OFFER_NOTICE: &str = "INSERT INTO notifications (recipient_id, kind, produ
      JOIN members b ON b.id = o.buyer_id JOIN members s ON s.id = p.seller_id \
      WHERE o.id = $1 AND (CASE WHEN $5 THEN b.deleted_at ELSE s.deleted_at END) IS NULL";
 
+/// The notice of review `$1` to the member it is about: the order's item, and whether it was good
+/// (`detail` = `good` or `bad`).
+const REVIEW_NOTICE: &str = "INSERT INTO notifications (recipient_id, kind, order_id, product_id, subject, detail, \
+        state, not_before, created_at, updated_at) \
+     SELECT r.reviewee_id, $2, o.id, o.product_id, o.item_name, CASE WHEN r.good THEN 'good' ELSE 'bad' END, \
+            $3, $4, $4, $4 \
+     FROM reviews r JOIN orders o ON o.id = r.order_id JOIN members m ON m.id = r.reviewee_id \
+     WHERE r.id = $1 AND m.deleted_at IS NULL";
+
 /// The inserts a store's write transaction runs to announce its change. Implemented for the transactions
 /// of both backends (the SQL is the same); each method writes nothing when the outbox is off and returns
 /// how many notices it wrote.
@@ -153,6 +162,9 @@ pub(crate) trait Announce {
         to: Party,
         now: i64,
     ) -> Result<u64, sqlx::Error>;
+
+    /// The notice of review `review` (its id) to the member it is about.
+    async fn notify_review(&mut self, outbox: &Outbox, review: i64, now: i64) -> Result<u64, sqlx::Error>;
 
     /// Keyword alerts for the newly registered `product`.
     async fn notify_keywords(
@@ -235,6 +247,25 @@ macro_rules! announce_for {
                     .bind(State::Queued)
                     .bind(now)
                     .bind(to == Party::Buyer)
+                    .execute(&mut **self)
+                    .await?
+                    .rows_affected())
+            }
+
+            async fn notify_review(
+                &mut self,
+                outbox: &Outbox,
+                review: i64,
+                now: i64,
+            ) -> Result<u64, sqlx::Error> {
+                if !outbox.is_on() {
+                    return Ok(0);
+                }
+                Ok(sqlx::query(REVIEW_NOTICE)
+                    .bind(review)
+                    .bind(Kind::ReviewReceived)
+                    .bind(State::Queued)
+                    .bind(now)
                     .execute(&mut **self)
                     .await?
                     .rows_affected())

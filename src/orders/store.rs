@@ -19,6 +19,7 @@ use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set, violates_uni
 use crate::domain::ids::{MemberId, OrderId, ProductId};
 use crate::notifications::outbox::{Announce, Party as Recipient};
 use crate::notifications::{Kind, Outbox};
+use crate::offers::OfferStatus;
 use crate::products::catalog::Catalog;
 use crate::products::model::{Page, ProductStatus};
 
@@ -256,7 +257,7 @@ async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error
         let held = sqlx::query(
             "UPDATE products SET status = $5, updated_at = $1 \
              WHERE id = $2 AND seller_id = $3 AND status = $6 AND (price = $4 OR EXISTS \
-               (SELECT 1 FROM offers WHERE product_id = $2 AND buyer_id = $7 AND status = 'accepted' AND price = $4))",
+               (SELECT 1 FROM offers WHERE product_id = $2 AND buyer_id = $7 AND status = $8 AND price = $4))",
         )
         .bind(now)
         .bind(new.product_id)
@@ -265,6 +266,7 @@ async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error
         .bind(ProductStatus::PendingPayment)
         .bind(ProductStatus::OnSale)
         .bind(new.buyer_id)
+        .bind(OfferStatus::Accepted)
         .execute(&mut *tx)
         .await?
         .rows_affected();

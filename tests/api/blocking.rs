@@ -3,8 +3,9 @@
 //! lifted; it never lets an order open after it, even when the two race; and it works in conversation mode.
 
 use axum::http::StatusCode;
-use junggye::blocking::{self, Blocked};
+use junggye::blocking;
 use junggye::domain::ids::ProductId;
+use junggye::members::blocks::{self as member_blocks, Blocked};
 use junggye::offers::store::{self as offers, Made};
 
 use crate::helpers::{Backend, Reply, TestApp, join, payload};
@@ -134,12 +135,14 @@ async fn a_block_racing_a_purchase_never_lets_an_order_open_after_it(backend: Ba
     let mut opened = 0;
     for round in 0..10 {
         // A buyer of its own each round, so "a trade between them was open" is about this round's order.
-        let buyer = market.member(&format!("u-buyer-{round}"), &format!("구매자{round}")).await;
+        let buyer = market
+            .member(&format!("u-buyer-{round}"), &format!("구매자{round}"))
+            .await;
         let product = market.product("u-seller", &format!("의자 {round}")).await;
         let link = market.link(buyer, product).await;
         let (page, blocked) = tokio::join!(
             market.browse(&link, KAKAOTALK_UA),
-            blocking::block(db, seller, buyer)
+            member_blocks::block(db, seller, buyer)
         );
         let Blocked::Blocked { open_trade } = blocked.unwrap() else {
             panic!("round {round}: not blocked");

@@ -34,6 +34,7 @@ mod payments;
 mod products;
 mod registration;
 mod resilience;
+mod reviews;
 mod server;
 mod skill_log;
 mod storage_faults;

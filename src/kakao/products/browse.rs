@@ -192,11 +192,22 @@ pub async fn detail(call: SkillCall) -> SkillResult {
     };
     match product.as_ref() {
         Some(p) if !blocked && (p.status.is_public() || is_owner(p)) => {
-            let seen_by = detail_viewer(&call, viewer.as_ref(), p).await?;
+            let (seen_by, reviews) = tokio::try_join!(detail_viewer(&call, viewer.as_ref(), p), async {
+                crate::reviews::store::summary(&call.state.db, p.seller_id)
+                    .await
+                    .map_err(SkillError::from)
+            })?;
             let buy = viewer
                 .as_ref()
                 .and_then(|member| buy_link(&call, member, p, &seen_by));
-            Ok(cards::detail(call.nav(), &photo_urls(&call), p, seen_by, buy))
+            Ok(cards::detail(
+                call.nav(),
+                &photo_urls(&call),
+                p,
+                seen_by,
+                buy,
+                reviews,
+            ))
         }
         _ => Err(SkillError::Refused(
             "찾을 수 없는 상품이에요. 삭제되었거나 숨겨진 상품일 수 있어요.".into(),

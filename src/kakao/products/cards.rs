@@ -6,6 +6,7 @@ use crate::kakao::offers::{OFFERS_OFF, OFFERS_ON};
 use crate::kakao::{Block, Nav};
 use crate::offers::store::ForViewer;
 use crate::present::{date_kst, won};
+use crate::reviews::Summary;
 use kakao_skill::text::fit;
 use kakao_skill::{
     BasicCard, Button, Carousel, CommerceCard, Extra, ItemCard, ItemRow, Profile, SkillResponse, TextCard,
@@ -118,9 +119,10 @@ pub fn detail(
     product: &Product,
     viewer: Viewer,
     buy: Option<WebUrl>,
+    seller_reviews: Summary,
 ) -> SkillResponse {
     let owner = viewer.is_owner();
-    let facts = facts_card(product, viewer);
+    let facts = facts_card(product, viewer, seller_reviews);
     let mut description = TextCard::titled("상품 설명").description(&product.description);
     if let Some(url) = buy {
         let accepted = matches!(viewer, Viewer::Other { offers: Some(o), .. } if o.accepted_price.is_some());
@@ -282,7 +284,7 @@ fn photo_failures_summary(product: &Product) -> String {
     }
 }
 
-fn facts_card(product: &Product, viewer: Viewer) -> ItemCard {
+fn facts_card(product: &Product, viewer: Viewer, seller_reviews: Summary) -> ItemCard {
     let mut card = ItemCard::new(ItemRow::new("가격", won(product.price)))
         .head("상품 정보")
         .title(titled(&product.name, product.status, false))
@@ -290,6 +292,7 @@ fn facts_card(product: &Product, viewer: Viewer) -> ItemCard {
         .row(ItemRow::new("카테고리", product.category.label()))
         .row(ItemRow::new("거래장소", &product.location))
         .row(ItemRow::new("판매자", &product.seller_name))
+        .row(ItemRow::new("판매자 후기", seller_reviews.line()))
         .row(ItemRow::new("등록일", date_kst(product.created_at)));
     if let Viewer::Owner { saved_by, .. } = viewer {
         card = card.row(ItemRow::new("찜", format!("{saved_by}명")));

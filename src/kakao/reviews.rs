@@ -1,0 +1,93 @@
+//! 거래 후기: from a completed order, in three taps — how it went (좋았어요 / 아쉬웠어요), what it was about
+//! (one tag of that kind, or none), written. The rules are in [`crate::reviews`].
+
+use kakao_skill::SkillResponse;
+
+use crate::domain::ids::OrderId;
+use crate::kakao::extra::{ExtraKeys, Key, extra};
+use crate::kakao::products::extra_id;
+use crate::kakao::{Block, SkillCall, SkillError, SkillResult};
+use crate::reviews::store::{self, Tag, Written};
+
+/// The value of `clientExtra.rating` for a good review.
+pub const GOOD: &str = "good";
+/// The value of `clientExtra.rating` for a bad review.
+pub const BAD: &str = "bad";
+/// The value of `clientExtra.tag` for a review without a tag.
+pub const NO_TAG: &str = "none";
+
+/// `/skill/reviews/write`: `clientExtra.orderId`, then `rating` (`good`/`bad`), then `tag` (a tag's key
+/// or `none`); each step asks for the next with quick replies carrying what was chosen so far.
+pub async fn write(call: SkillCall) -> SkillResult {
+    let member = call.member().await?;
+    let order = OrderId::new(extra_id(
+        &call,
+        Key::OrderId,
+        "어떤 거래인지 알 수 없어요. 주문에서 다시 골라 주세요.",
+    )?);
+    let nav = call.nav();
+    let order_extra = extra(Key::OrderId, order);
+    let good = match call.extra(Key::Rating) {
+        None => {
+            return Ok(
+                SkillResponse::text("거래는 어땠나요? 상대에게는 누가 썼는지와 함께 보여요.")
+                    .quick_reply(nav.quick_reply(
+                        "좋았어요",
+                        Block::ReviewWrite,
+                        order_extra.clone().put(Key::Rating, GOOD),
+                    ))
+                    .quick_reply(nav.quick_reply(
+                        "아쉬웠어요",
+                        Block::ReviewWrite,
+                        order_extra.put(Key::Rating, BAD),
+                    )),
+            );
+        }
+        Some(GOOD) => true,
+        Some(BAD) => false,
+        Some(_) => return Err(SkillError::Refused("후기를 처음부터 다시 써 주세요.".into())),
+    };
+    let rating = if good { GOOD } else { BAD };
+    let tag = match call.extra(Key::Tag) {
+        None => {
+            let tags = if good { Tag::GOOD } else { Tag::BAD };
+            let with = order_extra.put(Key::Rating, rating);
+            let question = if good {
+                "어떤 점이 좋았나요?"
+            } else {
+                "어떤 점이 아쉬웠나요?"
+            };
+            let response = tags.into_iter().fold(SkillResponse::text(question), |r, tag| {
+                r.quick_reply(nav.quick_reply(
+                    tag.label(),
+                    Block::ReviewWrite,
+                    with.clone().put(Key::Tag, tag.key()),
+                ))
+            });
+            return Ok(response.quick_reply(nav.quick_reply(
+                "고르지 않고 보내기",
+                Block::ReviewWrite,
+                with.put(Key::Tag, NO_TAG),
+            )));
+        }
+        Some(NO_TAG) => None,
+        Some(key) => Some(
+            Tag::parse(key)
+                .filter(|t| t.is_good() == good)
+                .ok_or_else(|| SkillError::Refused("후기를 처음부터 다시 써 주세요.".into()))?,
+        ),
+    };
+    let (db, outbox) = (&call.state.db, &call.state.outbox);
+    let message = match store::write(db, outbox, order, member.id, good, tag).await? {
+        Written::Written => "후기를 남겼어요. 고마워요!",
+        Written::AlreadyWritten => "이 거래의 후기는 이미 남겼어요.",
+        Written::NotAllowed => {
+            return Err(SkillError::Refused(
+                "거래가 끝난 내 주문에만 후기를 남길 수 있어요.".into(),
+            ));
+        }
+    };
+    Ok(SkillResponse::text(message)
+        .quick_reply(nav.quick_reply("주문 보기", Block::OrderDetail, extra(Key::OrderId, order)))
+        .quick_reply(nav.go("처음으로", Block::Main)))
+}

@@ -1,0 +1,237 @@
+//! 거래 후기 (reviews), on both databases: each party of a completed trade reviews the other once, in
+//! three taps; the reviewed member is told; profiles and the seller line show the count and share of good
+//! reviews; nobody else, no unfinished trade, no second review, no blocked pair; two submissions at once
+//! write one; the steps in conversation mode.
+
+use std::time::Duration;
+
+use junggye::config::NotifySettings;
+use junggye::domain::ids::MemberId;
+use junggye::kakao_event::EventApiSettings;
+use junggye::notifications::Kind;
+use junggye::orders::Order;
+use junggye::orders::store as order_store;
+use junggye::reviews::store::{self as reviews, Summary, Tag, Written};
+use secrecy::SecretString;
+
+use crate::helpers::{Backend, Reply, payload};
+use crate::on_both_backends;
+use crate::pay_world::Market;
+
+fn notify_settings() -> NotifySettings {
+    NotifySettings {
+        event_api: EventApiSettings {
+            base_url: "http://127.0.0.1:9".into(),
+            rest_api_key: SecretString::from("test-rest-api-key".to_owned()),
+            bot_id: "bot-1".into(),
+            event_name: "market_notice".into(),
+            timeout: Duration::from_secs(1),
+        },
+        daily_cap: 1_000,
+        keyword_alerts_per_day: 10,
+        recheck_after: Duration::from_secs(60),
+        lease: Duration::from_secs(120),
+        poll_every: Duration::from_secs(60),
+        message_price_won: 0,
+    }
+}
+
+/// A trade carried to its end: paid, shipped, confirmed by both.
+async fn completed(market: &Market, seller: MemberId, buyer: MemberId, name: &str) -> Order {
+    let product = market.product("u-seller", name).await;
+    let order = market.buy(buyer, product).await;
+    let state = market.state();
+    let (db, outbox, catalog) = (&state.db, &state.outbox, &state.catalog);
+    assert!(
+        order_store::set_tracking(db, outbox, order.id, seller, "123456789")
+            .await
+            .unwrap()
+    );
+    assert!(
+        order_store::confirm_purchase(db, outbox, order.id, buyer)
+            .await
+            .unwrap()
+    );
+    assert!(
+        order_store::confirm_sale(db, catalog, outbox, order.id, seller)
+            .await
+            .unwrap()
+    );
+    order
+}
+
+fn step(user: &str, order: &Order, rating: Option<&str>, tag: Option<&str>) -> serde_json::Value {
+    let mut body = payload(user).extra("orderId", &order.id.get().to_string());
+    if let Some(rating) = rating {
+        body = body.extra("rating", rating);
+    }
+    if let Some(tag) = tag {
+        body = body.extra("tag", tag);
+    }
+    body.build()
+}
+
+async fn each_party_reviews_a_completed_trade_once(backend: Backend) {
+    let market = Market::start_configured(backend, |_| {}, |c| c.notify = Some(notify_settings())).await;
+    let app = &market.app;
+    let seller = market.member("u-seller", "판매자").await;
+    let buyer = market.member("u-buyer", "구매자").await;
+    market.member("u-other", "다른이").await;
+    let order = completed(&market, seller, buyer, "카메라").await;
+
+    let detail = app
+        .skill("/skill/orders/detail", &step("u-buyer", &order, None, None))
+        .await;
+    assert!(
+        detail.quick_reply_labels().contains(&"후기 쓰기".to_owned()),
+        "{:?}",
+        detail.quick_reply_labels()
+    );
+    let first: Reply = app
+        .skill("/skill/reviews/write", &step("u-buyer", &order, None, None))
+        .await;
+    assert_eq!(first.quick_reply_labels(), ["좋았어요", "아쉬웠어요"]);
+    let second = app
+        .skill(
+            "/skill/reviews/write",
+            &step("u-buyer", &order, Some("good"), None),
+        )
+        .await;
+    assert!(second.quick_reply_labels().contains(&"친절해요".to_owned()));
+    assert!(
+        !second.quick_reply_labels().contains(&"불친절해요".to_owned()),
+        "only tags of the verdict's kind"
+    );
+    let done = app
+        .skill(
+            "/skill/reviews/write",
+            &step("u-buyer", &order, Some("good"), Some("kind")),
+        )
+        .await;
+    assert!(done.text().contains("후기를 남겼어요"), "{}", done.text());
+    let again = app
+        .skill(
+            "/skill/reviews/write",
+            &step("u-buyer", &order, Some("bad"), Some("none")),
+        )
+        .await;
+    assert!(again.text().contains("이미 남겼어요"), "{}", again.text());
+    let detail = app
+        .skill("/skill/orders/detail", &step("u-buyer", &order, None, None))
+        .await;
+    assert!(!detail.quick_reply_labels().contains(&"후기 쓰기".to_owned()));
+    let outsider = app
+        .skill(
+            "/skill/reviews/write",
+            &step("u-other", &order, Some("bad"), Some("rude")),
+        )
+        .await;
+    assert!(
+        outsider.text().contains("거래가 끝난 내 주문에만"),
+        "{}",
+        outsider.text()
+    );
+    let mismatched = app
+        .skill(
+            "/skill/reviews/write",
+            &step("u-seller", &order, Some("good"), Some("rude")),
+        )
+        .await;
+    assert!(
+        mismatched.text().contains("다시 써 주세요"),
+        "{}",
+        mismatched.text()
+    );
+    app.skill(
+        "/skill/reviews/write",
+        &step("u-seller", &order, Some("bad"), Some("slow_replies")),
+    )
+    .await;
+
+    let state = market.state();
+    assert_eq!(
+        reviews::summary(&state.db, seller).await.unwrap(),
+        Summary { count: 1, good: 1 }
+    );
+    assert_eq!(
+        reviews::summary(&state.db, buyer).await.unwrap(),
+        Summary { count: 1, good: 0 }
+    );
+    let told: Vec<(MemberId, Option<String>)> = junggye::dispatch!(&state.db, pool => {
+        sqlx::query_as("SELECT recipient_id, detail FROM notifications WHERE kind = $1 ORDER BY id")
+            .bind(Kind::ReviewReceived.key())
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        told,
+        vec![(seller, Some("good".into())), (buyer, Some("bad".into()))]
+    );
+    let profile = app.skill("/skill/members/me", &payload("u-seller").build()).await;
+    assert!(
+        profile.text().contains("후기 1개 · 좋아요 100%"),
+        "{}",
+        profile.text()
+    );
+    let other = market.product("u-seller", "렌즈").await;
+    let shown = app
+        .skill(
+            "/skill/products/detail",
+            &payload("u-other")
+                .extra("productId", &other.get().to_string())
+                .build(),
+        )
+        .await;
+    assert!(
+        shown.text().contains("후기 1개 · 좋아요 100%"),
+        "{}",
+        shown.text()
+    );
+
+    // Not before the trade is complete, and not between members who blocked one another.
+    let open_product = market.product("u-seller", "삼각대").await;
+    let open = market.buy(buyer, open_product).await;
+    let (db, outbox) = (&state.db, &state.outbox);
+    assert_eq!(
+        reviews::write(db, outbox, open.id, buyer, true, None)
+            .await
+            .unwrap(),
+        Written::NotAllowed
+    );
+    let later = completed(&market, seller, buyer, "가방").await;
+    junggye::members::blocks::block(db, seller, buyer).await.unwrap();
+    assert_eq!(
+        reviews::write(db, outbox, later.id, buyer, true, Some(Tag::OnTime))
+            .await
+            .unwrap(),
+        Written::NotAllowed
+    );
+}
+
+async fn two_submissions_at_once_write_one_review(backend: Backend) {
+    let market = Market::start_configured(backend, |_| {}, |_| {}).await;
+    let seller = market.member("u-seller", "판매자").await;
+    let buyer = market.member("u-buyer", "구매자").await;
+    let state = market.state();
+    for round in 0..5 {
+        let order = completed(&market, seller, buyer, &format!("의자 {round}")).await;
+        let (a, b) = tokio::join!(
+            reviews::write(&state.db, &state.outbox, order.id, buyer, true, None),
+            reviews::write(&state.db, &state.outbox, order.id, buyer, false, None)
+        );
+        let mut outcomes = [a.unwrap(), b.unwrap()];
+        outcomes.sort_by_key(|o| *o == Written::Written);
+        assert_eq!(
+            outcomes,
+            [Written::AlreadyWritten, Written::Written],
+            "round {round}"
+        );
+    }
+    assert_eq!(reviews::summary(&state.db, seller).await.unwrap().count, 5);
+}
+
+on_both_backends!(
+    each_party_reviews_a_completed_trade_once,
+    two_submissions_at_once_write_one_review
+);
