@@ -239,8 +239,8 @@ async fn a_whole_trade_runs_through_the_skills(backend: Backend) {
     assert!(seller_view.contains("거래완료"), "{}", seller_view.text());
     assert_eq!(
         labels(&seller_view),
-        ["판매 내역", "처음으로"],
-        "nothing left to do"
+        ["후기 쓰기", "판매 내역", "처음으로"],
+        "only the review left to do"
     );
 
     // A second tap of an old confirmation changes nothing.

@@ -116,7 +116,14 @@ fn empty(nav: &Nav, party: Party) -> SkillResponse {
 
 /// The order as `party` sees it, with exactly the actions they may take now; `confirms_itself_at` is when
 /// the purchase confirms itself (a paid, shipped order), said with the next step.
-pub fn detail(nav: &Nav, order: &Order, party: Party, confirms_itself_at: Option<i64>) -> SkillResponse {
+/// `review`: the viewer may still review the trade (completed, not yet reviewed by them).
+pub fn detail(
+    nav: &Nav,
+    order: &Order,
+    party: Party,
+    confirms_itself_at: Option<i64>,
+    review: bool,
+) -> SkillResponse {
     let mut response = SkillResponse::new(facts(order, party, confirms_itself_at));
     for action in actions::available(order, party) {
         response = response.quick_reply(nav.quick_reply(
@@ -124,6 +131,10 @@ pub fn detail(nav: &Nav, order: &Order, party: Party, confirms_itself_at: Option
             action_block(action),
             order_extra(order.id),
         ));
+    }
+    if review {
+        response =
+            response.quick_reply(nav.quick_reply("후기 쓰기", Block::ReviewWrite, order_extra(order.id)));
     }
     response
         .quick_reply(nav.go(list_label(party), list_block(party)))

@@ -62,16 +62,13 @@ pub async fn detail(call: SkillCall) -> SkillResult {
         .and_then(|p| p.auto_confirms_at(&order));
     let review = order.status == crate::orders::OrderStatus::Completed
         && !crate::reviews::store::has_written(&call.state.db, order.id, member.id).await?;
-    let response = cards::detail(call.nav(), &order, party, confirms_itself_at);
-    Ok(if review {
-        let extra = crate::kakao::extra::extra(Key::OrderId, order.id);
-        response.quick_reply(
-            call.nav()
-                .quick_reply("후기 쓰기", crate::kakao::Block::ReviewWrite, extra),
-        )
-    } else {
-        response
-    })
+    Ok(cards::detail(
+        call.nav(),
+        &order,
+        party,
+        confirms_itself_at,
+        review,
+    ))
 }
 
 /// `/skill/orders/tracking`: the seller enters `params.trackingNumber` for `clientExtra.orderId`, and may
