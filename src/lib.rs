@@ -48,6 +48,7 @@ pub mod offers;
 pub mod orders;
 pub mod products;
 pub mod reviews;
+pub mod viewing;
 pub mod watch;
 
 // Infrastructure.

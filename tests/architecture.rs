@@ -51,6 +51,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "notifications",
             "offers",
             "reviews",
+            "viewing",
             "watch",
             "deals",
             "images",

@@ -12,10 +12,9 @@ use crate::kakao::extra::{ExtraKeys, Key, PURPOSE_REGISTER, extra};
 use crate::kakao::products::cards::{self, More, Viewer};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
 use crate::members::Member;
-use crate::offers::store as offers;
 use crate::products::model::{Category, Page, Product, ProductStatus, ProductSummary};
 use crate::products::store::{self, Listing};
-use crate::watch::favourites;
+use crate::viewing;
 use kakao_skill::{Carousel, Extra, ListCard, SkillResponse, WebUrl};
 
 /// `/skill/products`: everything on sale or reserved, newest first.
@@ -182,70 +181,52 @@ pub async fn detail(call: SkillCall) -> SkillResult {
             .await
             .map_err(SkillError::from)
     })?;
-    let is_owner = |p: &Product| viewer.as_ref().is_some_and(|m| m.id == p.seller_id);
-    // A block (either way) makes the product read as gone, like a hidden one: blocks are private.
-    let blocked = match (viewer.as_ref(), product.as_ref()) {
-        (Some(member), Some(p)) if member.id != p.seller_id => {
-            blocking::between(&call.state.db, member.id, p.seller_id).await?
-        }
-        _ => false,
+    let Some(p) = product.as_ref() else {
+        return Err(gone());
     };
-    match product.as_ref() {
-        Some(p) if !blocked && (p.status.is_public() || is_owner(p)) => {
-            let (seen_by, reviews) = tokio::try_join!(detail_viewer(&call, viewer.as_ref(), p), async {
-                crate::reviews::store::summary(&call.state.db, p.seller_id)
-                    .await
-                    .map_err(SkillError::from)
-            })?;
-            let buy = viewer
-                .as_ref()
-                .and_then(|member| buy_link(&call, member, p, &seen_by));
-            Ok(cards::detail(
-                call.nav(),
-                &photo_urls(&call),
-                p,
-                seen_by,
-                buy,
-                reviews,
-            ))
-        }
-        _ => Err(SkillError::Refused(
-            "찾을 수 없는 상품이에요. 삭제되었거나 숨겨진 상품일 수 있어요.".into(),
-        )),
+    let owner = viewer.as_ref().is_some_and(|m| m.id == p.seller_id);
+    // One query for everything the viewer's side of the page needs (`crate::viewing`).
+    let viewing = match viewer.as_ref() {
+        Some(member) => viewing::for_member(&call.state.db, p.id, member.id).await?,
+        None => Some(viewing::Viewing {
+            seller_reviews: crate::reviews::store::summary(&call.state.db, p.seller_id).await?,
+            ..viewing::Viewing::default()
+        }),
     }
-}
-
-/// Who looks at the detail: the seller sees how many saved the product (one index count), a member
-/// whether they saved it (one key lookup), anyone else nothing more.
-async fn detail_viewer(
-    call: &SkillCall,
-    viewer: Option<&Member>,
-    product: &Product,
-) -> Result<Viewer, SkillError> {
-    let db = &call.state.db;
-    Ok(match viewer {
-        Some(member) if member.id == product.seller_id => {
-            let (saved_by, offers) = tokio::try_join!(
-                favourites::count(db, product.id),
-                offers::for_viewer(db, product.id, member.id)
-            )?;
-            Viewer::Owner { saved_by, offers }
-        }
-        Some(member) => {
-            let (saved, offers) = tokio::try_join!(
-                favourites::is_saved(db, member.id, product.id),
-                offers::for_viewer(db, product.id, member.id)
-            )?;
-            Viewer::Other {
-                saved,
-                offers: Some(offers),
-            }
-        }
+    .ok_or_else(gone)?;
+    // A block (either way) makes the product read as gone, like a hidden one: blocks are private.
+    if viewing.blocked || !(p.status.is_public() || owner) {
+        return Err(gone());
+    }
+    let seen_by = match viewer.as_ref() {
+        Some(_) if owner => Viewer::Owner {
+            saved_by: viewing.saved_by,
+            offers: viewing.offers,
+        },
+        Some(_) => Viewer::Other {
+            saved: viewing.saved,
+            offers: Some(viewing.offers),
+        },
         None => Viewer::Other {
             saved: false,
             offers: None,
         },
-    })
+    };
+    let buy = viewer
+        .as_ref()
+        .and_then(|member| buy_link(&call, member, p, &seen_by));
+    Ok(cards::detail(
+        call.nav(),
+        &photo_urls(&call),
+        p,
+        seen_by,
+        buy,
+        viewing.seller_reviews,
+    ))
+}
+
+fn gone() -> SkillError {
+    SkillError::Refused("찾을 수 없는 상품이에요. 삭제되었거나 숨겨진 상품일 수 있어요.".into())
 }
 
 /// The member's Kakao Pay link for the product, when payments are on and they may buy it now (on sale, not
