@@ -8,7 +8,7 @@ use junggye::domain::ids::ProductId;
 use junggye::members::blocks::{self as member_blocks, Blocked};
 use junggye::offers::store::{self as offers, Made};
 
-use crate::helpers::{Backend, Reply, TestApp, join, payload};
+use crate::helpers::{Backend, Reply, TestApp, join, payload, tap};
 use crate::on_both_backends;
 use crate::pay_world::{KAKAOTALK_UA, Market, member_id};
 use crate::products::seed_product;
@@ -156,25 +156,6 @@ async fn a_block_racing_a_purchase_never_lets_an_order_open_after_it(backend: Ba
         opened += orders;
     }
     eprintln!("a block raced a purchase 10 times: {opened} purchase(s) went first");
-}
-
-fn tap(reply: &Reply, label: &str) -> String {
-    fn walk(value: &serde_json::Value, label: &str, found: &mut Option<String>) {
-        match value {
-            serde_json::Value::Object(map) => {
-                let named = map.get("label").and_then(|l| l.as_str()) == Some(label);
-                if named && let Some(serde_json::Value::String(text)) = map.get("messageText") {
-                    found.get_or_insert_with(|| text.clone());
-                }
-                map.values().for_each(|v| walk(v, label, found));
-            }
-            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, label, found)),
-            _ => {}
-        }
-    }
-    let mut found = None;
-    walk(&reply.0, label, &mut found);
-    found.unwrap_or_else(|| panic!("no '{label}' in {}", reply.0))
 }
 
 async fn blocking_works_in_conversation_mode(backend: Backend) {

@@ -378,3 +378,44 @@ pub async fn wait_for_port_async(port: u16, what: &str) {
         .await
         .unwrap();
 }
+
+/// Notifications on, as the notice tests need them; nothing is sent (no sender runs in these tests), so the
+/// Event API's address is unused.
+pub fn notify_settings() -> junggye::config::NotifySettings {
+    junggye::config::NotifySettings {
+        event_api: junggye::kakao_event::EventApiSettings {
+            base_url: "http://127.0.0.1:9".into(),
+            rest_api_key: secrecy::SecretString::from("test-rest-api-key".to_owned()),
+            bot_id: "bot-1".into(),
+            event_name: "market_notice".into(),
+            timeout: std::time::Duration::from_secs(1),
+        },
+        daily_cap: 1_000,
+        keyword_alerts_per_day: 10,
+        recheck_after: std::time::Duration::from_secs(60),
+        lease: std::time::Duration::from_secs(120),
+        poll_every: std::time::Duration::from_secs(60),
+        message_price_won: 0,
+    }
+}
+
+/// The `messageText` a tap on the answer's first quick reply or button labelled `label` sends (in
+/// conversation mode, the command that opens its block); fails the test when there is none.
+pub fn tap(reply: &Reply, label: &str) -> String {
+    fn walk(value: &Value, label: &str, found: &mut Option<String>) {
+        match value {
+            Value::Object(map) => {
+                let named = map.get("label").and_then(|l| l.as_str()) == Some(label);
+                if named && let Some(Value::String(text)) = map.get("messageText") {
+                    found.get_or_insert_with(|| text.clone());
+                }
+                map.values().for_each(|v| walk(v, label, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, label, found)),
+            _ => {}
+        }
+    }
+    let mut found = None;
+    walk(&reply.0, label, &mut found);
+    found.unwrap_or_else(|| panic!("no '{label}' in {}", reply.0))
+}

@@ -2,40 +2,16 @@
 //! party is told, paying the accepted price through the real payment path, two acceptances at once,
 //! offers turned off, and the whole exchange in conversation mode.
 
-use std::time::Duration;
-
 use axum::http::StatusCode;
-use junggye::config::NotifySettings;
 use junggye::domain::ids::{MemberId, ProductId};
-use junggye::kakao_event::EventApiSettings;
 use junggye::notifications::Kind;
 use junggye::offers::store::{self as offers, Accepted, Made};
 use junggye::orders::OrderStatus;
-use secrecy::SecretString;
 
-use crate::helpers::{Backend, Reply, TestApp, join, payload};
+use crate::helpers::{Backend, Reply, TestApp, join, notify_settings, payload, tap};
 use crate::on_both_backends;
 use crate::pay_world::{KAKAOTALK_UA, Market, PRICE, member_id};
 use crate::products::seed_product;
-
-/// Notifications on (nothing is sent: no sender runs in tests).
-fn notify_settings() -> NotifySettings {
-    NotifySettings {
-        event_api: EventApiSettings {
-            base_url: "http://127.0.0.1:9".into(),
-            rest_api_key: SecretString::from("test-rest-api-key".to_owned()),
-            bot_id: "bot-1".into(),
-            event_name: "market_notice".into(),
-            timeout: Duration::from_secs(1),
-        },
-        daily_cap: 1_000,
-        keyword_alerts_per_day: 10,
-        recheck_after: Duration::from_secs(60),
-        lease: Duration::from_secs(120),
-        poll_every: Duration::from_secs(60),
-        message_price_won: 0,
-    }
-}
 
 async fn offer(app: &TestApp, user: &str, product: ProductId, price: &str) -> Reply {
     let body = payload(user)
@@ -297,26 +273,6 @@ async fn a_seller_turns_offers_off_and_on(backend: Backend) {
             .text()
             .contains("제안했어요")
     );
-}
-
-/// Every `messageText` of the answer's quick replies and buttons whose label is `label`.
-fn tap(reply: &Reply, label: &str) -> String {
-    fn walk(value: &serde_json::Value, label: &str, found: &mut Option<String>) {
-        match value {
-            serde_json::Value::Object(map) => {
-                let named = map.get("label").and_then(|l| l.as_str()) == Some(label);
-                if named && let Some(serde_json::Value::String(text)) = map.get("messageText") {
-                    found.get_or_insert_with(|| text.clone());
-                }
-                map.values().for_each(|v| walk(v, label, found));
-            }
-            serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, label, found)),
-            _ => {}
-        }
-    }
-    let mut found = None;
-    walk(&reply.0, label, &mut found);
-    found.unwrap_or_else(|| panic!("no '{label}' in {}", reply.0))
 }
 
 async fn offers_work_in_conversation_mode(backend: Backend) {

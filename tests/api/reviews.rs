@@ -3,38 +3,15 @@
 //! reviews; nobody else, no unfinished trade, no second review, no blocked pair; two submissions at once
 //! write one; the steps in conversation mode.
 
-use std::time::Duration;
-
-use junggye::config::NotifySettings;
 use junggye::domain::ids::MemberId;
-use junggye::kakao_event::EventApiSettings;
 use junggye::notifications::Kind;
 use junggye::orders::Order;
 use junggye::orders::store as order_store;
 use junggye::reviews::store::{self as reviews, Summary, Tag, Written};
-use secrecy::SecretString;
 
-use crate::helpers::{Backend, Reply, payload};
+use crate::helpers::{Backend, Reply, notify_settings, payload};
 use crate::on_both_backends;
 use crate::pay_world::Market;
-
-fn notify_settings() -> NotifySettings {
-    NotifySettings {
-        event_api: EventApiSettings {
-            base_url: "http://127.0.0.1:9".into(),
-            rest_api_key: SecretString::from("test-rest-api-key".to_owned()),
-            bot_id: "bot-1".into(),
-            event_name: "market_notice".into(),
-            timeout: Duration::from_secs(1),
-        },
-        daily_cap: 1_000,
-        keyword_alerts_per_day: 10,
-        recheck_after: Duration::from_secs(60),
-        lease: Duration::from_secs(120),
-        poll_every: Duration::from_secs(60),
-        message_price_won: 0,
-    }
-}
 
 /// A trade carried to its end: paid, shipped, confirmed by both.
 async fn completed(market: &Market, seller: MemberId, buyer: MemberId, name: &str) -> Order {

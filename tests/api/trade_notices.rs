@@ -7,18 +7,15 @@
 use std::time::Duration;
 
 use junggye::clock::now_ms;
-use junggye::config::NotifySettings;
 use junggye::domain::ids::{MemberId, OrderId, ProductId};
-use junggye::kakao_event::EventApiSettings;
 use junggye::kakaopay::PaymentState;
 use junggye::notifications::Kind;
 use junggye::orders::store::{self as order_store, Refunder};
 use junggye::orders::{CloseReason, Order, OrderStatus};
 use junggye::products::ProductStatus;
-use secrecy::SecretString;
 
 use crate::fake_kakaopay::FailMode;
-use crate::helpers::{Backend, Reply, payload};
+use crate::helpers::{Backend, Reply, notify_settings, payload};
 use crate::on_both_backends;
 use crate::pay_world::{Market, PRICE};
 
@@ -38,25 +35,6 @@ on_both_backends!(
 const DAY_MS: i64 = 86_400_000;
 /// `AUTO_CONFIRM_DAYS` of the test markets (the default).
 const AUTO_CONFIRM_DAYS: i64 = 7;
-
-/// Notifications on; nothing is sent (no sender runs in tests), so the Event API's address is unused.
-fn notify_settings() -> NotifySettings {
-    NotifySettings {
-        event_api: EventApiSettings {
-            base_url: "http://127.0.0.1:9".into(),
-            rest_api_key: SecretString::from("test-rest-api-key".to_owned()),
-            bot_id: "bot-1".into(),
-            event_name: "market_notice".into(),
-            timeout: Duration::from_secs(1),
-        },
-        daily_cap: 1_000,
-        keyword_alerts_per_day: 10,
-        recheck_after: Duration::from_secs(60),
-        lease: Duration::from_secs(120),
-        poll_every: Duration::from_secs(60),
-        message_price_won: 0,
-    }
-}
 
 /// A market with notifications on, a seller with one product on sale, and a buyer.
 struct Trade {
