@@ -95,15 +95,3 @@ pub async fn member_name(db: &Db, id: MemberId) -> Result<Option<String>, sqlx::
             .await
     })
 }
-
-/// Whether `a` and `b` blocked one another (either way).
-pub async fn between(db: &Db, a: MemberId, b: MemberId) -> Result<bool, sqlx::Error> {
-    let sql = format!("SELECT {}", between_sql(1, 2));
-    dispatch!(db, pool => {
-        sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(a)
-            .bind(b)
-            .fetch_one(pool)
-            .await
-    })
-}

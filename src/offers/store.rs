@@ -395,8 +395,9 @@ pub async fn open_for_seller(
     rows.into_iter().map(OfferRow::into_offer).collect()
 }
 
-/// What a product's viewer may do about offers: whether the product takes them, and the price of the
-/// viewer's accepted offer, if any (what they may pay instead of the list price).
+/// What a product's viewer may do about offers (read by `crate::viewing`): whether the product takes
+/// them, and the price of the viewer's accepted offer, if any (what they may pay instead of the list
+/// price).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ForViewer {
     pub open: bool,
@@ -407,31 +408,20 @@ pub struct ForViewer {
     pub pending_count: i64,
 }
 
-/// [`ForViewer`] for `viewer` (any member) on `product`, in one query.
-pub async fn for_viewer(db: &Db, product: ProductId, viewer: MemberId) -> Result<ForViewer, sqlx::Error> {
-    /// When offers were turned off, the viewer's accepted and open offer prices, the open offers.
-    type Row = (Option<i64>, Option<i64>, Option<i64>, i64);
-    let row: Option<Row> = dispatch!(db, pool => {
-        sqlx::query_as(
-            "SELECT p.offers_off_at, \
-               (SELECT price FROM offers WHERE product_id = p.id AND buyer_id = $2 AND status = $3), \
-               (SELECT price FROM offers WHERE product_id = p.id AND buyer_id = $2 AND status = $4), \
-               (SELECT COUNT(*) FROM offers WHERE product_id = p.id AND status = $4) \
-             FROM products p WHERE p.id = $1",
-        )
-        .bind(product)
-        .bind(viewer)
-        .bind(OfferStatus::Accepted)
-        .bind(OfferStatus::Pending)
-        .fetch_optional(pool)
-        .await?
-    });
-    Ok(
-        row.map_or_else(ForViewer::default, |(off, accepted, pending, count)| ForViewer {
-            open: off.is_none(),
-            accepted_price: accepted,
-            pending_price: pending,
-            pending_count: count,
-        }),
-    )
+/// The price of `buyer`'s accepted offer on `product`, if they have one (what their payment link may
+/// name instead of the list price). The detail view reads it with the rest of the viewer's side
+/// (`crate::viewing`).
+pub async fn accepted_price(
+    db: &Db,
+    product: ProductId,
+    buyer: MemberId,
+) -> Result<Option<i64>, sqlx::Error> {
+    dispatch!(db, pool => {
+        sqlx::query_scalar("SELECT price FROM offers WHERE product_id = $1 AND buyer_id = $2 AND status = $3")
+            .bind(product)
+            .bind(buyer)
+            .bind(OfferStatus::Accepted)
+            .fetch_optional(pool)
+            .await
+    })
 }

@@ -144,8 +144,9 @@ impl Payments {
             _ => return Ok(Start::Page(PayOutcome::Unavailable)),
         };
         if product.price != claims.amount {
-            let offers = crate::offers::store::for_viewer(self.db(), product.id, claims.buyer_id).await?;
-            if offers.accepted_price != Some(claims.amount) {
+            let accepted =
+                crate::offers::store::accepted_price(self.db(), product.id, claims.buyer_id).await?;
+            if accepted != Some(claims.amount) {
                 return Ok(Start::Page(PayOutcome::PriceChanged));
             }
         }

@@ -73,28 +73,6 @@ pub async fn remove(db: &Db, member_id: MemberId, product_id: ProductId) -> Resu
     })
 }
 
-/// Whether the member saved the product (the detail view offers "찜하기" or "찜 해제").
-pub async fn is_saved(db: &Db, member_id: MemberId, product_id: ProductId) -> Result<bool, sqlx::Error> {
-    let found: Option<(i64,)> = dispatch!(db, pool => {
-        sqlx::query_as("SELECT product_id FROM favourites WHERE member_id = $1 AND product_id = $2")
-            .bind(member_id)
-            .bind(product_id)
-            .fetch_optional(pool)
-            .await?
-    });
-    Ok(found.is_some())
-}
-
-/// How many members saved the product (shown to its seller). Reads only the `favourites_product` index.
-pub async fn count(db: &Db, product_id: ProductId) -> Result<i64, sqlx::Error> {
-    dispatch!(db, pool => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM favourites WHERE product_id = $1")
-            .bind(product_id)
-            .fetch_one(pool)
-            .await
-    })
-}
-
 /// A saved product as the member's list shows it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SavedProduct {

@@ -185,7 +185,12 @@ async fn blocking_works_in_conversation_mode(backend: Backend) {
     assert!(done.text().contains("차단했어요"), "{}", done.text());
     let kim = member_id(&app, "u-kim").await;
     let seller = member_id(&app, "u-seller").await;
-    assert!(blocking::between(&app.state.db, kim, seller).await.unwrap());
+    assert!(
+        blocking::hidden_from(&app.state.db, kim)
+            .await
+            .unwrap()
+            .contains(&seller)
+    );
     let blocks = app.skill("/skill/chat", &say("차단목록")).await;
     let lifted = app.skill("/skill/chat", &say(&tap(&blocks, "차단 해제"))).await;
     assert!(lifted.text().contains("차단을 풀었어요"), "{}", lifted.text());

@@ -7,10 +7,11 @@ use axum::extract::State;
 use axum::response::Response;
 
 use super::session::Operator;
-use super::view::{self, Chrome, Flash, Section, at, won};
+use super::view::{self, Chrome, Flash, Section, at};
 use crate::admin::orders::{self as api, OrderDto, OrderFilter, PaymentEventDto};
 use crate::admin::{AdminState, ApiPath, ApiQuery};
 use crate::orders::OrderStatus;
+use crate::present::won;
 
 /// Statuses an admin may refund from (`orders::store::begin_refund` has the last word).
 const REFUNDABLE: [&str; 2] = ["paid", "buyer_confirmed"];

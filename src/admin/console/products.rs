@@ -7,9 +7,10 @@ use axum::{Form, Json};
 use serde::Deserialize;
 
 use super::session::Operator;
-use super::view::{self, Chrome, Flash, Section, at, won};
+use super::view::{self, Chrome, Flash, Section, at};
 use crate::admin::products::{self as api, ProductDto, ProductFilter, StatusRequest};
 use crate::admin::{AdminState, ApiJson, ApiPath, ApiQuery};
+use crate::present::won;
 use crate::products::model::{ProductStatus, StatusAction};
 
 struct ProductRow {

@@ -226,11 +226,6 @@ pub async fn headers(request: axum::extract::Request, next: axum::middleware::Ne
     response
 }
 
-/// Formats for templates: amounts and times as operators read them.
-pub fn won(amount: i64) -> String {
-    crate::present::won(amount)
-}
-
 /// A Unix-millisecond time in KST, `-` when absent.
 pub fn at(unix_ms: Option<i64>) -> String {
     unix_ms.map_or_else(|| "-".to_owned(), crate::present::datetime_kst)
