@@ -9,7 +9,7 @@ BEGIN {
   for (i = 1; i <= n; i++) {
     if ((i - 1) % 500 == 0) {
       if (i > 1) print ";"
-      printf "INSERT INTO products (seller_id, name, price, description, category, location, open_chat_url, search_text, status, created_at, updated_at) VALUES\n"
+      printf "INSERT INTO products (seller_id, name, price, description, category, location, open_chat_url, search_text, status, created_at, updated_at, listed_at) VALUES\n"
     } else {
       printf ",\n"
     }
@@ -19,9 +19,9 @@ BEGIN {
     note = notes[int(rand() * 6) + 1]
     name = sprintf("%s %d호", w, i)
     description = sprintf("%s 상품입니다. %s. 상태 좋아요.", w, note)
-    printf "(%d, '%s', %d, '%s', '%s', '강남역', 'https://open.kakao.com/o/bench%d', '%s', '%s', %d, %d)", \
+    printf "(%d, '%s', %d, '%s', '%s', '강남역', 'https://open.kakao.com/o/bench%d', '%s', '%s', %d, %d, %d)", \
       (i % sellers) + 1, name, (int(rand() * 500) + 1) * 1000, description, cats[int(rand() * 10) + 1], i, \
-      tolower(name) "\n" tolower(description), status, now + i * 1000, now + i * 1000
+      tolower(name) "\n" tolower(description), status, now + i * 1000, now + i * 1000, now + i * 1000
   }
   print ";"
 }

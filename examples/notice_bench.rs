@@ -227,9 +227,9 @@ async fn seed_paid_orders(
             let (seller, buyer) = pairs[pair];
             let product: i64 = sqlx::query_scalar(
                 "INSERT INTO products (seller_id, name, price, description, category, location, open_chat_url, \
-                                       search_text, status, created_at, updated_at) \
+                                       search_text, status, created_at, updated_at, listed_at) \
                  VALUES ($1, $2, 15000, '벤치마크', 'digital', '강남역', 'https://open.kakao.com/o/bench', $2, \
-                         'awaiting_completion', $3, $3) RETURNING id",
+                         'awaiting_completion', $3, $3, $3) RETURNING id",
             )
             .bind(seller)
             .bind(format!("상품 {tag}-{i}"))

@@ -187,9 +187,9 @@ async fn seed(db: &Db, buyers: usize, products: usize) -> Result<(Vec<i64>, Vec<
         for i in 0..products {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO products (seller_id, name, price, description, category, location, open_chat_url, \
-                                       search_text, status, created_at, updated_at) \
+                                       search_text, status, created_at, updated_at, listed_at) \
                  VALUES ($1, $2, $3, '벤치마크', 'digital', '강남역', 'https://open.kakao.com/o/bench', $2, \
-                         'on_sale', $4, $4) RETURNING id",
+                         'on_sale', $4, $4, $4) RETURNING id",
             )
             .bind(seller)
             .bind(format!("상품 {i}"))

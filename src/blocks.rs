@@ -114,6 +114,7 @@ blocks! {
     MemberBlocks     "member_blocks"      "차단목록",
     MemberUnblock    "member_unblock"     "차단해제",
     ReviewWrite      "review_write"       "후기쓰기",
+    ProductBump      "product_bump"       "끌어올리기",
 }
 
 /// Block ids known for this bot (none in conversation mode, [`Nav::conversation`]).

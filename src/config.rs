@@ -103,6 +103,16 @@ pub const VARIABLES: &[Variable] = &[
         meaning: "How long browse pages and product details are reused before being read again (0: never). Changes made through this instance show at once.",
     },
     Variable {
+        name: "BUMP_INTERVAL_HOURS",
+        default: "24",
+        meaning: "How often a seller may bump (끌어올리기) a product on sale back to the top of the lists, counted from its registration or last bump (1–720).",
+    },
+    Variable {
+        name: "REPORTS_TO_HOLD",
+        default: "3",
+        meaning: "Open reports (신고) from different members that take a product off the lists until an admin looks (1–100).",
+    },
+    Variable {
         name: "IMAGE_HOSTS",
         default: "*.kakaocdn.net",
         meaning: "Comma-separated hosts product images may be downloaded from (`*.` allows subdomains). Anything else is refused.",
@@ -352,6 +362,7 @@ pub struct Config {
     pub blocks_file: Option<PathBuf>,
     pub skill_deadline: Duration,
     pub catalog_cache: Duration,
+    pub market: MarketRules,
     pub jwt_secret: Option<SecretString>,
     pub admin: AdminSettings,
     pub log_format: LogFormat,
@@ -373,6 +384,24 @@ pub struct Config {
     pub pay_link_secret_set: bool,
     /// `RUST_LOG`, when set (the log subscriber reads it itself; kept here for `check-config`).
     pub log_filter: Option<String>,
+}
+
+/// The market's own tunable rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketRules {
+    /// Least time between two listings of a product (registration or bump) for a bump (`BUMP_INTERVAL_HOURS`).
+    pub bump_interval: Duration,
+    /// Open reports from different members that hold a product for an admin (`REPORTS_TO_HOLD`).
+    pub reports_to_hold: u32,
+}
+
+impl Default for MarketRules {
+    fn default() -> Self {
+        Self {
+            bump_interval: Duration::from_secs(24 * 3_600),
+            reports_to_hold: 3,
+        }
+    }
 }
 
 /// Lifetimes of the admin API's tokens.
@@ -525,6 +554,12 @@ impl Config {
             100..=DEADLINE_CEILING_MS,
         );
         let catalog_cache_ms = number_in(&mut errors, &get, "CATALOG_CACHE_MS", 2_000, 0..=60_000);
+        let market = MarketRules {
+            bump_interval: Duration::from_secs(
+                3_600 * number_in(&mut errors, &get, "BUMP_INTERVAL_HOURS", 24, 1..=720),
+            ),
+            reports_to_hold: number_in(&mut errors, &get, "REPORTS_TO_HOLD", 3, 1..=100),
+        };
         let jwt_secret = get("JWT_SECRET").map(|s| SecretString::from(s.to_owned()));
         if let Some(key) = &jwt_secret
             && key.expose_secret().len() < JWT_SECRET_MIN_BYTES
@@ -630,6 +665,7 @@ impl Config {
             blocks_file,
             skill_deadline: Duration::from_millis(deadline_ms),
             catalog_cache: Duration::from_millis(catalog_cache_ms),
+            market,
             jwt_secret,
             admin,
             log_format,
@@ -1104,6 +1140,12 @@ impl fmt::Display for Config {
         writeln!(f, "SKILL_LOG_HASH_KEY={}", key.describe())?;
         writeln!(f, "SKILL_LOG_QUEUE={}", self.skill_log.queue_capacity)?;
         writeln!(f, "CATALOG_CACHE_MS={}", self.catalog_cache.as_millis())?;
+        writeln!(
+            f,
+            "BUMP_INTERVAL_HOURS={}",
+            self.market.bump_interval.as_secs() / 3_600
+        )?;
+        writeln!(f, "REPORTS_TO_HOLD={}", self.market.reports_to_hold)?;
         writeln!(f, "IMAGE_HOSTS={}", self.images.allowed_hosts.join(","))?;
         writeln!(f, "IMAGE_MAX_BYTES={}", self.images.max_bytes)?;
         const S3_VARIABLES: [&str; 7] = [

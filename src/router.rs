@@ -74,6 +74,7 @@ pub fn skill_routes() -> Router<AppState> {
         .route("/skill/offers/accept", skill(offers::accept))
         .route("/skill/offers/decline", skill(offers::decline))
         .route("/skill/products/offers", skill(offers::set_open))
+        .route("/skill/products/bump", skill(products::manage::bump))
         // Notices: the event block's skill, and the member's alert choices.
         .route("/skill/notifications/event", skill(alerts::event))
         .route("/skill/notifications/settings", skill(alerts::settings))

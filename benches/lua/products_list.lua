@@ -1,4 +1,5 @@
--- The main list: the first page most of the time, deeper pages sometimes (cursor below the newest id).
+-- The main list: the first page most of the time, deeper pages sometimes. A cursor is `listed_at.id`;
+-- benches/seed_products.awk lists product i at 1795000000000 + i * 1000.
 package.path = package.path .. ";" .. debug.getinfo(1, "S").source:match("@(.*/)") .. "?.lua"
 require "common"
 
@@ -7,6 +8,7 @@ local first = wrk.format("POST", "/skill/products", json_headers, skill_body("s-
 
 function request()
   if math.random(1, 4) > 1 then return first end
-  local cursor = math.random(11, products)
-  return wrk.format("POST", "/skill/products", json_headers, skill_body("s-1-1", "", string.format('"cursor":"%d"', cursor)))
+  local id = math.random(11, products)
+  local cursor = string.format('"cursor":"%d.%d"', 1795000000000 + id * 1000, id)
+  return wrk.format("POST", "/skill/products", json_headers, skill_body("s-1-1", "", cursor))
 end

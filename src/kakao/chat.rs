@@ -110,6 +110,7 @@ fn handler(block: Block) -> Option<Handler> {
         Block::OfferAccept => h!(offers::accept),
         Block::OfferDecline => h!(offers::decline),
         Block::ProductOffers => h!(offers::set_open),
+        Block::ProductBump => h!(products::manage::bump),
         Block::MemberBlock => h!(blocking::block),
         Block::MemberBlocks => h!(blocking::list),
         Block::MemberUnblock => h!(blocking::unblock),

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-use super::model::{Category, Page, Product, ProductSummary};
+use super::model::{Category, ListCursor, Page, Product, ProductSummary};
 use super::store::{self, Listing};
 use crate::db::Db;
 use crate::domain::ids::ProductId;
@@ -35,9 +35,9 @@ const MAX_ENTRIES: usize = 4096;
 /// A list page's identity: what is listed and from where.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum PageKey {
-    All(Option<i64>),
-    Category(Category, Option<i64>),
-    Search(String, Option<i64>),
+    All(Option<ListCursor>),
+    Category(Category, Option<ListCursor>),
+    Search(String, Option<ListCursor>),
 }
 
 struct Entry<T> {
@@ -121,7 +121,7 @@ impl<K: Hash + Eq, T> Shelf<K, T> {
 pub struct Catalog {
     ttl: Duration,
     version: AtomicU64,
-    pages: Shelf<PageKey, Page<ProductSummary>>,
+    pages: Shelf<PageKey, Page<ProductSummary, ListCursor>>,
     products: Shelf<ProductId, Option<Product>>,
 }
 
@@ -160,9 +160,9 @@ impl Catalog {
         &self,
         db: &Db,
         listing: Listing<'_>,
-        cursor: Option<i64>,
+        cursor: Option<ListCursor>,
         per_page: usize,
-    ) -> Result<Arc<Page<ProductSummary>>, sqlx::Error> {
+    ) -> Result<Arc<Page<ProductSummary, ListCursor>>, sqlx::Error> {
         let key = match listing {
             Listing::All => PageKey::All(cursor),
             Listing::Category(category) => PageKey::Category(category, cursor),

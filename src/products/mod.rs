@@ -1,6 +1,7 @@
 //! The market's products: the model and state machine, storage, the browse cache and the photo pipeline.
 //! The browse, register and manage skills are in [`crate::kakao::products`].
 
+pub mod bump;
 pub mod catalog;
 pub mod model;
 pub mod photos;

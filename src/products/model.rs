@@ -266,6 +266,8 @@ pub struct ProductSummary {
     /// The first photo's square thumbnail, when the photos are ready.
     pub cover_thumb_key: Option<String>,
     pub created_at: i64,
+    /// When it was registered or last bumped (끌어올리기): the lists' order.
+    pub listed_at: i64,
 }
 
 /// One stored photo of a product.
@@ -319,16 +321,87 @@ impl PhotosState {
 
 crate::db::text_column!(PhotosState, key);
 
-/// One page of a list, and the cursor of the next page when there is one.
+/// One page of a list, and the cursor of the next page when there is one (an id, unless the list says
+/// otherwise).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Page<T> {
+pub struct Page<T, C = i64> {
     pub items: Vec<T>,
-    pub next: Option<i64>,
+    pub next: Option<C>,
+}
+
+/// Where a page of a product list ends: the last product's `listed_at` and its id. Lists are ordered by
+/// `listed_at` (registration or the last bump), so a bumped product moves up without a page repeating or
+/// skipping the others; the id orders products listed in the same millisecond.
+///
+/// It travels through the chat as text (`clientExtra.cursor`), which the user controls; [`ListCursor::parse`]
+/// accepts only what [`fmt::Display`] writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ListCursor {
+    pub listed_at: i64,
+    pub id: i64,
+}
+
+impl ListCursor {
+    /// Before every product: the first page.
+    pub const START: ListCursor = ListCursor {
+        listed_at: i64::MAX,
+        id: i64::MAX,
+    };
+
+    pub fn after(product: &ProductSummary) -> Self {
+        Self {
+            listed_at: product.listed_at,
+            id: product.id.get(),
+        }
+    }
+
+    /// Reads `listed_at.id` (e.g. `1767225600000.42`); `None` for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let (listed_at, id) = text.trim().split_once('.')?;
+        let number = |part: &str| -> Option<i64> {
+            let digits = !part.is_empty() && part.len() <= 19 && part.bytes().all(|b| b.is_ascii_digit());
+            digits.then(|| part.parse().ok()).flatten()
+        };
+        let cursor = Self {
+            listed_at: number(listed_at)?,
+            id: number(id)?,
+        };
+        (cursor.id > 0).then_some(cursor)
+    }
+}
+
+impl fmt::Display for ListCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.listed_at, self.id)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_cursor_reads_back_only_what_it_writes() {
+        let cursor = ListCursor {
+            listed_at: 1_767_225_600_000,
+            id: 42,
+        };
+        assert_eq!(cursor.to_string(), "1767225600000.42");
+        assert_eq!(ListCursor::parse(&cursor.to_string()), Some(cursor));
+        for bad in [
+            "",
+            "42",
+            "1.0",
+            "-1.2",
+            "1.-2",
+            "a.b",
+            "1.2.3",
+            "1 .2",
+            "99999999999999999999.1",
+        ] {
+            assert_eq!(ListCursor::parse(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn the_owner_state_machine_matches_the_market_rules() {

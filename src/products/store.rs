@@ -10,7 +10,7 @@ use sqlx::FromRow;
 
 use super::catalog::Catalog;
 use super::model::{
-    Category, Page, Photo, PhotoFailure, PhotosState, Product, ProductStatus, ProductSummary,
+    Category, ListCursor, Page, Photo, PhotoFailure, PhotosState, Product, ProductStatus, ProductSummary,
 };
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set};
@@ -33,38 +33,44 @@ pub enum Listing<'a> {
     },
 }
 
+/// A page of summaries after the cursor `($1, $2)` = (`listed_at`, id), newest first, `$3` of them.
+///
+/// "After the cursor" is written `listed_at <= $1 AND (listed_at < $1 OR id < $2)` rather than as a row
+/// comparison: both planners turn the first term into a range on the `(…, listed_at, id)` indexes, so a
+/// deep page starts where the previous one ended instead of walking the pages before it.
 fn summary_query(condition: &str) -> String {
     format!(
-        "SELECT p.id, p.seller_id, p.name, p.price, p.category, p.status, p.created_at, m.name AS seller_name, \
-                ph.thumb_key AS cover_thumb_key \
+        "SELECT p.id, p.seller_id, p.name, p.price, p.category, p.status, p.created_at, p.listed_at, \
+                m.name AS seller_name, ph.thumb_key AS cover_thumb_key \
          FROM products p \
          JOIN members m ON m.id = p.seller_id \
          LEFT JOIN photos ph ON ph.set_id = p.photo_set_id AND ph.position = 0 \
-         WHERE p.id < $1 AND {condition} ORDER BY p.id DESC LIMIT $2"
+         WHERE p.{condition} AND p.listed_at <= $1 AND (p.listed_at < $1 OR p.id < $2) \
+         ORDER BY p.listed_at DESC, p.id DESC LIMIT $3"
     )
 }
 
-/// The public lists' condition, `p.status IN ('on_sale', 'reserved')`. It is written into the text (from
+/// The public lists' condition, `status IN ('on_sale', 'reserved')`. It is written into the text (from
 /// [`ProductStatus::LISTED`]) rather than bound: a planner uses the `products_listed*` partial indexes only
 /// when the query states their predicate.
 fn listed_and(condition: &str) -> String {
     let listed = text_set(ProductStatus::LISTED.map(ProductStatus::key));
-    summary_query(&format!("p.status IN {listed}{condition}"))
+    summary_query(&format!("status IN {listed}{condition}"))
 }
 
 static LIST_ALL: LazyLock<String> = LazyLock::new(|| listed_and(""));
-static LIST_CATEGORY: LazyLock<String> = LazyLock::new(|| listed_and(" AND p.category = $3"));
+static LIST_CATEGORY: LazyLock<String> = LazyLock::new(|| listed_and(" AND p.category = $4"));
 // A plain substring test (no LIKE wildcards to escape) on the stored lower-case text; the function is
 // `instr` in SQLite and `strpos` in PostgreSQL.
 static LIST_SEARCH_SQLITE: LazyLock<String> =
-    LazyLock::new(|| listed_and(" AND instr(p.search_text, $3) > 0"));
+    LazyLock::new(|| listed_and(" AND instr(p.search_text, $4) > 0"));
 static LIST_SEARCH_POSTGRES: LazyLock<String> =
-    LazyLock::new(|| listed_and(" AND strpos(p.search_text, $3) > 0"));
-/// A seller's products in the status `$4`, or (with `$4` deleted) in every status but that one.
+    LazyLock::new(|| listed_and(" AND strpos(p.search_text, $4) > 0"));
+/// A seller's products in the status `$5`, or (with `$5` deleted) in every status but that one.
 static LIST_SELLER_STATUS: LazyLock<String> =
-    LazyLock::new(|| summary_query("p.seller_id = $3 AND p.status = $4"));
+    LazyLock::new(|| summary_query("seller_id = $4 AND p.status = $5"));
 static LIST_SELLER_ALL: LazyLock<String> =
-    LazyLock::new(|| summary_query("p.seller_id = $3 AND p.status <> $4"));
+    LazyLock::new(|| summary_query("seller_id = $4 AND p.status <> $5"));
 
 #[derive(FromRow)]
 struct SummaryRow {
@@ -75,6 +81,7 @@ struct SummaryRow {
     category: String,
     status: String,
     created_at: i64,
+    listed_at: i64,
     seller_name: String,
     cover_thumb_key: Option<String>,
 }
@@ -95,6 +102,7 @@ impl SummaryRow {
             seller_name: self.seller_name,
             cover_thumb_key: self.cover_thumb_key,
             created_at: self.created_at,
+            listed_at: self.listed_at,
         })
     }
 }
@@ -104,14 +112,15 @@ pub fn search_text(name: &str, description: &str) -> String {
     format!("{}\n{}", name.to_lowercase(), description.to_lowercase())
 }
 
-/// One page of `listing`, newest first, starting after `cursor` (the last id of the previous page).
+/// One page of `listing`, most recently listed (registered or bumped) first, starting after `cursor`
+/// (the last product of the previous page).
 pub async fn list(
     db: &Db,
     listing: Listing<'_>,
-    cursor: Option<i64>,
+    cursor: Option<ListCursor>,
     per_page: usize,
-) -> Result<Page<ProductSummary>, sqlx::Error> {
-    let cursor = cursor.unwrap_or(i64::MAX);
+) -> Result<Page<ProductSummary, ListCursor>, sqlx::Error> {
+    let cursor = cursor.unwrap_or(ListCursor::START);
     let fetch = i64::try_from(per_page + 1).unwrap_or(i64::MAX);
     let sql: &'static str = match listing {
         Listing::All => &LIST_ALL,
@@ -122,7 +131,10 @@ pub async fn list(
         Listing::Seller { status: None, .. } => &LIST_SELLER_ALL,
     };
     let rows: Vec<SummaryRow> = dispatch!(db, pool => {
-        let query = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(cursor).bind(fetch);
+        let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(cursor.listed_at)
+            .bind(cursor.id)
+            .bind(fetch);
         let query = match listing {
             Listing::All => query,
             Listing::Category(category) => query.bind(category),
@@ -140,7 +152,7 @@ pub async fn list(
         .collect::<Result<Vec<_>, _>>()?;
     let next = if items.len() > per_page {
         items.truncate(per_page);
-        items.last().map(|p| p.id.get())
+        items.last().map(ListCursor::after)
     } else {
         None
     };
@@ -488,8 +500,8 @@ async fn insert_product(
         let mut tx = pool.begin_write().await?;
         let insert = sqlx::query_as(
             "INSERT INTO products (seller_id, name, price, description, category, location, open_chat_url, \
-                                   search_text, photo_set_id, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $10, $10) RETURNING id",
+                                   search_text, photo_set_id, status, created_at, updated_at, listed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $10, $10, $10) RETURNING id",
         )
         .bind(draft.member_id);
         let (product_id,): (ProductId,) = bind_fields!(insert, fields)
@@ -658,11 +670,11 @@ mod tests {
     #[test]
     fn public_lists_repeat_the_partial_index_predicate() {
         for migration in [
-            include_str!("../../migrations/sqlite/0002_products.sql"),
-            include_str!("../../migrations/postgres/0002_products.sql"),
+            include_str!("../../migrations/sqlite/0017_bumps.sql"),
+            include_str!("../../migrations/postgres/0017_bumps.sql"),
         ] {
             let predicate = migration
-                .split("CREATE INDEX products_listed ON products (id) WHERE ")
+                .split("CREATE INDEX products_listed ON products (listed_at, id) WHERE ")
                 .nth(1)
                 .and_then(|rest| rest.split(';').next())
                 .unwrap();
@@ -673,7 +685,7 @@ mod tests {
                 &LIST_SEARCH_POSTGRES,
             ] {
                 assert!(
-                    list.contains(&format!("WHERE p.id < $1 AND p.{predicate}")),
+                    list.contains(&format!("WHERE p.{predicate}")),
                     "{}",
                     list.as_str()
                 );

@@ -6,6 +6,7 @@ mod admin_accounts;
 mod admin_api;
 mod admin_auth;
 mod blocking;
+mod bumps;
 mod cache;
 mod catalogue;
 mod chat;

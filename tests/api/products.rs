@@ -47,8 +47,8 @@ pub async fn seed_product_with(
         let (seller_id,): (i64,) = sqlx::query_as("SELECT id FROM members WHERE user_key = $1 AND deleted_at IS NULL")
             .bind(seller).fetch_one(pool).await.expect("seller joined");
         let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO products (seller_id, name, price, description, category, location, open_chat_url, search_text, status, created_at, updated_at) \
-             VALUES ($1, $2, 15000, $3, $4, '강남역', 'https://open.kakao.com/o/abc', $5, $6, $7, $7) RETURNING id",
+            "INSERT INTO products (seller_id, name, price, description, category, location, open_chat_url, search_text, status, created_at, updated_at, listed_at) \
+             VALUES ($1, $2, 15000, $3, $4, '강남역', 'https://open.kakao.com/o/abc', $5, $6, $7, $7, $7) RETURNING id",
         )
         .bind(seller_id).bind(name).bind(description).bind(category.key())
         .bind(junggye::products::store::search_text(name, description)).bind(status.key()).bind(junggye::clock::now_ms())

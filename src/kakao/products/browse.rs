@@ -12,7 +12,7 @@ use crate::kakao::extra::{ExtraKeys, Key, PURPOSE_REGISTER, extra};
 use crate::kakao::products::cards::{self, More, Viewer};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
 use crate::members::Member;
-use crate::products::model::{Category, Page, Product, ProductStatus, ProductSummary};
+use crate::products::model::{Category, ListCursor, Page, Product, ProductStatus, ProductSummary};
 use crate::products::store::{self, Listing};
 use crate::viewing;
 use kakao_skill::{Carousel, Extra, ListCard, SkillResponse, WebUrl};
@@ -115,8 +115,8 @@ pub async fn category(call: SkillCall) -> SkillResult {
 /// continues after the page's last product, so a filtered page is shorter, never skips one.
 async fn visible<'p>(
     call: &SkillCall,
-    page: &'p Page<ProductSummary>,
-) -> Result<Cow<'p, Page<ProductSummary>>, SkillError> {
+    page: &'p Page<ProductSummary, ListCursor>,
+) -> Result<Cow<'p, Page<ProductSummary, ListCursor>>, SkillError> {
     let hidden = blocking::hidden_from_user(&call.state.db, call.payload.user_id()).await?;
     if hidden.is_empty() || !page.items.iter().any(|p| hidden.contains(&p.seller_id)) {
         return Ok(Cow::Borrowed(page));

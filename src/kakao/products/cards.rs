@@ -13,7 +13,9 @@ use kakao_skill::{
     Thumbnail, WebUrl,
 };
 
-use crate::products::model::{Page, PhotoFailure, PhotosState, Product, ProductStatus, ProductSummary};
+use crate::products::model::{
+    ListCursor, Page, PhotoFailure, PhotosState, Product, ProductStatus, ProductSummary,
+};
 
 /// The label of the Kakao Pay button on the detail view.
 pub const BUY_LABEL: &str = "카카오페이로 구매";
@@ -75,7 +77,7 @@ pub struct More {
 pub fn product_page(
     nav: &Nav,
     urls: &PhotoUrls<'_>,
-    page: &Page<ProductSummary>,
+    page: &Page<ProductSummary, ListCursor>,
     show_status: bool,
     empty: &str,
     more: More,
@@ -188,8 +190,11 @@ fn owner_actions(
         response = response.quick_reply(nav.quick_reply(
             label,
             Block::ProductOffers,
-            product_extra.put(Key::Set, set),
+            product_extra.clone().put(Key::Set, set),
         ));
+    }
+    if product.status == ProductStatus::OnSale {
+        response = response.quick_reply(nav.quick_reply(BUMP_LABEL, Block::ProductBump, product_extra));
     }
     for action in product.status.actions() {
         // `from` pins the state the seller saw: a stale button fails instead of acting on a newer state.
@@ -208,6 +213,9 @@ fn owner_actions(
     }
     response.quick_reply(nav.go("내 상품", Block::MyProducts))
 }
+
+/// The label of the seller's bump (끌어올리기) on the detail view.
+pub const BUMP_LABEL: &str = "끌어올리기";
 
 /// The label of the seller's price change on the detail view.
 pub const PRICE_CHANGE_LABEL: &str = "가격 변경";

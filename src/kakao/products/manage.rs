@@ -1,4 +1,5 @@
-//! The seller's hand-made changes: the status (hide, show, reserve, unreserve, sold, delete) and the price.
+//! The seller's hand-made changes: the status (hide, show, reserve, unreserve, sold, delete), the price,
+//! and 끌어올리기 (bump).
 
 use super::extra_id;
 use crate::domain::Invalid;
@@ -7,6 +8,7 @@ use crate::domain::product::Price;
 use crate::kakao::extra::{Key, extra};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
 use crate::present::won;
+use crate::products::bump::{self, Bumped};
 use crate::products::model::Product;
 use crate::products::model::{ProductStatus, StatusAction};
 use crate::products::store::{self, PriceChange};
@@ -147,4 +149,45 @@ fn price_answer(nav: &Nav, message: String, product: &Product) -> SkillResponse 
         .quick_reply(nav.quick_reply("상품 보기", Block::ProductDetail, extra))
         .quick_reply(nav.go("내 상품", Block::MyProducts))
         .quick_reply(nav.go("처음으로", Block::Main))
+}
+
+/// `/skill/products/bump`: `clientExtra.productId`. The seller's product on sale goes back to the top of
+/// the lists, at most once per `BUMP_INTERVAL_HOURS` since it was registered or last bumped; when refused
+/// for that, the answer says how long until the next bump.
+pub async fn bump(call: SkillCall) -> SkillResult {
+    let member = call.member().await?;
+    let id = extra_id(
+        &call,
+        Key::ProductId,
+        "어떤 상품인지 알 수 없어요. 상품을 다시 골라 주세요.",
+    )
+    .map(ProductId::new)?;
+    let state = &call.state;
+    let interval = state.config.market.bump_interval;
+    let message = match bump::bump(&state.db, &state.catalog, id, member.id, interval).await? {
+        Bumped::Done => "끌어올렸어요. 이제 목록 맨 위에 보여요.".to_owned(),
+        Bumped::TooSoon { wait } => {
+            return Err(SkillError::Refused(format!(
+                "끌어올리기는 {}시간에 한 번 할 수 있어요. {} 뒤에 다시 해 주세요.",
+                interval.as_secs() / 3_600,
+                bump::wait_text(wait)
+            )));
+        }
+        Bumped::NotOnSale(status) => {
+            return Err(SkillError::Refused(format!(
+                "판매중인 상품만 끌어올릴 수 있어요. (지금: {})",
+                status.label()
+            )));
+        }
+        Bumped::NotFound => {
+            return Err(SkillError::Refused(
+                "내가 등록한 상품만 끌어올릴 수 있어요.".into(),
+            ));
+        }
+    };
+    let nav = call.nav();
+    Ok(SkillResponse::text(message)
+        .quick_reply(nav.quick_reply("상품 보기", Block::ProductDetail, extra(Key::ProductId, id)))
+        .quick_reply(nav.go("상품 목록", Block::Products))
+        .quick_reply(nav.go("처음으로", Block::Main)))
 }

@@ -9,6 +9,7 @@ pub mod register;
 use crate::domain::Invalid;
 use crate::kakao::extra::Key;
 use crate::kakao::{SkillCall, SkillError};
+use crate::products::model::ListCursor;
 use cards::PhotoUrls;
 
 /// Products per list page (a carousel holds ten cards).
@@ -30,8 +31,6 @@ pub(crate) fn extra_id(call: &SkillCall, key: Key, missing: &'static str) -> Res
 }
 
 /// The "더보기" cursor, when present; a malformed one restarts from the first page.
-fn cursor(call: &SkillCall) -> Option<i64> {
-    call.extra(Key::Cursor)
-        .and_then(|c| c.parse::<i64>().ok())
-        .filter(|c| *c > 0)
+fn cursor(call: &SkillCall) -> Option<ListCursor> {
+    call.extra(Key::Cursor).and_then(ListCursor::parse)
 }
