@@ -19,7 +19,7 @@ use kakao_skill::{BlockId, Button, Extra, ListItem, QuickReply};
 /// The skill catalogue as shipped (`skills/*.json`, one document per group of skills): the blocks an
 /// operator creates, their utterances and parameters. The conversation skill asks its questions from it and
 /// the emulator simulates Open Builder with it.
-pub const CATALOGUE_FILES: [&str; 12] = [
+pub const CATALOGUE_FILES: [&str; 13] = [
     include_str!("../skills/chat.json"),
     include_str!("../skills/members.json"),
     include_str!("../skills/products.json"),
@@ -30,6 +30,7 @@ pub const CATALOGUE_FILES: [&str; 12] = [
     include_str!("../skills/offers.json"),
     include_str!("../skills/blocking.json"),
     include_str!("../skills/reviews.json"),
+    include_str!("../skills/reports.json"),
     include_str!("../skills/notifications.json"),
     include_str!("../skills/validation.json"),
 ];
@@ -115,6 +116,7 @@ blocks! {
     MemberUnblock    "member_unblock"     "차단해제",
     ReviewWrite      "review_write"       "후기쓰기",
     ProductBump      "product_bump"       "끌어올리기",
+    Report           "report"             "신고하기",
 }
 
 /// Block ids known for this bot (none in conversation mode, [`Nav::conversation`]).

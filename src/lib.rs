@@ -47,6 +47,7 @@ pub mod notifications;
 pub mod offers;
 pub mod orders;
 pub mod products;
+pub mod reports;
 pub mod reviews;
 pub mod viewing;
 pub mod watch;

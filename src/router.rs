@@ -41,7 +41,8 @@ use crate::{dev, ops, pages};
 /// [`assemble`].
 pub fn skill_routes() -> Router<AppState> {
     use kakao::{
-        alerts, blocking, chat, deals, members, notices, offers, orders, products, reviews, validation, watch,
+        alerts, blocking, chat, deals, members, notices, offers, orders, products, reports, reviews,
+        validation, watch,
     };
     Router::new()
         // Conversation mode: the whole market behind the fallback and welcome blocks.
@@ -75,6 +76,7 @@ pub fn skill_routes() -> Router<AppState> {
         .route("/skill/offers/decline", skill(offers::decline))
         .route("/skill/products/offers", skill(offers::set_open))
         .route("/skill/products/bump", skill(products::manage::bump))
+        .route("/skill/reports", skill(reports::report))
         // Notices: the event block's skill, and the member's alert choices.
         .route("/skill/notifications/event", skill(alerts::event))
         .route("/skill/notifications/settings", skill(alerts::settings))
@@ -165,7 +167,7 @@ pub fn admin_public() -> OpenApiRouter<AdminState> {
 /// Admin API operations that need an access token: [`admin::mount`] puts all of them behind
 /// [`admin::AdminAuthLayer`].
 pub fn admin_protected() -> OpenApiRouter<AdminState> {
-    use admin::{account_api, auth, deals, members, notices, orders, products, skill_calls};
+    use admin::{account_api, auth, deals, members, notices, orders, products, reports, skill_calls};
     OpenApiRouter::new()
         .routes(routes!(auth::me)) // GET /admin/me
         .routes(routes!(auth::revoke_all)) // POST /admin/auth/revoke-all
@@ -178,9 +180,13 @@ pub fn admin_protected() -> OpenApiRouter<AdminState> {
         .routes(routes!(members::detail)) // GET /admin/members/{id}
         .routes(routes!(members::set_grade)) // PUT /admin/members/{id}/grade
         .routes(routes!(members::deactivate)) // POST /admin/members/{id}/deactivate
+        .routes(routes!(members::unsuspend)) // POST /admin/members/{id}/unsuspend
         .routes(routes!(products::list)) // GET /admin/products
         .routes(routes!(products::detail, products::delete)) // GET, DELETE /admin/products/{id}
         .routes(routes!(products::change_status)) // PUT /admin/products/{id}/status
+        .routes(routes!(products::release)) // POST /admin/products/{id}/release
+        .routes(routes!(reports::list)) // GET /admin/reports
+        .routes(routes!(reports::decide)) // POST /admin/reports/{id}/decision
         .routes(routes!(orders::list)) // GET /admin/orders
         .routes(routes!(orders::detail)) // GET /admin/orders/{id}
         .routes(routes!(orders::cancel)) // POST /admin/orders/{id}/cancel
@@ -197,7 +203,7 @@ pub fn admin_protected() -> OpenApiRouter<AdminState> {
 /// ([`admin::mount`] adds the session and CSRF check, `admin::console::session::require_session`).
 pub fn console_routes() -> admin::console::Routes {
     use admin::console::{
-        accounts, assets, dashboard, deals, members, notices, orders, products, session, skill_calls,
+        accounts, assets, dashboard, deals, members, notices, orders, products, reports, session, skill_calls,
     };
     let open = Router::new()
         .route("/admin/ui/login", get(session::login_page).post(session::login))
@@ -209,9 +215,11 @@ pub fn console_routes() -> admin::console::Routes {
         .route("/admin/ui/members/{id}", get(members::detail))
         .route("/admin/ui/members/{id}/grade", post(members::set_grade))
         .route("/admin/ui/members/{id}/deactivate", post(members::deactivate))
+        .route("/admin/ui/members/{id}/unsuspend", post(members::unsuspend))
         .route("/admin/ui/products", get(products::list))
         .route("/admin/ui/products/{id}", get(products::detail))
         .route("/admin/ui/products/{id}/status", post(products::change_status))
+        .route("/admin/ui/products/{id}/release", post(products::release))
         .route("/admin/ui/orders", get(orders::list))
         .route("/admin/ui/orders/{id}", get(orders::detail))
         // GET asks to confirm; POST refunds.
@@ -219,6 +227,8 @@ pub fn console_routes() -> admin::console::Routes {
             "/admin/ui/orders/{id}/refund",
             get(orders::confirm_refund).post(orders::refund),
         )
+        .route("/admin/ui/reports", get(reports::list))
+        .route("/admin/ui/reports/{id}/decision", post(reports::decide))
         .route("/admin/ui/notices", get(notices::list))
         .route("/admin/ui/notices/new", get(notices::new).post(notices::create))
         .route("/admin/ui/notices/preview", post(notices::preview))

@@ -50,6 +50,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "notices",
             "notifications",
             "offers",
+            "reports",
             "reviews",
             "viewing",
             "watch",

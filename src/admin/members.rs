@@ -20,6 +20,7 @@ use crate::domain::ids::MemberId;
 use crate::domain::member::PhoneNumber;
 use crate::members::Grade;
 use crate::members::store::{self, WithdrawOutcome};
+use crate::members::suspension;
 
 /// A member as admins see it. The Kakao user key is left out: the old system used it as an admin
 /// password, and no admin task needs it.
@@ -42,6 +43,8 @@ pub struct MemberDto {
     pub joined_at: i64,
     /// Unix milliseconds (UTC) of the withdrawal.
     pub withdrawn_at: Option<i64>,
+    /// Unix milliseconds (UTC) since when the member is suspended (after reports), if they are.
+    pub suspended_at: Option<i64>,
 }
 
 listing::page_of!(
@@ -80,6 +83,7 @@ struct MemberRow {
     grade: String,
     created_at: i64,
     deleted_at: Option<i64>,
+    suspended_at: Option<i64>,
 }
 
 impl MemberRow {
@@ -104,11 +108,12 @@ impl MemberRow {
             .into(),
             joined_at: self.created_at,
             withdrawn_at: self.deleted_at,
+            suspended_at: self.suspended_at,
         }
     }
 }
 
-const COLUMNS: &str = "id, name, phone, grade, created_at, deleted_at";
+const COLUMNS: &str = "id, name, phone, grade, created_at, deleted_at, suspended_at";
 
 /// The conditions of `query`, or the fields it got wrong.
 fn member_filter(db: &Db, query: &MemberFilter) -> Result<(Filter, Paging), ApiError> {
@@ -295,6 +300,40 @@ pub async fn deactivate(
     }
     let after = find(db, id).await?;
     let entry = Entry::new("member.deactivate", "member", Some(id))
+        .before(&before.dto(Role::Viewer))
+        .after(&after.dto(Role::Viewer));
+    audit::record(db, &claims, &entry).await?;
+    Ok(Json(after.dto(claims.role)))
+}
+
+/// Lifts a member's suspension; the products it held are listed again. 409 when not suspended.
+#[utoipa::path(
+    post,
+    path = "/admin/members/{id}/unsuspend",
+    operation_id = "unsuspend_member",
+    tag = "members",
+    params(("id" = i64, Path, description = "Member id")),
+    responses(
+        (status = 200, description = "The member, no longer suspended", body = MemberDto),
+        (status = 400, description = "An id that is not a number", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, invalid or expired access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such member", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The member is not suspended", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn unsuspend(
+    State(state): State<AdminState>,
+    AdminOnly(claims): AdminOnly,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<MemberDto>, ApiError> {
+    let db = &state.app.db;
+    let before = find(db, id).await?;
+    if !suspension::lift(db, &state.app.catalog, MemberId::new(id)).await? {
+        return Err(ApiError::Conflict(format!("member {id} is not suspended")));
+    }
+    let after = find(db, id).await?;
+    let entry = Entry::new("member.unsuspend", "member", Some(id))
         .before(&before.dto(Role::Viewer))
         .after(&after.dto(Role::Viewer));
     audit::record(db, &claims, &entry).await?;

@@ -57,6 +57,7 @@ pub mod orders;
 pub mod password;
 pub mod products;
 pub mod refresh;
+pub mod reports;
 pub mod sessions;
 pub mod skill_calls;
 pub mod throttle;
@@ -225,6 +226,7 @@ pub fn document(
         (name = "orders", description = "Orders, their Kakao Pay calls, cancellation with refund"),
         (name = "notices", description = "Notices shown in the chat"),
         (name = "deals", description = "Hot-deal sources: health and refresh"),
+        (name = "reports", description = "Reports (신고): the queue and the decisions"),
         (name = "skill-calls", description = "The skill request log: calls and latency per skill"),
     )
 )]

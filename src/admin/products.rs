@@ -13,6 +13,7 @@ use super::listing::{self, Arg, Filter, Paged, Paging, refuse_if_any};
 use super::{AdminOnly, AdminState, ApiError, ApiJson, ApiPath, ApiQuery, FieldError, Problem, Viewer};
 use crate::db::Db;
 use crate::domain::ids::ProductId;
+use crate::products::holds::{self, Hold};
 use crate::products::{Category, Product, ProductStatus, StatusAction, store};
 
 /// A product as admins see it.
@@ -36,6 +37,8 @@ pub struct ProductDto {
     /// The actions the state machine allows now (`hide`, `show`, `reserve`, `unreserve`, `sold`,
     /// `delete`).
     pub actions: Vec<String>,
+    /// Why the market holds it off the lists, if it does: `reports`, `admin` or `suspension`.
+    pub held_by: Option<String>,
     /// Unix milliseconds (UTC).
     pub created_at: i64,
 }
@@ -53,7 +56,12 @@ impl From<&Product> for ProductDto {
             location: p.location.clone(),
             status: p.status.key().into(),
             status_label: p.status.label().into(),
-            actions: p.status.actions().iter().map(|a| a.key().to_owned()).collect(),
+            actions: if p.held.is_some() {
+                Vec::new()
+            } else {
+                p.status.actions().iter().map(|a| a.key().to_owned()).collect()
+            },
+            held_by: p.held.map(|h| h.key().to_owned()),
             created_at: p.created_at,
         }
     }
@@ -184,6 +192,12 @@ async fn apply(
 ) -> Result<ProductDto, ApiError> {
     let db = &state.app.db;
     let product = find(db, id).await?;
+    if let Some(hold) = product.held {
+        return Err(ApiError::Conflict(format!(
+            "product {id} is held ({}); release it first",
+            hold.key()
+        )));
+    }
     let Some(next) = product.status.after(action) else {
         return Err(ApiError::Conflict(format!(
             "a product in status {} cannot take the action {}",
@@ -272,4 +286,51 @@ pub async fn delete(
     Ok(Json(
         apply(&state, &claims, id, StatusAction::Delete, "product.delete").await?,
     ))
+}
+
+/// Lists again a product held after reports or hidden by an admin, in the status it had. A product held
+/// for its seller's suspension is released by lifting the suspension (409 here, as for one not held).
+#[utoipa::path(
+    post,
+    path = "/admin/products/{id}/release",
+    operation_id = "release_product",
+    tag = "products",
+    params(("id" = i64, Path, description = "Product id")),
+    responses(
+        (status = 200, description = "The product, released", body = ProductDto),
+        (status = 400, description = "An id that is not a number", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing, invalid or expired access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller is not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such product", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not held by reports or an admin", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn release(
+    State(state): State<AdminState>,
+    AdminOnly(claims): AdminOnly,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<Json<ProductDto>, ApiError> {
+    let db = &state.app.db;
+    let product = find(db, id).await?;
+    let hold = match product.held {
+        Some(hold @ (Hold::Reports | Hold::Admin)) => hold,
+        Some(Hold::Suspension) => {
+            return Err(ApiError::Conflict(format!(
+                "product {id} is held for its seller's suspension; lift the suspension"
+            )));
+        }
+        None => return Err(ApiError::Conflict(format!("product {id} is not held"))),
+    };
+    if !holds::release(db, &state.app.catalog, ProductId::new(id), hold).await? {
+        return Err(ApiError::Conflict(format!(
+            "product {id} changed meanwhile; reload it"
+        )));
+    }
+    let before = ProductDto::from(&product);
+    let after = ProductDto::from(&find(db, id).await?);
+    let entry = Entry::new("product.release", "product", Some(id))
+        .before(&before)
+        .after(&after);
+    audit::record(db, &claims, &entry).await?;
+    Ok(Json(after))
 }

@@ -24,7 +24,7 @@ use kakao_skill::{SkillResponse, TextCard};
 use super::extra::Key;
 use super::runtime::{SkillCall, SkillError, SkillResult};
 use super::validation::FIELDS;
-use super::{alerts, blocking, deals, members, notices, offers, orders, products, reviews, watch};
+use super::{alerts, blocking, deals, members, notices, offers, orders, products, reports, reviews, watch};
 use crate::blocks::{Block, Nav, parse_command};
 use crate::clock::now_ms;
 use crate::conversations::{self, Conversation};
@@ -111,6 +111,7 @@ fn handler(block: Block) -> Option<Handler> {
         Block::OfferDecline => h!(offers::decline),
         Block::ProductOffers => h!(offers::set_open),
         Block::ProductBump => h!(products::manage::bump),
+        Block::Report => h!(reports::report),
         Block::MemberBlock => h!(blocking::block),
         Block::MemberBlocks => h!(blocking::list),
         Block::MemberUnblock => h!(blocking::unblock),

@@ -47,6 +47,8 @@ pub enum Key {
     Rating,
     /// A review's tag (`reviews::Tag`), or `none`.
     Tag,
+    /// Why a member reports (`reports::Reason`).
+    Reason,
 }
 
 impl Key {
@@ -72,6 +74,7 @@ impl Key {
             Self::Status => "status",
             Self::Rating => "rating",
             Self::Tag => "tag",
+            Self::Reason => "reason",
         }
     }
 }
@@ -113,6 +116,7 @@ mod tests {
             Key::MemberId,
             Key::Rating,
             Key::Tag,
+            Key::Reason,
             Key::DraftId,
             Key::From,
             Key::Keyword,

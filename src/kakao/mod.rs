@@ -24,6 +24,7 @@ pub mod offers;
 pub mod orders;
 pub mod products;
 pub mod replies;
+pub mod reports;
 pub mod reviews;
 pub mod runtime;
 pub mod validation;

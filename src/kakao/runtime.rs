@@ -74,6 +74,9 @@ impl SkillError {
     }
 }
 
+/// Said to a suspended member ([`crate::members::suspension`]) whatever they ask.
+pub const SUSPENDED: &str = "신고가 확인되어 계정 이용이 제한됐어요. 진행 중인 거래는 마무리할 수 있어요. 문의는 고객센터로 해 주세요.";
+
 /// One skill call: the parsed payload and the application state.
 pub struct SkillCall {
     pub state: AppState,
@@ -85,8 +88,19 @@ impl SkillCall {
         &self.state.nav
     }
 
-    /// The calling member, or [`SkillError::NotMember`].
+    /// The calling member, or [`SkillError::NotMember`]; a suspended member is refused here, so no skill
+    /// acts for them.
     pub async fn member(&self) -> Result<Member, SkillError> {
+        let member = self.find_member().await?.ok_or(SkillError::NotMember)?;
+        if member.suspended {
+            return Err(SkillError::Refused(SUSPENDED.into()));
+        }
+        Ok(member)
+    }
+
+    /// The calling member, suspended or not, for the order skills: a suspension stops new business, never
+    /// a trade under way (the other party is waiting for its shipping and confirmations).
+    pub async fn trader(&self) -> Result<Member, SkillError> {
         self.find_member().await?.ok_or(SkillError::NotMember)
     }
 

@@ -4,5 +4,6 @@
 pub mod blocks;
 pub mod model;
 pub mod store;
+pub mod suspension;
 
 pub use model::{Grade, Member};

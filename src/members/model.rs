@@ -65,4 +65,6 @@ pub struct Member {
     pub grade: Grade,
     /// Unix milliseconds, UTC.
     pub joined_at: i64,
+    /// An admin suspended the member after reports ([`crate::members::suspension`]): the skills refuse them.
+    pub suspended: bool,
 }

@@ -22,6 +22,7 @@ struct MemberRow {
     phone: Option<String>,
     grade: String,
     created_at: i64,
+    suspended_at: Option<i64>,
 }
 
 impl MemberRow {
@@ -36,11 +37,12 @@ impl MemberRow {
             user_key: self.user_key,
             name: self.name,
             joined_at: self.created_at,
+            suspended: self.suspended_at.is_some(),
         })
     }
 }
 
-const SELECT_ACTIVE_BY_USER_KEY: &str = "SELECT id, user_key, name, phone, grade, created_at \
+const SELECT_ACTIVE_BY_USER_KEY: &str = "SELECT id, user_key, name, phone, grade, created_at, suspended_at \
      FROM members WHERE user_key = $1 AND deleted_at IS NULL";
 
 /// The active member with this Kakao user key, if any.
@@ -111,6 +113,7 @@ pub async fn insert(db: &Db, new: NewMember<'_>) -> Result<Member, JoinError> {
             phone: new.phone.clone(),
             grade: Grade::Bronze,
             joined_at: now,
+            suspended: false,
         }),
         Err(e) if violates_unique(&e, "members_active_user_key", "members.user_key") => {
             Err(JoinError::AlreadyMember)

@@ -10,42 +10,7 @@ use crate::notifications::outbox::{Announce, Party};
 use crate::notifications::{Kind, Outbox};
 use crate::products::model::ProductStatus;
 
-/// Where an offer stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OfferStatus {
-    Pending,
-    Accepted,
-    Declined,
-    Withdrawn,
-}
-
-impl OfferStatus {
-    pub fn key(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Accepted => "accepted",
-            Self::Declined => "declined",
-            Self::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        [Self::Pending, Self::Accepted, Self::Declined, Self::Withdrawn]
-            .into_iter()
-            .find(|s| s.key() == key)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Pending => "답을 기다리는 중",
-            Self::Accepted => "수락됨",
-            Self::Declined => "거절됨",
-            Self::Withdrawn => "끝남",
-        }
-    }
-}
-
-crate::db::text_column!(OfferStatus, key);
+pub use crate::products::model::OfferStatus;
 
 /// An offer with what its screens show.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -22,6 +22,7 @@ use crate::notifications::{Kind, Outbox};
 use crate::offers::OfferStatus;
 use crate::products::catalog::Catalog;
 use crate::products::model::{Page, ProductStatus};
+use crate::products::store::END_OFFERS;
 
 macro_rules! select_orders {
     ($tail:literal) => {
@@ -233,7 +234,7 @@ async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error
     dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let members = sqlx::query(
-            "UPDATE members SET updated_at = $1 WHERE id IN ($2, $3) AND deleted_at IS NULL",
+            "UPDATE members SET updated_at = $1 WHERE id IN ($2, $3) AND deleted_at IS NULL AND suspended_at IS NULL",
         )
         .bind(now)
         .bind(new.buyer_id)
@@ -241,6 +242,7 @@ async fn insert_order(db: &Db, new: &NewOrder<'_>) -> Result<Opened, sqlx::Error
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // A party who withdrew or was suspended (`members::suspension`) opens nothing.
         if members != 2 {
             break 'write Ok(Opened::MemberGone);
         }
@@ -523,7 +525,20 @@ async fn close_unpaid(
     })
 }
 
-/// Puts the order's product back on sale if it is still in `held_as`.
+/// Withdraws the accepted offer of order `$2`'s buyer on its product (`$1` now); statuses in the text, as
+/// for [`END_OFFERS`].
+static SPEND_ACCEPTED_OFFER: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE offers SET status = '{}', decided_at = $1 WHERE status = '{}' \
+           AND product_id = (SELECT product_id FROM orders WHERE id = $2) \
+           AND buyer_id = (SELECT buyer_id FROM orders WHERE id = $2)",
+        OfferStatus::Withdrawn.key(),
+        OfferStatus::Accepted.key()
+    )
+});
+
+/// Puts the order's product back on sale if it is still in `held_as`, and spends the offer its buyer had
+/// accepted.
 async fn release_product<'c, DB>(
     tx: &mut sqlx::Transaction<'c, DB>,
     order_id: OrderId,
@@ -548,6 +563,13 @@ where
     .bind(ProductStatus::OnSale)
     .execute(&mut **tx)
     .await?;
+    // The trade failed: the offer this buyer had accepted is spent, so it cannot price a later purchase and
+    // the seller may accept another.
+    sqlx::query(sqlx::AssertSqlSafe(SPEND_ACCEPTED_OFFER.as_str()))
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -960,6 +982,12 @@ async fn complete_and_sell(
         .bind(ProductStatus::AwaitingCompletion)
         .execute(&mut *tx)
         .await?;
+        // Sold: the offers still open on it end (an accepted one is spent).
+        sqlx::query(sqlx::AssertSqlSafe(END_OFFERS.as_str()))
+            .bind(now)
+            .bind(product_id)
+            .execute(&mut *tx)
+            .await?;
         tx.notify_order(outbox, id, Kind::SaleConfirmed, Recipient::Buyer, None, now)
             .await?;
         tx.notify_savers(outbox, product_id, Kind::FavouriteSold, None, Some(buyer_id), now)

@@ -3,6 +3,7 @@
 
 pub mod bump;
 pub mod catalog;
+pub mod holds;
 pub mod model;
 pub mod photos;
 pub mod store;

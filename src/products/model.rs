@@ -250,6 +250,8 @@ pub struct Product {
     pub photos_requested: usize,
     /// The seller's photos that were not stored, in upload order, with why (shown to the seller only).
     pub photo_failures: Vec<PhotoFailure>,
+    /// Why the market holds it off the lists, when it does (its status is then `hidden`).
+    pub held: Option<super::holds::Hold>,
     pub created_at: i64,
 }
 
@@ -320,6 +322,44 @@ impl PhotosState {
 }
 
 crate::db::text_column!(PhotosState, key);
+
+/// Where a price offer (가격 제안, [`crate::offers`]) on a product stands. It is declared with the product
+/// because a product's own changes end its offers (sold or deleted: `store::change_status`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OfferStatus {
+    Pending,
+    Accepted,
+    Declined,
+    Withdrawn,
+}
+
+impl OfferStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Declined => "declined",
+            Self::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        [Self::Pending, Self::Accepted, Self::Declined, Self::Withdrawn]
+            .into_iter()
+            .find(|s| s.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "답을 기다리는 중",
+            Self::Accepted => "수락됨",
+            Self::Declined => "거절됨",
+            Self::Withdrawn => "끝남",
+        }
+    }
+}
+
+crate::db::text_column!(OfferStatus, key);
 
 /// One page of a list, and the cursor of the next page when there is one (an id, unless the list says
 /// otherwise).

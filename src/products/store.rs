@@ -9,8 +9,10 @@ use std::sync::LazyLock;
 use sqlx::FromRow;
 
 use super::catalog::Catalog;
+use super::holds::Hold;
 use super::model::{
-    Category, ListCursor, Page, Photo, PhotoFailure, PhotosState, Product, ProductStatus, ProductSummary,
+    Category, ListCursor, OfferStatus, Page, Photo, PhotoFailure, PhotosState, Product, ProductStatus,
+    ProductSummary,
 };
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set};
@@ -173,6 +175,7 @@ struct ProductRow {
     status: String,
     created_at: i64,
     photo_set_id: Option<i64>,
+    held_by: Option<String>,
     photos_state: Option<String>,
     photos_requested: Option<i64>,
     /// The first failure's message (or `interrupted`): set exactly when some photo of the set failed.
@@ -195,7 +198,7 @@ struct PhotoRow {
 }
 
 const GET_PRODUCT: &str = "SELECT p.id, p.seller_id, m.name AS seller_name, p.name, p.price, p.description, \
-            p.category, p.location, p.open_chat_url, p.status, p.created_at, p.photo_set_id, \
+            p.category, p.location, p.open_chat_url, p.status, p.created_at, p.photo_set_id, p.held_by, \
             ps.state AS photos_state, ps.requested AS photos_requested, ps.failure AS photos_failure \
      FROM products p \
      JOIN members m ON m.id = p.seller_id \
@@ -260,11 +263,13 @@ pub async fn get(db: &Db, id: ProductId) -> Result<Option<Product>, sqlx::Error>
         description: row.description,
         location: row.location,
         open_chat_url: row.open_chat_url,
+        held: row.held_by.as_deref().and_then(Hold::parse),
         created_at: row.created_at,
     }))
 }
 
-/// Moves the seller's product from `from` to `to`; false when it was no longer in `from` (or not theirs).
+/// Moves the seller's product from `from` to `to`; false when it was no longer in `from` (or not theirs),
+/// or when the market holds it ([`super::holds`]: only the hold's own release moves it then).
 ///
 /// The members who saved the product hear of a sale or a return (`saver_alert`) in the same transaction: the change
 /// and its alerts commit together, and a change that lost its race alerts nobody.
@@ -283,7 +288,7 @@ pub async fn change_status(
         let mut tx = pool.begin_write().await?;
         let changed = sqlx::query(
             "UPDATE products SET status = $1, updated_at = $2 \
-             WHERE id = $3 AND seller_id = $4 AND status = $5",
+             WHERE id = $3 AND seller_id = $4 AND status = $5 AND held_at IS NULL",
         )
         .bind(to)
         .bind(now)
@@ -296,6 +301,13 @@ pub async fn change_status(
             == 1;
         // No early exit inside the gated block: the write gate must hear how the write ended.
         if changed {
+            if ends_offers(to) {
+                sqlx::query(sqlx::AssertSqlSafe(END_OFFERS.as_str()))
+                    .bind(now)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             if let Some(kind) = alert {
                 tx.notify_savers(outbox, id, kind, None, None, now).await?;
             }
@@ -307,6 +319,23 @@ pub async fn change_status(
     });
     outbox.wake_if(changed && alert.is_some());
     Ok(catalog.retire_if(changed))
+}
+
+/// Ends the offers still open on product `$2` (`$1` now): pending ones and an accepted one. An accepted
+/// offer must not price a later sale: once the product is sold or deleted, the seller takes offers afresh.
+/// The statuses are written into the text (from the enum): SQLite's planner fails on such an update with
+/// them bound, over the partial indexes on `offers.status`.
+pub static END_OFFERS: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE offers SET status = '{}', decided_at = $1 WHERE product_id = $2 AND status IN {}",
+        OfferStatus::Withdrawn.key(),
+        text_set([OfferStatus::Pending, OfferStatus::Accepted].map(OfferStatus::key))
+    )
+});
+
+/// A product that becomes sold or deleted takes no more offers, and its accepted one is spent.
+fn ends_offers(to: ProductStatus) -> bool {
+    matches!(to, ProductStatus::Sold | ProductStatus::Deleted)
 }
 
 /// What the members who saved a product are told when its seller moves it from `from` to `to`: that it

@@ -10,13 +10,14 @@ use http_body_util::BodyExt;
 use junggye::admin::accounts::Role;
 use junggye::admin::audit;
 use junggye::orders::OrderStatus;
-use junggye::products::ProductStatus;
+use junggye::products::{Category, ProductStatus};
 use tower::ServiceExt;
 
 use crate::admin_auth::{PASSWORD, SECRET, account, admin_app};
-use crate::helpers::{Backend, payload};
+use crate::helpers::{Backend, join, payload};
 use crate::on_both_backends;
 use crate::pay_world::Market;
+use crate::products::seed_product;
 
 /// One page as the browser got it.
 struct Page {
@@ -217,6 +218,8 @@ async fn signing_in_gives_a_protected_cookie_and_every_page_opens(backend: Backe
         "/admin/ui/members",
         "/admin/ui/products",
         "/admin/ui/orders",
+        "/admin/ui/reports",
+        "/admin/ui/reports?status=all",
         "/admin/ui/notices",
         "/admin/ui/notices/new",
         "/admin/ui/deals",
@@ -454,9 +457,129 @@ async fn disabling_an_account_or_signing_out_ends_its_console_sessions(backend: 
     );
 }
 
+/// The report queue: a viewer sees it without buttons; an admin's decision needs the CSRF token, holds or
+/// releases products as the API does, and the member page lifts a suspension.
+async fn reports_are_decided_from_the_queue(backend: Backend) {
+    use junggye::reports::Reason;
+    use junggye::reports::store::{self as reports, Target};
+
+    let app = admin_app(backend).await;
+    let r = &app.router;
+    account(&app, "boss", Role::Admin).await;
+    account(&app, "guest", Role::Viewer).await;
+    join(&app, "u-seller", "판매자").await;
+    join(&app, "u-a", "가나다").await;
+    let seller = crate::pay_world::member_id(&app, "u-seller").await;
+    let reporter = crate::pay_world::member_id(&app, "u-a").await;
+    let mut ids = Vec::new();
+    for name in ["의자", "책상"] {
+        let product = junggye::domain::ids::ProductId::new(
+            seed_product(
+                &app.state.db,
+                "u-seller",
+                name,
+                Category::Etc,
+                ProductStatus::OnSale,
+            )
+            .await,
+        );
+        reports::file(
+            &app.state.db,
+            &app.state.catalog,
+            reporter,
+            Target::Product(product),
+            Reason::Fraud,
+            1,
+        )
+        .await
+        .unwrap();
+        ids.push(product);
+    }
+    let status = |id: junggye::domain::ids::ProductId| {
+        let db = app.state.db.clone();
+        async move {
+            let (status, held): (String, Option<String>) = junggye::dispatch!(&db, pool => {
+                sqlx::query_as("SELECT status, held_by FROM products WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap()
+            });
+            (status, held)
+        }
+    };
+    assert_eq!(
+        status(ids[0]).await,
+        ("hidden".to_owned(), Some("reports".to_owned()))
+    );
+
+    let mut guest = Browser::signed_in(r, "guest").await;
+    let seen = guest.get(r, "/admin/ui/reports").await;
+    assert!(
+        seen.html.contains("의자") && seen.html.contains("신고로 목록에서 내림"),
+        "{}",
+        seen.html
+    );
+    assert!(!seen.html.contains("data-decision"), "a viewer gets no buttons");
+
+    let mut boss = Browser::signed_in(r, "boss").await;
+    let queue = boss.get(r, "/admin/ui/reports").await;
+    assert!(queue.html.contains("data-decision=\"suspend_member\""));
+    let first: i64 = queue
+        .attribute("data-report-id=", "data-report-id")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let path = format!("/admin/ui/reports/{first}/decision");
+    let mut forged = boss.clone();
+    forged.csrf = "forged".into();
+    assert_eq!(
+        forged.change(r, &path, &[("decision", "dismiss")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let dismissed = boss.change(r, &path, &[("decision", "dismiss")]).await;
+    assert_eq!(dismissed.flash().unwrap().0, "ok", "{}", dismissed.html);
+    assert_eq!(status(ids[0]).await, ("on_sale".to_owned(), None));
+
+    let second: i64 = dismissed
+        .attribute("data-report-id=", "data-report-id")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let suspended = boss
+        .change(
+            r,
+            &format!("/admin/ui/reports/{second}/decision"),
+            &[("decision", "suspend_member")],
+        )
+        .await;
+    assert!(
+        suspended
+            .flash()
+            .unwrap()
+            .1
+            .contains("판매자님의 이용을 제한했습니다"),
+        "{}",
+        suspended.html
+    );
+    assert_eq!(
+        status(ids[0]).await,
+        ("hidden".to_owned(), Some("suspension".to_owned()))
+    );
+    let member = boss.get(r, &format!("/admin/ui/members/{}", seller.get())).await;
+    assert!(member.html.contains("id=\"member-suspended\""));
+    let lifted = boss
+        .change(r, &format!("/admin/ui/members/{}/unsuspend", seller.get()), &[])
+        .await;
+    assert_eq!(lifted.flash().unwrap().0, "ok", "{}", lifted.html);
+    assert_eq!(status(ids[0]).await, ("on_sale".to_owned(), None));
+    assert_eq!(status(ids[1]).await, ("on_sale".to_owned(), None));
+}
+
 on_both_backends!(
     signing_in_gives_a_protected_cookie_and_every_page_opens,
     a_refund_needs_an_admin_the_csrf_token_and_a_confirmation,
     a_notice_is_previewed_saved_published_and_shown_in_the_chat,
     disabling_an_account_or_signing_out_ends_its_console_sessions,
+    reports_are_decided_from_the_queue,
 );

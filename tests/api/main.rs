@@ -34,6 +34,7 @@ mod pay_world;
 mod payments;
 mod products;
 mod registration;
+mod reports;
 mod resilience;
 mod reviews;
 mod server;

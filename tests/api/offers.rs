@@ -324,9 +324,91 @@ async fn offers_work_in_conversation_mode(backend: Backend) {
     );
 }
 
+async fn offer_status(app: &TestApp, product: ProductId, buyer: MemberId) -> String {
+    junggye::dispatch!(&app.state.db, pool => {
+        sqlx::query_scalar("SELECT status FROM offers WHERE product_id = $1 AND buyer_id = $2 ORDER BY id DESC")
+            .bind(product)
+            .bind(buyer)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    })
+}
+
+/// An accepted offer prices one trade: refunded, the trade spends it (the seller may accept another and
+/// the old price buys nothing); sold, the product's open offers end with it.
+async fn an_accepted_offer_is_spent_by_a_failed_trade_or_a_sale(backend: Backend) {
+    let market = Market::start_configured(backend, |_| {}, |c| c.notify = Some(notify_settings())).await;
+    let app = &market.app;
+    let seller = market.member("u-seller", "판매자").await;
+    let kim = market.member("u-kim", "김철수").await;
+    let lee = market.member("u-lee", "이영희").await;
+    let product = market.product("u-seller", "카메라").await;
+    let (db, outbox) = (&app.state.db, &app.state.outbox);
+    offers::make(db, outbox, product, kim, 13_000).await.unwrap();
+    offers::accept(db, outbox, offer_id(app, product, kim).await, seller)
+        .await
+        .unwrap();
+
+    let token = market.payments().links().issue(kim, product, 13_000);
+    let page = market.browse(&format!("/pay/{token}"), KAKAOTALK_UA).await;
+    let tid = market.fake.tid_from_redirect(&page.location.unwrap()).unwrap();
+    market.pay_and_return(&tid).await;
+    let order = market.order_by_tid(&tid).await;
+    assert_eq!(order.status, OrderStatus::Paid);
+    let cancel = |confirm: bool| {
+        let mut body = payload("u-kim").extra("orderId", &order.id.to_string());
+        if confirm {
+            body = body.extra("confirm", "yes");
+        }
+        body.build()
+    };
+    let done = app.skill("/skill/orders/cancel", &cancel(true)).await;
+    assert!(done.text().contains("환불"), "{}", done.text());
+    assert_eq!(
+        market.product_status(product).await,
+        junggye::products::ProductStatus::OnSale
+    );
+    assert_eq!(offer_status(app, product, kim).await, "withdrawn");
+    let again = market.payments().links().issue(kim, product, 13_000);
+    let refused = market.browse(&format!("/pay/{again}"), KAKAOTALK_UA).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::CONFLICT,
+        "the spent offer prices nothing"
+    );
+
+    // The seller takes offers afresh and accepts another.
+    offers::make(db, outbox, product, lee, 12_000).await.unwrap();
+    let accepted = offers::accept(db, outbox, offer_id(app, product, lee).await, seller)
+        .await
+        .unwrap();
+    assert!(matches!(accepted, Accepted::Accepted { .. }), "{accepted:?}");
+
+    // Marked sold by hand: its open offers end, the accepted one included.
+    offers::make(db, outbox, product, kim, 11_000).await.unwrap();
+    let (catalog, status) = (&app.state.catalog, junggye::products::ProductStatus::OnSale);
+    assert!(
+        junggye::products::store::change_status(
+            db,
+            catalog,
+            outbox,
+            product,
+            seller,
+            status,
+            junggye::products::ProductStatus::Sold
+        )
+        .await
+        .unwrap()
+    );
+    assert_eq!(offer_status(app, product, lee).await, "withdrawn");
+    assert_eq!(offer_status(app, product, kim).await, "withdrawn");
+}
+
 on_both_backends!(
     an_accepted_offer_is_paid_at_its_price_and_the_others_are_declined,
     of_two_acceptances_at_once_exactly_one_wins,
     a_seller_turns_offers_off_and_on,
     offers_work_in_conversation_mode,
+    an_accepted_offer_is_spent_by_a_failed_trade_or_a_sale,
 );

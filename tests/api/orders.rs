@@ -166,14 +166,20 @@ async fn a_whole_trade_runs_through_the_skills(backend: Backend) {
         "{}",
         seller_view.text()
     );
-    assert_eq!(labels(&seller_view), ["운송장 입력", "판매 내역", "처음으로"]);
+    assert_eq!(
+        labels(&seller_view),
+        ["운송장 입력", "구매자 신고", "판매 내역", "처음으로"]
+    );
     assert_eq!(
         quick_reply_extra(&seller_view, "운송장 입력"),
         Some(json!({"orderId": id}))
     );
     let buyer_view = detail(&market, "buyer", &order).await;
     assert!(buyer_view.contains("판매자") && buyer_view.contains("결제완료"));
-    assert_eq!(labels(&buyer_view), ["주문 취소", "구매 내역", "처음으로"]);
+    assert_eq!(
+        labels(&buyer_view),
+        ["주문 취소", "판매자 신고", "구매 내역", "처음으로"]
+    );
     let saved = set_tracking(&market, "seller", &order, "6074-1234-5678").await;
     assert!(saved.contains("607412345678"), "{}", saved.text());
     assert_eq!(
@@ -184,7 +190,10 @@ async fn a_whole_trade_runs_through_the_skills(backend: Backend) {
     // The buyer sees the number and confirms, after being asked.
     let buyer_view = detail(&market, "buyer", &order).await;
     assert!(buyer_view.contains("607412345678"), "{}", buyer_view.text());
-    assert_eq!(labels(&buyer_view), ["구매확정", "구매 내역", "처음으로"]);
+    assert_eq!(
+        labels(&buyer_view),
+        ["구매확정", "판매자 신고", "구매 내역", "처음으로"]
+    );
     let asked = call(
         &market,
         "/skill/orders/confirm-purchase",
@@ -209,13 +218,13 @@ async fn a_whole_trade_runs_through_the_skills(backend: Backend) {
     assert_eq!(market.order(order.id).await.status, OrderStatus::BuyerConfirmed);
     assert_eq!(
         labels(&detail(&market, "buyer", &order).await),
-        ["구매 내역", "처음으로"]
+        ["판매자 신고", "구매 내역", "처음으로"]
     );
 
     // The seller confirms the sale, after being asked: the trade is complete and the product sold.
     assert_eq!(
         labels(&detail(&market, "seller", &order).await),
-        ["판매확정", "판매 내역", "처음으로"]
+        ["판매확정", "구매자 신고", "판매 내역", "처음으로"]
     );
     let asked = call(
         &market,
@@ -239,7 +248,7 @@ async fn a_whole_trade_runs_through_the_skills(backend: Backend) {
     assert!(seller_view.contains("거래완료"), "{}", seller_view.text());
     assert_eq!(
         labels(&seller_view),
-        ["후기 쓰기", "판매 내역", "처음으로"],
+        ["후기 쓰기", "구매자 신고", "판매 내역", "처음으로"],
         "only the review left to do"
     );
 
@@ -489,7 +498,7 @@ async fn a_refund_kakao_pay_does_not_confirm_is_finished_by_the_reconciler(backe
     );
     let view = detail(&market, "buyer", &order).await;
     assert!(view.contains("환불 처리 중"), "{}", view.text());
-    assert_eq!(labels(&view), ["구매 내역", "처음으로"]);
+    assert_eq!(labels(&view), ["판매자 신고", "구매 내역", "처음으로"]);
     // Money still on its way back is an open trade.
     let refused = call(
         &market,
@@ -725,7 +734,7 @@ async fn a_payment_completed_after_the_hold_ended_is_refunded_and_the_buyer_is_t
     ] {
         assert!(view.contains(said), "{said}: {}", view.text());
     }
-    assert_eq!(labels(&view), ["구매 내역", "처음으로"]);
+    assert_eq!(labels(&view), ["판매자 신고", "구매 내역", "처음으로"]);
     // The seller never had a sale: their product went back on sale when the hold ended.
     let sales = call(&market, "/skill/orders/sales", "seller", &[]).await;
     assert!(rows(&sales).is_empty(), "{:#}", sales.0);

@@ -23,6 +23,8 @@ struct MemberRow {
     status: String,
     joined: String,
     withdrawn: String,
+    /// Since when the member is suspended, or empty.
+    suspended: String,
 }
 
 impl From<&MemberDto> for MemberRow {
@@ -36,6 +38,7 @@ impl From<&MemberDto> for MemberRow {
             status: m.status.clone(),
             joined: at(Some(m.joined_at)),
             withdrawn: at(m.withdrawn_at),
+            suspended: m.suspended_at.map(|t| at(Some(t))).unwrap_or_default(),
         }
     }
 }
@@ -116,6 +119,22 @@ pub async fn set_grade(
         .await;
     let flash = match changed {
         Ok(member) => Flash::ok(format!("등급을 {}(으)로 바꿨습니다.", member.grade_label)),
+        Err(error) => Flash::from(error),
+    };
+    show(&state, &operator, id, Some(flash)).await
+}
+
+/// `POST /admin/ui/members/{id}/unsuspend`: lifts the suspension, as the API does.
+pub async fn unsuspend(
+    State(state): State<AdminState>,
+    operator: Operator,
+    ApiPath(id): ApiPath<i64>,
+) -> Response {
+    let lifted = operator
+        .as_admin(|admin| api::unsuspend(State(state.clone()), admin, ApiPath(id)))
+        .await;
+    let flash = match lifted {
+        Ok(_) => Flash::ok("이용 제한을 풀었습니다. 제한으로 내린 상품이 다시 목록에 보입니다."),
         Err(error) => Flash::from(error),
     };
     show(&state, &operator, id, Some(flash)).await

@@ -21,6 +21,7 @@ pub mod members;
 pub mod notices;
 pub mod orders;
 pub mod products;
+pub mod reports;
 pub mod session;
 pub mod skill_calls;
 pub mod view;

@@ -11,6 +11,7 @@ use super::view::{self, Chrome, Flash, Section, at};
 use crate::admin::products::{self as api, ProductDto, ProductFilter, StatusRequest};
 use crate::admin::{AdminState, ApiJson, ApiPath, ApiQuery};
 use crate::present::won;
+use crate::products::holds::Hold;
 use crate::products::model::{ProductStatus, StatusAction};
 
 struct ProductRow {
@@ -98,6 +99,11 @@ struct ProductPage {
     location: String,
     /// The actions the state machine allows now: key and label.
     actions: Vec<(&'static str, &'static str)>,
+    /// Why the market holds the product, said in Korean, or empty.
+    held: &'static str,
+    /// Whether an admin may release the hold here (reports' and admins' holds; a suspension's is lifted
+    /// on the member).
+    releasable: bool,
 }
 
 /// `GET /admin/ui/products/{id}`.
@@ -133,6 +139,22 @@ pub async fn change_status(
     show(&state, &operator, id, Some(flash)).await
 }
 
+/// `POST /admin/ui/products/{id}/release`: lists a held product again, as the API does.
+pub async fn release(
+    State(state): State<AdminState>,
+    operator: Operator,
+    ApiPath(id): ApiPath<i64>,
+) -> Response {
+    let released = operator
+        .as_admin(|admin| api::release(State(state.clone()), admin, ApiPath(id)))
+        .await;
+    let flash = match released {
+        Ok(product) => Flash::ok(format!("다시 목록에 올렸습니다: 이제 {}.", product.status_label)),
+        Err(error) => Flash::from(error),
+    };
+    show(&state, &operator, id, Some(flash)).await
+}
+
 async fn show(state: &AdminState, operator: &Operator, id: i64, flash: Option<Flash>) -> Response {
     let product = match api::detail(State(state.clone()), operator.viewer(), ApiPath(id)).await {
         Ok(Json(product)) => product,
@@ -153,6 +175,17 @@ async fn show(state: &AdminState, operator: &Operator, id: i64, flash: Option<Fl
         description: product.description.clone(),
         category: product.category.clone(),
         location: product.location.clone(),
+        held: match product.held_by.as_deref().and_then(Hold::parse) {
+            Some(Hold::Reports) => "신고가 쌓여 목록에서 내렸습니다 (관리자 확인 전까지).",
+            Some(Hold::Admin) => "관리자가 숨겼습니다. 판매자는 다시 보이게 할 수 없습니다.",
+            Some(Hold::Suspension) => "판매자의 이용이 제한되어 목록에서 내렸습니다.",
+            None => "",
+        },
+        releasable: operator.is_admin()
+            && matches!(
+                product.held_by.as_deref().and_then(Hold::parse),
+                Some(Hold::Reports | Hold::Admin)
+            ),
         product: ProductRow::from(&product),
         actions,
     };

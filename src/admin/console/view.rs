@@ -16,6 +16,7 @@ pub enum Section {
     Members,
     Products,
     Orders,
+    Reports,
     Notices,
     Deals,
     SkillCalls,
@@ -23,11 +24,12 @@ pub enum Section {
 }
 
 impl Section {
-    const ALL: [Section; 8] = [
+    const ALL: [Section; 9] = [
         Self::Dashboard,
         Self::Members,
         Self::Products,
         Self::Orders,
+        Self::Reports,
         Self::Notices,
         Self::Deals,
         Self::SkillCalls,
@@ -40,6 +42,7 @@ impl Section {
             Self::Members => "/admin/ui/members",
             Self::Products => "/admin/ui/products",
             Self::Orders => "/admin/ui/orders",
+            Self::Reports => "/admin/ui/reports",
             Self::Notices => "/admin/ui/notices",
             Self::Deals => "/admin/ui/deals",
             Self::SkillCalls => "/admin/ui/skill-calls",
@@ -53,6 +56,7 @@ impl Section {
             Self::Members => "회원",
             Self::Products => "상품",
             Self::Orders => "주문",
+            Self::Reports => "신고",
             Self::Notices => "공지",
             Self::Deals => "핫딜 게시판",
             Self::SkillCalls => "스킬 호출",

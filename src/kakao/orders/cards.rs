@@ -136,7 +136,12 @@ pub fn detail(
         response =
             response.quick_reply(nav.quick_reply("후기 쓰기", Block::ReviewWrite, order_extra(order.id)));
     }
+    let (label, other) = match party {
+        Party::Buyer => ("판매자 신고", order.seller_id),
+        Party::Seller => ("구매자 신고", order.buyer_id),
+    };
     response
+        .quick_reply(nav.quick_reply(label, Block::Report, extra(Key::MemberId, other)))
         .quick_reply(nav.go(list_label(party), list_block(party)))
         .quick_reply(nav.go("처음으로", Block::Main))
 }

@@ -41,7 +41,7 @@ pub async fn sales(call: SkillCall) -> SkillResult {
 }
 
 async fn list(call: SkillCall, party: Party) -> SkillResult {
-    let member = call.member().await?;
+    let member = call.trader().await?;
     let which = match party {
         Party::Buyer => OrderList::Purchases(member.id),
         Party::Seller => OrderList::Sales(member.id),
@@ -53,7 +53,7 @@ async fn list(call: SkillCall, party: Party) -> SkillResult {
 
 /// `/skill/orders/detail`: `clientExtra.orderId`, for its buyer or seller only.
 pub async fn detail(call: SkillCall) -> SkillResult {
-    let member = call.member().await?;
+    let member = call.trader().await?;
     let (order, party) = party_order(&call, &member).await?;
     let confirms_itself_at = call
         .state
@@ -74,7 +74,7 @@ pub async fn detail(call: SkillCall) -> SkillResult {
 /// `/skill/orders/tracking`: the seller enters `params.trackingNumber` for `clientExtra.orderId`, and may
 /// change it until the buyer confirms.
 pub async fn tracking(call: SkillCall) -> SkillResult {
-    let member = call.member().await?;
+    let member = call.trader().await?;
     let id = order_id(&call)?;
     let number = TrackingNumber::parse(call.param("trackingNumber", "운송장 번호를 입력해 주세요.")?)?;
     let (order, party) = party_order_by_id(&call, &member, id).await?;
@@ -99,7 +99,7 @@ pub async fn tracking(call: SkillCall) -> SkillResult {
 /// `/skill/orders/confirm-purchase`: the buyer confirms receipt once a tracking number exists; asks first
 /// unless `clientExtra.confirm = yes`.
 pub async fn confirm_purchase(call: SkillCall) -> SkillResult {
-    let member = call.member().await?;
+    let member = call.trader().await?;
     let action = OrderAction::ConfirmPurchase;
     let (order, party) = actionable(&call, &member, action).await?;
     if !confirmed(&call) {
@@ -125,7 +125,7 @@ pub async fn confirm_purchase(call: SkillCall) -> SkillResult {
 /// `/skill/orders/confirm-sale`: the seller confirms after the buyer did; the order completes and the
 /// product is sold. Asks first unless `clientExtra.confirm = yes`.
 pub async fn confirm_sale(call: SkillCall) -> SkillResult {
-    let member = call.member().await?;
+    let member = call.trader().await?;
     let action = OrderAction::ConfirmSale;
     let (order, party) = actionable(&call, &member, action).await?;
     if !confirmed(&call) {
@@ -151,7 +151,7 @@ pub async fn confirm_sale(call: SkillCall) -> SkillResult {
 /// The order becomes `refund_pending` (product back on sale) before Kakao Pay is asked, so the refund can
 /// never be lost: what Kakao Pay does not confirm in time, the reconciler finishes.
 pub async fn cancel(call: SkillCall) -> SkillResult {
-    let member = call.member().await?;
+    let member = call.trader().await?;
     let action = OrderAction::Cancel;
     let (order, party) = actionable(&call, &member, action).await?;
     // Without Kakao Pay nothing could refund the money; the product stays with the buyer's order.

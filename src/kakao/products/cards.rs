@@ -161,6 +161,8 @@ pub fn detail(
             if offers.is_some() {
                 let seller = extra(Key::MemberId, product.seller_id);
                 response = response.quick_reply(nav.quick_reply("판매자 차단", Block::MemberBlock, seller));
+                let reported = extra(Key::ProductId, product.id);
+                response = response.quick_reply(nav.quick_reply("신고하기", Block::Report, reported));
             }
             response.quick_reply(nav.go("목록으로", Block::Products))
         }
@@ -196,7 +198,13 @@ fn owner_actions(
     if product.status == ProductStatus::OnSale {
         response = response.quick_reply(nav.quick_reply(BUMP_LABEL, Block::ProductBump, product_extra));
     }
-    for action in product.status.actions() {
+    // A held product stays as the market put it: its release is the only way back.
+    let actions = if product.held.is_some() {
+        Vec::new()
+    } else {
+        product.status.actions()
+    };
+    for action in actions {
         // `from` pins the state the seller saw: a stale button fails instead of acting on a newer state.
         let extra = Extra::new()
             .put(Key::ProductId, product.id)
@@ -313,6 +321,10 @@ fn facts_card(product: &Product, viewer: Viewer, seller_reviews: Summary) -> Ite
                 card = card.description(photo_failures_summary(product))
             }
             PhotosState::None | PhotosState::Ready => {}
+        }
+        // The market's hold says why the product is hidden, over any photo note.
+        if let Some(hold) = product.held {
+            card = card.description(hold.label());
         }
     }
     if product.status.is_listed()
