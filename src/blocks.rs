@@ -117,6 +117,7 @@ blocks! {
     ReviewWrite      "review_write"       "후기쓰기",
     ProductBump      "product_bump"       "끌어올리기",
     Report           "report"             "신고하기",
+    ReviewComment    "review_comment"     "후기한마디",
 }
 
 /// Block ids known for this bot (none in conversation mode, [`Nav::conversation`]).

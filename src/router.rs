@@ -97,6 +97,7 @@ pub fn skill_routes() -> Router<AppState> {
         .route("/skill/orders/confirm-sale", skill(orders::confirm_sale))
         .route("/skill/orders/cancel", skill(orders::cancel))
         .route("/skill/reviews/write", skill(reviews::write))
+        .route("/skill/reviews/comment", skill(reviews::comment))
         // Notices and hot deals.
         .route("/skill/notices", skill(notices::list))
         .route("/skill/notices/detail", skill(notices::detail))

@@ -19,6 +19,7 @@ pub mod ids;
 pub mod member;
 pub mod order;
 pub mod product;
+pub mod review;
 
 use std::borrow::Cow;
 

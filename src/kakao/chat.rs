@@ -112,6 +112,7 @@ fn handler(block: Block) -> Option<Handler> {
         Block::ProductOffers => h!(offers::set_open),
         Block::ProductBump => h!(products::manage::bump),
         Block::Report => h!(reports::report),
+        Block::ReviewComment => h!(reviews::comment),
         Block::MemberBlock => h!(blocking::block),
         Block::MemberBlocks => h!(blocking::list),
         Block::MemberUnblock => h!(blocking::unblock),

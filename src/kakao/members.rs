@@ -46,17 +46,31 @@ fn already_joined(nav: &Nav, name: &str) -> SkillResponse {
         .quick_reply(nav.go("처음으로", Block::Main))
 }
 
-/// The caller's profile: grade, name, masked phone, join date.
+/// Review texts shown on the profile.
+const RECENT_COMMENTS: i64 = 2;
+
+/// The caller's profile: grade, name, masked phone, join date, the reviews received and their newest texts.
 pub async fn profile(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
-    let reviews = crate::reviews::store::summary(&call.state.db, member.id).await?;
+    let db = &call.state.db;
+    let (reviews, comments) = tokio::try_join!(
+        crate::reviews::store::summary(db, member.id),
+        crate::reviews::store::recent_comments(db, member.id, RECENT_COMMENTS)
+    )?;
     let nav = call.nav();
-    let card = ItemCard::new(ItemRow::new("등급", member.grade.label()))
+    let mut card = ItemCard::new(ItemRow::new("등급", member.grade.label()))
         .head("내 프로필")
         .row(ItemRow::new("이름", &member.name))
         .row(ItemRow::new("연락처", member.phone.masked()))
         .row(ItemRow::new("가입일", date_kst(member.joined_at)))
         .row(ItemRow::new("받은 후기", reviews.line()));
+    if !comments.is_empty() {
+        let lines: Vec<String> = comments
+            .iter()
+            .map(|(good, text)| format!("{} \u{201c}{text}\u{201d}", if *good { "👍" } else { "👎" }))
+            .collect();
+        card = card.description(lines.join("\n"));
+    }
     Ok(SkillResponse::new(card)
         .quick_reply(nav.go("연락처 변경", Block::ChangePhone))
         .quick_reply(nav.go("회원탈퇴", Block::Withdraw))

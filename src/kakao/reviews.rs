@@ -4,10 +4,11 @@
 use kakao_skill::SkillResponse;
 
 use crate::domain::ids::OrderId;
+use crate::domain::review::ReviewComment;
 use crate::kakao::extra::{ExtraKeys, Key, extra};
 use crate::kakao::products::extra_id;
 use crate::kakao::{Block, SkillCall, SkillError, SkillResult};
-use crate::reviews::store::{self, Tag, Written};
+use crate::reviews::store::{self, Commented, Tag, Written};
 
 /// The value of `clientExtra.rating` for a good review.
 pub const GOOD: &str = "good";
@@ -79,7 +80,7 @@ pub async fn write(call: SkillCall) -> SkillResult {
     };
     let (db, outbox) = (&call.state.db, &call.state.outbox);
     let message = match store::write(db, outbox, order, member.id, good, tag).await? {
-        Written::Written => "후기를 남겼어요. 고마워요!",
+        Written::Written => "후기를 남겼어요. 고마워요! 한마디를 덧붙일 수도 있어요.",
         Written::AlreadyWritten => "이 거래의 후기는 이미 남겼어요.",
         Written::NotAllowed => {
             return Err(SkillError::Refused(
@@ -87,6 +88,30 @@ pub async fn write(call: SkillCall) -> SkillResult {
             ));
         }
     };
+    Ok(SkillResponse::text(message)
+        .quick_reply(nav.quick_reply("한마디 남기기", Block::ReviewComment, extra(Key::OrderId, order)))
+        .quick_reply(nav.quick_reply("주문 보기", Block::OrderDetail, extra(Key::OrderId, order)))
+        .quick_reply(nav.go("처음으로", Block::Main)))
+}
+
+/// `/skill/reviews/comment`: `clientExtra.orderId` and `params.comment` (a [`ReviewComment`]): the short
+/// text of the caller's review of that order, added once.
+pub async fn comment(call: SkillCall) -> SkillResult {
+    let member = call.member().await?;
+    let order = OrderId::new(extra_id(
+        &call,
+        Key::OrderId,
+        "어떤 거래인지 알 수 없어요. 주문에서 다시 골라 주세요.",
+    )?);
+    let text = ReviewComment::parse(call.param("comment", ReviewComment::RULE)?)?;
+    let message = match store::add_comment(&call.state.db, order, member.id, &text).await? {
+        Commented::Added => "후기에 한마디를 남겼어요. 상대의 프로필에 보여요.",
+        Commented::AlreadyHas => "이 후기에는 이미 한마디를 남겼어요. 후기는 바꿀 수 없어요.",
+        Commented::NoReview => {
+            return Err(SkillError::Refused("먼저 이 거래의 후기를 남겨 주세요.".into()));
+        }
+    };
+    let nav = call.nav();
     Ok(SkillResponse::text(message)
         .quick_reply(nav.quick_reply("주문 보기", Block::OrderDetail, extra(Key::OrderId, order)))
         .quick_reply(nav.go("처음으로", Block::Main)))

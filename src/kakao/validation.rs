@@ -12,6 +12,7 @@ use crate::domain::Invalid;
 use crate::domain::member::{MemberName, PhoneNumber};
 use crate::domain::order::TrackingNumber;
 use crate::domain::product::{Description, Keyword, OpenChatUrl, Price, ProductName};
+use crate::domain::review::ReviewComment;
 use crate::kakao::not_a_skill_call;
 use kakao_skill::{ValidationPayload, ValidationResponse};
 
@@ -36,6 +37,9 @@ pub const FIELDS: &[(&str, Normalise)] = &[
         TrackingNumber::parse(s).map(|v| v.as_str().to_owned())
     }),
     ("keyword", |s| Keyword::parse(s).map(|v| v.as_str().to_owned())),
+    ("review-comment", |s| {
+        ReviewComment::parse(s).map(|v| v.as_str().to_owned())
+    }),
 ];
 
 pub async fn validate(Path(field): Path<String>, body: Bytes) -> Response {

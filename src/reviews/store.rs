@@ -4,6 +4,7 @@ use crate::blocking::between_sql;
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write};
 use crate::domain::ids::{MemberId, OrderId};
+use crate::domain::review::ReviewComment;
 use crate::notifications::Outbox;
 use crate::notifications::outbox::Announce;
 use crate::orders::OrderStatus;
@@ -126,6 +127,63 @@ pub async fn write(
     })?;
     outbox.wake_if(written == Written::Written);
     Ok(written)
+}
+
+/// What [`add_comment`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Commented {
+    Added,
+    /// The review already has its text: a review is not rewritten.
+    AlreadyHas,
+    /// `reviewer` has no review of `order`.
+    NoReview,
+}
+
+/// Adds the short text of `reviewer`'s review of `order`, once: one conditional update on an empty text.
+pub async fn add_comment(
+    db: &Db,
+    order: OrderId,
+    reviewer: MemberId,
+    comment: &ReviewComment,
+) -> Result<Commented, sqlx::Error> {
+    let added = dispatch_write!(db, pool => {
+        let done = sqlx::query(
+            "UPDATE reviews SET comment = $3 WHERE order_id = $1 AND reviewer_id = $2 AND comment = ''",
+        )
+        .bind(order)
+        .bind(reviewer)
+        .bind(comment.as_str())
+        .execute(pool)
+        .await?
+        .rows_affected();
+        done == 1
+    });
+    if added {
+        return Ok(Commented::Added);
+    }
+    Ok(if has_written(db, order, reviewer).await? {
+        Commented::AlreadyHas
+    } else {
+        Commented::NoReview
+    })
+}
+
+/// The newest texts `member`'s reviews carry, at most `limit`, each with whether the review was good.
+pub async fn recent_comments(
+    db: &Db,
+    member: MemberId,
+    limit: i64,
+) -> Result<Vec<(bool, String)>, sqlx::Error> {
+    let rows: Vec<(bool, String)> = dispatch!(db, pool => {
+        sqlx::query_as(
+            "SELECT good, comment FROM reviews WHERE reviewee_id = $1 AND comment <> '' ORDER BY id DESC LIMIT $2",
+        )
+        .bind(member)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?
+    });
+    Ok(rows)
 }
 
 /// Whether `reviewer` already reviewed `order`.

@@ -208,7 +208,76 @@ async fn two_submissions_at_once_write_one_review(backend: Backend) {
     assert_eq!(reviews::summary(&state.db, seller).await.unwrap().count, 5);
 }
 
+/// The short text: added once after the review (asked for in conversation mode), never without a review,
+/// never with a link, and shown on the reviewed member's profile.
+async fn a_review_gets_one_short_text_shown_on_the_profile(backend: Backend) {
+    let market = Market::start_configured(backend, |_| {}, |_| {}).await;
+    let app = &market.app;
+    let seller = market.member("u-seller", "판매자").await;
+    let buyer = market.member("u-buyer", "구매자").await;
+    let order = completed(&market, seller, buyer, "카메라").await;
+    let comment = |user: &str, text: &str| {
+        payload(user)
+            .extra("orderId", &order.id.get().to_string())
+            .param("comment", text)
+            .build()
+    };
+    let early = app
+        .skill("/skill/reviews/comment", &comment("u-buyer", "좋아요"))
+        .await;
+    assert!(early.text().contains("먼저 이 거래의 후기를"), "{}", early.text());
+    let done = app
+        .skill(
+            "/skill/reviews/write",
+            &step("u-buyer", &order, Some("good"), Some("kind")),
+        )
+        .await;
+    assert!(done.quick_reply_labels().contains(&"한마디 남기기".to_owned()));
+    // In conversation mode the quick reply says the block's command with the order.
+    let say = |text: &str| payload("u-buyer").says(text).build();
+    let asked = app
+        .skill(
+            "/skill/chat",
+            &say(&format!("후기한마디 orderId={}", order.id.get())),
+        )
+        .await;
+    assert!(
+        asked.text().contains("한마디를 입력해 주세요"),
+        "{}",
+        asked.text()
+    );
+    let link = app
+        .skill("/skill/chat", &say("https://scam.example 로 연락"))
+        .await;
+    assert!(link.text().contains("링크 없이"), "{}", link.text());
+    let added = app
+        .skill("/skill/chat", &say("포장까지 꼼꼼하게 해 주셨어요"))
+        .await;
+    assert!(added.text().contains("한마디를 남겼어요"), "{}", added.text());
+    let twice = app
+        .skill("/skill/reviews/comment", &comment("u-buyer", "다시 씁니다"))
+        .await;
+    assert!(twice.text().contains("후기는 바꿀 수 없어요"), "{}", twice.text());
+    let outsider = app
+        .skill("/skill/reviews/comment", &comment("u-seller", "좋아요"))
+        .await;
+    assert!(
+        outsider.text().contains("먼저 이 거래의 후기를"),
+        "{}",
+        outsider.text()
+    );
+    let profile = app.skill("/skill/members/me", &payload("u-seller").build()).await;
+    assert!(
+        profile
+            .text()
+            .contains("👍 \u{201c}포장까지 꼼꼼하게 해 주셨어요\u{201d}"),
+        "{}",
+        profile.text()
+    );
+}
+
 on_both_backends!(
     each_party_reviews_a_completed_trade_once,
-    two_submissions_at_once_write_one_review
+    two_submissions_at_once_write_one_review,
+    a_review_gets_one_short_text_shown_on_the_profile,
 );
