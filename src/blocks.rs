@@ -118,6 +118,7 @@ blocks! {
     ProductBump      "product_bump"       "끌어올리기",
     Report           "report"             "신고하기",
     ReviewComment    "review_comment"     "후기한마디",
+    MyOffers         "my_offers"          "내제안",
 }
 
 /// Block ids known for this bot (none in conversation mode, [`Nav::conversation`]).

@@ -71,6 +71,7 @@ pub fn skill_routes() -> Router<AppState> {
         .route("/skill/products/price", skill(products::manage::change_price))
         // Price offers (가격 제안).
         .route("/skill/offers/make", skill(offers::make))
+        .route("/skill/offers/mine", skill(offers::mine))
         .route("/skill/offers", skill(offers::list))
         .route("/skill/offers/accept", skill(offers::accept))
         .route("/skill/offers/decline", skill(offers::decline))

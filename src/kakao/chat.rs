@@ -113,6 +113,7 @@ fn handler(block: Block) -> Option<Handler> {
         Block::ProductBump => h!(products::manage::bump),
         Block::Report => h!(reports::report),
         Block::ReviewComment => h!(reviews::comment),
+        Block::MyOffers => h!(offers::mine),
         Block::MemberBlock => h!(blocking::block),
         Block::MemberBlocks => h!(blocking::list),
         Block::MemberUnblock => h!(blocking::unblock),

@@ -132,6 +132,7 @@ pub async fn mypage(call: SkillCall) -> SkillResult {
     // The list card is full (five rows): what the member watches goes in quick replies.
     Ok(SkillResponse::new(card)
         .quick_reply(nav.go("찜 목록", Block::Favourites))
+        .quick_reply(nav.go("내 제안", Block::MyOffers))
         .quick_reply(nav.go("키워드 알림", Block::Keywords))
         .quick_reply(nav.go("처음으로", Block::Main)))
 }

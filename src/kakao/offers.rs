@@ -9,7 +9,7 @@ use crate::domain::product::Price;
 use crate::kakao::extra::{CONFIRM_YES, ExtraKeys, Key, extra};
 use crate::kakao::products::extra_id;
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
-use crate::offers::store::{self, Accepted, Decided, Made, Offer};
+use crate::offers::store::{self, Accepted, Decided, Made, Offer, OfferStatus};
 use crate::present::won;
 
 /// Offers shown at once (a carousel holds ten cards).
@@ -64,6 +64,42 @@ pub async fn list(call: SkillCall) -> SkillResult {
     };
     Ok(response
         .quick_reply(nav.go("내 상품", Block::MyProducts))
+        .quick_reply(nav.go("처음으로", Block::Main)))
+}
+
+/// `/skill/offers/mine`: the offers the caller made, newest first, each with where it stands and a way to
+/// its product (where an accepted one is paid at its price).
+pub async fn mine(call: SkillCall) -> SkillResult {
+    let member = call.member().await?;
+    let offers = store::made_by(&call.state.db, member.id, SHOWN).await?;
+    let nav = call.nav();
+    let cards = offers.iter().map(|offer| {
+        let next = match offer.status {
+            OfferStatus::Accepted => "판매자가 받아들였어요. 상품에서 제안가로 구매할 수 있어요.",
+            OfferStatus::Pending => "판매자의 답을 기다리고 있어요.",
+            OfferStatus::Declined => "판매자가 거절했어요.",
+            OfferStatus::Withdrawn => "거래가 끝나거나 상품이 바뀌어 제안이 끝났어요.",
+        };
+        TextCard::titled(format!("{} · {}", won(offer.price), offer.product_name))
+            .description(format!(
+                "{} · 판매 가격 {}\n{next}",
+                offer.status.label(),
+                won(offer.list_price)
+            ))
+            .button(nav.button(
+                "상품 보기",
+                Block::ProductDetail,
+                extra(Key::ProductId, offer.product_id),
+            ))
+    });
+    let response = match Carousel::from_cards(cards) {
+        Some(cards) => SkillResponse::new(cards),
+        None => {
+            SkillResponse::text("아직 가격을 제안한 상품이 없어요. 상품 화면에서 '가격 제안'을 눌러 보세요.")
+        }
+    };
+    Ok(response
+        .quick_reply(nav.go("마이페이지", Block::MyPage))
         .quick_reply(nav.go("처음으로", Block::Main)))
 }
 

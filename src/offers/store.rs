@@ -336,6 +336,22 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Offer>, sqlx::Error> {
     row.map(OfferRow::into_offer).transpose()
 }
 
+/// The offers `buyer` made, newest first, at most `limit`, whatever became of them (a withdrawn one too:
+/// the buyer sees that it ended). Offers on deleted products are left out.
+pub async fn made_by(db: &Db, buyer: MemberId, limit: i64) -> Result<Vec<Offer>, sqlx::Error> {
+    let rows: Vec<OfferRow> = dispatch!(db, pool => {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "{SELECT_OFFER} WHERE o.buyer_id = $1 AND p.status <> $2 ORDER BY o.id DESC LIMIT $3"
+        )))
+        .bind(buyer)
+        .bind(ProductStatus::Deleted)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?
+    });
+    rows.into_iter().map(OfferRow::into_offer).collect()
+}
+
 /// The open offers on the seller's products on sale (or on one of them), highest price first, at most
 /// `limit`.
 pub async fn open_for_seller(

@@ -385,24 +385,42 @@ async fn an_accepted_offer_is_spent_by_a_failed_trade_or_a_sale(backend: Backend
         .unwrap();
     assert!(matches!(accepted, Accepted::Accepted { .. }), "{accepted:?}");
 
-    // Marked sold by hand: its open offers end, the accepted one included.
-    offers::make(db, outbox, product, kim, 11_000).await.unwrap();
-    let (catalog, status) = (&app.state.catalog, junggye::products::ProductStatus::OnSale);
-    assert!(
-        junggye::products::store::change_status(
-            db,
-            catalog,
-            outbox,
-            product,
-            seller,
-            status,
-            junggye::products::ProductStatus::Sold
-        )
-        .await
-        .unwrap()
+    // Marked sold by hand: its open offers end, the accepted one and pending ones alike.
+    let lens = market.product("u-seller", "렌즈").await;
+    offers::make(db, outbox, lens, kim, 9_000).await.unwrap();
+    let catalog = &app.state.catalog;
+    let (on_sale, sold) = (
+        junggye::products::ProductStatus::OnSale,
+        junggye::products::ProductStatus::Sold,
     );
+    for sold_one in [product, lens] {
+        let store =
+            junggye::products::store::change_status(db, catalog, outbox, sold_one, seller, on_sale, sold);
+        assert!(store.await.unwrap());
+    }
     assert_eq!(offer_status(app, product, lee).await, "withdrawn");
-    assert_eq!(offer_status(app, product, kim).await, "withdrawn");
+    assert_eq!(offer_status(app, lens, kim).await, "withdrawn");
+
+    // Kim's own list tells each offer's story, newest first.
+    let mine = app.skill("/skill/offers/mine", &payload("u-kim").build()).await;
+    let text = mine.text();
+    let (newest, first) = (
+        text.find("9,000원 · 렌즈").expect(&text),
+        text.find("13,000원 · 카메라").expect(&text),
+    );
+    assert!(newest < first, "{text}");
+    assert!(
+        text.contains("거래가 끝나거나 상품이 바뀌어 제안이 끝났어요"),
+        "{text}"
+    );
+    let none = app
+        .skill("/skill/offers/mine", &payload("u-seller").build())
+        .await;
+    assert!(
+        none.text().contains("아직 가격을 제안한 상품이 없어요"),
+        "{}",
+        none.text()
+    );
 }
 
 on_both_backends!(
