@@ -10,7 +10,9 @@
 #   JUNGGYE_BIN=/path/to/an/earlier/junggye benches/run.sh   # measure another build
 #
 # Scenarios: profile, join (members); list, detail, search (10,000 products, PRODUCTS to change); offer (a
-# price offer: a write), offers (a seller's open offers; run after offer, which makes them).
+# price offer: a write), offers (a seller's open offers; run after offer, which makes them), my_offers (a
+# buyer's own offers; after offer too), bump (끌어올리기: one move per product, then refusals with the wait),
+# report (신고: one report per member and product, then "already reported").
 #
 # Prints one line per run, then a median table: req/s, p50/p99/p99.9 latency, ratio to the ceiling, and
 # the server's peak RSS. Needs wrk (apt-get install wrk); PostgreSQL at BENCH_POSTGRES for that backend.
@@ -110,6 +112,9 @@ for BACKEND in $BACKENDS; do
       search) run_scenario search products_search.lua ;;
       offer) BENCH_MEMBERS=$MEMBERS BENCH_PRODUCTS=$PRODUCTS run_scenario offer offers_make.lua ;;
       offers) BENCH_MEMBERS=$MEMBERS run_scenario offers offers_list.lua ;;
+      my_offers) BENCH_MEMBERS=$MEMBERS run_scenario my_offers offers_mine.lua ;;
+      bump) BENCH_MEMBERS=$MEMBERS BENCH_PRODUCTS=$PRODUCTS run_scenario bump products_bump.lua ;;
+      report) BENCH_MEMBERS=$MEMBERS BENCH_PRODUCTS=$PRODUCTS run_scenario report reports_file.lua ;;
       *) echo "unknown scenario $scenario" >&2; exit 1 ;;
     esac
   done

@@ -7,7 +7,7 @@ use kakao_skill::{Carousel, SkillResponse, TextCard};
 use crate::domain::ids::ProductId;
 use crate::domain::product::Price;
 use crate::kakao::extra::{CONFIRM_YES, ExtraKeys, Key, extra};
-use crate::kakao::products::extra_id;
+use crate::kakao::products::{extra_id, product_id};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
 use crate::offers::store::{self, Accepted, Decided, Made, Offer, OfferStatus};
 use crate::present::won;
@@ -217,15 +217,6 @@ pub async fn set_open(call: SkillCall) -> SkillResult {
 pub const OFFERS_ON: &str = "offers_on";
 /// The value of `clientExtra.set` that turns offers off.
 pub const OFFERS_OFF: &str = "offers_off";
-
-fn product_id(call: &SkillCall) -> Result<ProductId, SkillError> {
-    extra_id(
-        call,
-        Key::ProductId,
-        "어떤 상품인지 알 수 없어요. 상품을 다시 골라 주세요.",
-    )
-    .map(ProductId::new)
-}
 
 /// The offer of `clientExtra.offerId`, when it is on one of `seller`'s products.
 async fn own_offer(call: &SkillCall, seller: crate::domain::ids::MemberId) -> Result<Offer, SkillError> {

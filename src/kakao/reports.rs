@@ -4,9 +4,9 @@
 use kakao_skill::{SkillResponse, TextCard};
 
 use crate::blocking;
-use crate::domain::ids::{MemberId, ProductId};
+use crate::domain::ids::MemberId;
 use crate::kakao::extra::{ExtraKeys, Key, extra};
-use crate::kakao::products::extra_id;
+use crate::kakao::products::{extra_id, product_id};
 use crate::kakao::{Block, SkillCall, SkillError, SkillResult};
 use crate::reports::Reason;
 use crate::reports::store::{self, Filed, Target};
@@ -50,12 +50,7 @@ pub async fn report(call: SkillCall) -> SkillResult {
 /// What the call reports, how to name it in the answer, and the member behind it (a product's seller).
 async fn target(call: &SkillCall) -> Result<(Target, String, MemberId), SkillError> {
     if call.extra(Key::ProductId).is_some() {
-        let id = extra_id(
-            call,
-            Key::ProductId,
-            "어떤 상품인지 알 수 없어요. 상품을 다시 골라 주세요.",
-        )
-        .map(ProductId::new)?;
+        let id = product_id(call)?;
         let product = call.state.catalog.product(&call.state.db, id).await?;
         let product = Option::as_ref(&product)
             .filter(|p| p.status.is_public())

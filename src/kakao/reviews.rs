@@ -21,11 +21,7 @@ pub const NO_TAG: &str = "none";
 /// or `none`); each step asks for the next with quick replies carrying what was chosen so far.
 pub async fn write(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
-    let order = OrderId::new(extra_id(
-        &call,
-        Key::OrderId,
-        "어떤 거래인지 알 수 없어요. 주문에서 다시 골라 주세요.",
-    )?);
+    let order = order_id(&call)?;
     let nav = call.nav();
     let order_extra = extra(Key::OrderId, order);
     let good = match call.extra(Key::Rating) {
@@ -98,11 +94,7 @@ pub async fn write(call: SkillCall) -> SkillResult {
 /// text of the caller's review of that order, added once.
 pub async fn comment(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
-    let order = OrderId::new(extra_id(
-        &call,
-        Key::OrderId,
-        "어떤 거래인지 알 수 없어요. 주문에서 다시 골라 주세요.",
-    )?);
+    let order = order_id(&call)?;
     let text = ReviewComment::parse(call.param("comment", ReviewComment::RULE)?)?;
     let message = match store::add_comment(&call.state.db, order, member.id, &text).await? {
         Commented::Added => "후기에 한마디를 남겼어요. 상대의 프로필에 보여요.",
@@ -115,4 +107,14 @@ pub async fn comment(call: SkillCall) -> SkillResult {
     Ok(SkillResponse::text(message)
         .quick_reply(nav.quick_reply("주문 보기", Block::OrderDetail, extra(Key::OrderId, order)))
         .quick_reply(nav.go("처음으로", Block::Main)))
+}
+
+/// The order of `clientExtra.orderId`.
+fn order_id(call: &SkillCall) -> Result<OrderId, SkillError> {
+    extra_id(
+        call,
+        Key::OrderId,
+        "어떤 거래인지 알 수 없어요. 주문에서 다시 골라 주세요.",
+    )
+    .map(OrderId::new)
 }

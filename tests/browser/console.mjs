@@ -34,7 +34,7 @@ import {
 const ADMIN = { username: process.env.ADMIN_USER, password: process.env.ADMIN_PASSWORD, role: 'admin' };
 const VIEWER = { username: process.env.VIEWER_USER, password: process.env.VIEWER_PASSWORD, role: 'viewer' };
 const COOKIE = 'junggye_console';
-const NAV = ['/admin/ui', '/admin/ui/members', '/admin/ui/products', '/admin/ui/orders', '/admin/ui/notices',
+const NAV = ['/admin/ui', '/admin/ui/members', '/admin/ui/products', '/admin/ui/orders', '/admin/ui/reports', '/admin/ui/notices',
   '/admin/ui/deals', '/admin/ui/skill-calls'];
 /** What a viewer must not be offered on any page's main part (when shown and enabled). */
 const CHANGES = [
@@ -179,7 +179,35 @@ async function paidTrade(context) {
   await join(buyer, BUYER);
   await buy(buyer, REFUNDED);
   await buy(buyer, KEPT);
+  log('emulator: buyer reports the seller from the order (신고)');
+  await buyer.say('구매내역');
+  await buyer.expect('구매 내역', KEPT.name);
+  await buyer.row(KEPT.name);
+  await buyer.quick('판매자 신고');
+  await buyer.expect('신고할까요');
+  await buyer.quick('사기 의심');
+  await buyer.expect('신고(사기 의심)를 받았어요');
   return page;
+}
+
+/** The report queue: the buyer's report is there, and dismissing it closes it. */
+async function reportQueue(page) {
+  await open(page, '/admin/ui/reports');
+  await see(page, 'table#reports', 'the reports page');
+  const row = page.locator('table#reports tbody tr[data-status="open"]').filter({ hasText: BUYER });
+  try {
+    await row.first().waitFor({ timeout: WAIT_MS });
+  } catch {
+    fail(`no open report by ${BUYER} in table#reports\n${await state(page)}`);
+  }
+  const text = await row.first().innerText();
+  if (!text.includes('사기 의심')) fail(`the report row does not say its reason: ${text}`);
+  await shot(page, 'console-reports.png');
+  const id = await row.first().getAttribute('data-report-id');
+  await row.first().locator('button[data-decision="dismiss"]').click();
+  await see(page, '#flash.ok', 'the dismissal');
+  await notThere(page, `table#reports tr[data-report-id="${id}"]`, 'the open queue after the dismissal');
+  log(`console: report ${id} seen in the queue and dismissed`);
 }
 
 /** b. Signs in at the login form and lands on the dashboard as `account`. */
@@ -369,6 +397,9 @@ async function consoleTest(context) {
   await refund(page, orders.refunded);
   watched.check('the refund');
 
+  await reportQueue(page);
+  watched.check('the report queue');
+
   const noticeId = await writeNotice(page);
   await readNotice(emulatorPage);
   watched.check('the notice');
@@ -430,5 +461,5 @@ finish(
     }
     await consoleTest(context);
   }),
-  'a paid order refunded, a notice published and read, CSRF and roles held, in the admin console',
+  'a paid order refunded, a report dismissed, a notice published and read, CSRF and roles held, in the admin console',
 );

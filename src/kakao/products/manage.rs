@@ -1,9 +1,8 @@
 //! The seller's hand-made changes: the status (hide, show, reserve, unreserve, sold, delete), the price,
 //! and 끌어올리기 (bump).
 
-use super::extra_id;
+use super::product_id;
 use crate::domain::Invalid;
-use crate::domain::ids::ProductId;
 use crate::domain::product::Price;
 use crate::kakao::extra::{Key, extra};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
@@ -23,12 +22,7 @@ const CHANGED: &str = "그사이 상품 상태가 바뀌었어요. 상품을 다
 /// and the other is told the product changed under it.
 pub async fn change_status(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
-    let id = extra_id(
-        &call,
-        Key::ProductId,
-        "어떤 상품인지 알 수 없어요. 상품을 다시 골라 주세요.",
-    )
-    .map(ProductId::new)?;
+    let id = product_id(&call)?;
     let action = call
         .extra(Key::Action)
         .and_then(StatusAction::parse)
@@ -90,12 +84,7 @@ const PRICE_CHANGED: &str = "그사이 상품 가격이나 상태가 바뀌었�
 /// the product.
 pub async fn change_price(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
-    let id = extra_id(
-        &call,
-        Key::ProductId,
-        "어떤 상품인지 알 수 없어요. 상품을 다시 골라 주세요.",
-    )
-    .map(ProductId::new)?;
+    let id = product_id(&call)?;
     let db = &call.state.db;
     let product = store::get(db, id)
         .await?
@@ -156,12 +145,7 @@ fn price_answer(nav: &Nav, message: String, product: &Product) -> SkillResponse 
 /// for that, the answer says how long until the next bump.
 pub async fn bump(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
-    let id = extra_id(
-        &call,
-        Key::ProductId,
-        "어떤 상품인지 알 수 없어요. 상품을 다시 골라 주세요.",
-    )
-    .map(ProductId::new)?;
+    let id = product_id(&call)?;
     let state = &call.state;
     let interval = state.config.market.bump_interval;
     let message = match bump::bump(&state.db, &state.catalog, id, member.id, interval).await? {

@@ -7,6 +7,7 @@ pub mod manage;
 pub mod register;
 
 use crate::domain::Invalid;
+use crate::domain::ids::ProductId;
 use crate::kakao::extra::Key;
 use crate::kakao::{SkillCall, SkillError};
 use crate::products::model::ListCursor;
@@ -28,6 +29,16 @@ pub(crate) fn extra_id(call: &SkillCall, key: Key, missing: &'static str) -> Res
         .and_then(|v| v.parse::<i64>().ok())
         .filter(|id| *id > 0)
         .ok_or_else(|| SkillError::Invalid(Invalid::new(missing)))
+}
+
+/// The product of `clientExtra.productId` (a positive id; the message tells the user what to do otherwise).
+pub(crate) fn product_id(call: &SkillCall) -> Result<ProductId, SkillError> {
+    extra_id(
+        call,
+        Key::ProductId,
+        "어떤 상품인지 알 수 없어요. 상품을 다시 골라 주세요.",
+    )
+    .map(ProductId::new)
 }
 
 /// The "더보기" cursor, when present; a malformed one restarts from the first page.
