@@ -119,6 +119,8 @@ blocks! {
     Report           "report"             "신고하기",
     ReviewComment    "review_comment"     "후기한마디",
     MyOffers         "my_offers"          "내제안",
+    ReviewsPending   "reviews_pending"    "후기쓸거래",
+    ProductBuyer     "product_buyer"      "예약자지정",
 }
 
 /// Block ids known for this bot (none in conversation mode, [`Nav::conversation`]).

@@ -77,6 +77,7 @@ pub fn skill_routes() -> Router<AppState> {
         .route("/skill/offers/decline", skill(offers::decline))
         .route("/skill/products/offers", skill(offers::set_open))
         .route("/skill/products/bump", skill(products::manage::bump))
+        .route("/skill/products/buyer", skill(products::manage::name_buyer))
         .route("/skill/reports", skill(reports::report))
         // Notices: the event block's skill, and the member's alert choices.
         .route("/skill/notifications/event", skill(alerts::event))
@@ -99,6 +100,7 @@ pub fn skill_routes() -> Router<AppState> {
         .route("/skill/orders/cancel", skill(orders::cancel))
         .route("/skill/reviews/write", skill(reviews::write))
         .route("/skill/reviews/comment", skill(reviews::comment))
+        .route("/skill/reviews/pending", skill(reviews::pending))
         // Notices and hot deals.
         .route("/skill/notices", skill(notices::list))
         .route("/skill/notices/detail", skill(notices::detail))

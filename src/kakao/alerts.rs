@@ -98,6 +98,10 @@ pub fn render(nav: &Nav, notice: &Notice) -> SkillResponse {
 /// What a notice offers: the action it asks for, the order or the product, and for alerts a way to stop.
 fn quick_replies(nav: &Nav, notice: &Notice) -> Vec<QuickReply> {
     let mut replies = Vec::new();
+    // A completed trade, paid or direct, may be reviewed now.
+    if notice.kind == Kind::SaleConfirmed {
+        replies.push(nav.go("후기 쓰기", Block::ReviewsPending));
+    }
     if let Some(order) = notice.order_id {
         let to = |label: &str, block: Block| nav.quick_reply(label, block, extra(Key::OrderId, order));
         match notice.kind {

@@ -114,6 +114,8 @@ fn handler(block: Block) -> Option<Handler> {
         Block::Report => h!(reports::report),
         Block::ReviewComment => h!(reviews::comment),
         Block::MyOffers => h!(offers::mine),
+        Block::ReviewsPending => h!(reviews::pending),
+        Block::ProductBuyer => h!(products::manage::name_buyer),
         Block::MemberBlock => h!(blocking::block),
         Block::MemberBlocks => h!(blocking::list),
         Block::MemberUnblock => h!(blocking::unblock),

@@ -49,6 +49,8 @@ pub enum Key {
     Tag,
     /// Why a member reports (`reports::Reason`).
     Reason,
+    /// A direct trade (flow A: a reserved product sold to the member its seller named), to review.
+    TradeId,
 }
 
 impl Key {
@@ -75,6 +77,7 @@ impl Key {
             Self::Rating => "rating",
             Self::Tag => "tag",
             Self::Reason => "reason",
+            Self::TradeId => "tradeId",
         }
     }
 }
@@ -117,6 +120,7 @@ mod tests {
             Key::Rating,
             Key::Tag,
             Key::Reason,
+            Key::TradeId,
             Key::DraftId,
             Key::From,
             Key::Keyword,

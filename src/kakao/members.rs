@@ -133,6 +133,7 @@ pub async fn mypage(call: SkillCall) -> SkillResult {
     Ok(SkillResponse::new(card)
         .quick_reply(nav.go("찜 목록", Block::Favourites))
         .quick_reply(nav.go("내 제안", Block::MyOffers))
+        .quick_reply(nav.go("후기 쓰기", Block::ReviewsPending))
         .quick_reply(nav.go("키워드 알림", Block::Keywords))
         .quick_reply(nav.go("처음으로", Block::Main)))
 }

@@ -114,18 +114,24 @@ const OFFER_NOTICE: &str = "INSERT INTO notifications (recipient_id, kind, produ
      JOIN members b ON b.id = o.buyer_id JOIN members s ON s.id = p.seller_id \
      WHERE o.id = $1 AND (CASE WHEN $5 THEN b.deleted_at ELSE s.deleted_at END) IS NULL";
 
-/// The notice of review `$1` to the member it is about: the order's item, and whether it was good
-/// (`detail` = `good` or `bad`).
+/// The notice of review `$1` to the member it is about: the item of the order or direct trade reviewed,
+/// and whether it was good (`detail` = `good` or `bad`).
 const REVIEW_NOTICE: &str = "INSERT INTO notifications (recipient_id, kind, order_id, product_id, subject, detail, \
         state, not_before, created_at, updated_at) \
-     SELECT r.reviewee_id, $2, o.id, o.product_id, o.item_name, CASE WHEN r.good THEN 'good' ELSE 'bad' END, \
-            $3, $4, $4, $4 \
-     FROM reviews r JOIN orders o ON o.id = r.order_id JOIN members m ON m.id = r.reviewee_id \
+     SELECT r.reviewee_id, $2, r.order_id, COALESCE(o.product_id, t.product_id), COALESCE(o.item_name, t.item_name), \
+            CASE WHEN r.good THEN 'good' ELSE 'bad' END, $3, $4, $4, $4 \
+     FROM reviews r LEFT JOIN orders o ON o.id = r.order_id LEFT JOIN direct_trades t ON t.id = r.trade_id \
+     JOIN members m ON m.id = r.reviewee_id \
      WHERE r.id = $1 AND m.deleted_at IS NULL";
 
-/// The inserts a store's write transaction runs to announce its change. Implemented for the transactions
-/// of both backends (the SQL is the same); each method writes nothing when the outbox is off and returns
-/// how many notices it wrote.
+/// The notice to the buyer of direct trade `$1` that the seller marked it sold: the trade is complete and
+/// may be reviewed (the kind of a completed sale, without an order).
+const DIRECT_TRADE_NOTICE: &str = "INSERT INTO notifications (recipient_id, kind, product_id, subject, \
+        state, not_before, created_at, updated_at) \
+     SELECT t.buyer_id, $2, t.product_id, t.item_name, $3, $4, $4, $4 \
+     FROM direct_trades t JOIN members m ON m.id = t.buyer_id \
+     WHERE t.id = $1 AND m.deleted_at IS NULL";
+
 pub(crate) trait Announce {
     /// A trade notice of `kind` about order `order` to one of its parties. `dedupe` makes it at most once
     /// per key (a warning per shipment); `None` for notices whose change happens once anyway.
@@ -165,6 +171,14 @@ pub(crate) trait Announce {
 
     /// The notice of review `review` (its id) to the member it is about.
     async fn notify_review(&mut self, outbox: &Outbox, review: i64, now: i64) -> Result<u64, sqlx::Error>;
+
+    /// The notice to the buyer of direct trade `trade` (its id) that it is complete.
+    async fn notify_direct_trade(
+        &mut self,
+        outbox: &Outbox,
+        trade: i64,
+        now: i64,
+    ) -> Result<u64, sqlx::Error>;
 
     /// Keyword alerts for the newly registered `product`.
     async fn notify_keywords(
@@ -264,6 +278,25 @@ macro_rules! announce_for {
                 Ok(sqlx::query(REVIEW_NOTICE)
                     .bind(review)
                     .bind(Kind::ReviewReceived)
+                    .bind(State::Queued)
+                    .bind(now)
+                    .execute(&mut **self)
+                    .await?
+                    .rows_affected())
+            }
+
+            async fn notify_direct_trade(
+                &mut self,
+                outbox: &Outbox,
+                trade: i64,
+                now: i64,
+            ) -> Result<u64, sqlx::Error> {
+                if !outbox.is_on() {
+                    return Ok(0);
+                }
+                Ok(sqlx::query(DIRECT_TRADE_NOTICE)
+                    .bind(trade)
+                    .bind(Kind::SaleConfirmed)
                     .bind(State::Queued)
                     .bind(now)
                     .execute(&mut **self)

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod holds;
 pub mod model;
 pub mod photos;
+pub mod reservation;
 pub mod store;
 
 pub use model::{Category, Product, ProductStatus, ProductSummary, StatusAction};

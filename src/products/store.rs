@@ -14,6 +14,7 @@ use super::model::{
     Category, ListCursor, OfferStatus, Page, Photo, PhotoFailure, PhotosState, Product, ProductStatus,
     ProductSummary,
 };
+use super::reservation::{FORGET_BUYER, RECORD_DIRECT_TRADE};
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set};
 use crate::domain::ids::{MemberId, ProductId};
@@ -301,6 +302,23 @@ pub async fn change_status(
             == 1;
         // No early exit inside the gated block: the write gate must hear how the write ended.
         if changed {
+            // Flow A: a product sold from a reservation with a named buyer is a trade both may review; the
+            // buyer is told it is complete (and so is left out of the savers' alert).
+            let mut buyer: Option<MemberId> = None;
+            if from == ProductStatus::Reserved {
+                if to == ProductStatus::Sold {
+                    let trade: Option<(i64, MemberId)> = sqlx::query_as(RECORD_DIRECT_TRADE)
+                        .bind(now)
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if let Some((trade, named)) = trade {
+                        tx.notify_direct_trade(outbox, trade, now).await?;
+                        buyer = Some(named);
+                    }
+                }
+                sqlx::query(FORGET_BUYER).bind(id).execute(&mut *tx).await?;
+            }
             if ends_offers(to) {
                 sqlx::query(sqlx::AssertSqlSafe(END_OFFERS.as_str()))
                     .bind(now)
@@ -309,7 +327,7 @@ pub async fn change_status(
                     .await?;
             }
             if let Some(kind) = alert {
-                tx.notify_savers(outbox, id, kind, None, None, now).await?;
+                tx.notify_savers(outbox, id, kind, None, buyer, now).await?;
             }
             tx.commit().await?;
         } else {

@@ -72,37 +72,93 @@ pub enum Written {
     NotAllowed,
 }
 
-/// `reviewer` reviews the other party of `order`: `good` or not, with `tag` (of the same kind) or none.
-pub async fn write(
-    db: &Db,
-    outbox: &Outbox,
-    order: OrderId,
-    reviewer: MemberId,
-    good: bool,
-    tag: Option<Tag>,
-) -> Result<Written, sqlx::Error> {
-    let tag = tag.filter(|t| t.is_good() == good).map_or("", Tag::key);
-    let now = now_ms();
-    let sql = format!(
+/// What is reviewed: a paid order, or a direct trade (flow A: a reserved product sold to the member its
+/// seller named).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trade {
+    Order(OrderId),
+    Direct(i64),
+}
+
+impl Trade {
+    /// The review's column naming it.
+    fn column(self) -> &'static str {
+        match self {
+            Self::Order(_) => "order_id",
+            Self::Direct(_) => "trade_id",
+        }
+    }
+
+    fn id(self) -> i64 {
+        match self {
+            Self::Order(order) => order.get(),
+            Self::Direct(id) => id,
+        }
+    }
+}
+
+/// The review insert for an order: completed (`$6`), by one of its parties about the other, no block
+/// between them (`$7`, `$8`: the parties), once per order and reviewer.
+fn write_order_sql() -> String {
+    format!(
         "INSERT INTO reviews (order_id, reviewer_id, reviewee_id, good, tag, created_at) \
          SELECT o.id, $2, CASE WHEN o.buyer_id = $2 THEN o.seller_id ELSE o.buyer_id END, $3, $4, $5 \
          FROM orders o WHERE o.id = $1 AND o.status = $6 AND (o.buyer_id = $2 OR o.seller_id = $2) \
            AND NOT {} \
          ON CONFLICT (order_id, reviewer_id) DO NOTHING RETURNING id",
         between_sql(7, 8)
+    )
+}
+
+/// The review insert for a direct trade, complete once recorded: the same rules otherwise (`$6` is bound
+/// for both statements alike and unused here).
+fn write_direct_sql() -> String {
+    format!(
+        "INSERT INTO reviews (trade_id, reviewer_id, reviewee_id, good, tag, created_at) \
+         SELECT t.id, $2, CASE WHEN t.buyer_id = $2 THEN t.seller_id ELSE t.buyer_id END, $3, $4, $5 \
+         FROM direct_trades t WHERE t.id = $1 AND $6 <> '' AND (t.buyer_id = $2 OR t.seller_id = $2) \
+           AND NOT {} \
+         ON CONFLICT (trade_id, reviewer_id) DO NOTHING RETURNING id",
+        between_sql(7, 8)
+    )
+}
+
+/// `reviewer` reviews the other party of `trade`: `good` or not, with `tag` (of the same kind) or none.
+pub async fn write(
+    db: &Db,
+    outbox: &Outbox,
+    trade: Trade,
+    reviewer: MemberId,
+    good: bool,
+    tag: Option<Tag>,
+) -> Result<Written, sqlx::Error> {
+    let tag = tag.filter(|t| t.is_good() == good).map_or("", Tag::key);
+    let now = now_ms();
+    let (sql, parties) = match trade {
+        Trade::Order(_) => (
+            write_order_sql(),
+            "SELECT buyer_id, seller_id FROM orders WHERE id = $1",
+        ),
+        Trade::Direct(_) => (
+            write_direct_sql(),
+            "SELECT buyer_id, seller_id FROM direct_trades WHERE id = $1",
+        ),
+    };
+    let count = format!(
+        "SELECT COUNT(*) FROM reviews WHERE {} = $1 AND reviewer_id = $2",
+        trade.column()
     );
     let written = dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
-        let parties: Option<(MemberId, MemberId)> =
-            sqlx::query_as("SELECT buyer_id, seller_id FROM orders WHERE id = $1")
-                .bind(order)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let parties: Option<(MemberId, MemberId)> = sqlx::query_as(parties)
+            .bind(trade.id())
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some((buyer, seller)) = parties else {
             break 'write Ok(Written::NotAllowed);
         };
         let inserted: Option<(i64,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(order)
+            .bind(trade.id())
             .bind(reviewer)
             .bind(good)
             .bind(tag)
@@ -113,12 +169,11 @@ pub async fn write(
             .fetch_optional(&mut *tx)
             .await?;
         let Some((id,)) = inserted else {
-            let (already,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM reviews WHERE order_id = $1 AND reviewer_id = $2")
-                    .bind(order)
-                    .bind(reviewer)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let (already,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(count))
+                .bind(trade.id())
+                .bind(reviewer)
+                .fetch_one(&mut *tx)
+                .await?;
             break 'write Ok(if already > 0 { Written::AlreadyWritten } else { Written::NotAllowed });
         };
         tx.notify_review(outbox, id, now).await?;
@@ -139,18 +194,20 @@ pub enum Commented {
     NoReview,
 }
 
-/// Adds the short text of `reviewer`'s review of `order`, once: one conditional update on an empty text.
+/// Adds the short text of `reviewer`'s review of `trade`, once: one conditional update on an empty text.
 pub async fn add_comment(
     db: &Db,
-    order: OrderId,
+    trade: Trade,
     reviewer: MemberId,
     comment: &ReviewComment,
 ) -> Result<Commented, sqlx::Error> {
+    let sql = format!(
+        "UPDATE reviews SET comment = $3 WHERE {} = $1 AND reviewer_id = $2 AND comment = ''",
+        trade.column()
+    );
     let added = dispatch_write!(db, pool => {
-        let done = sqlx::query(
-            "UPDATE reviews SET comment = $3 WHERE order_id = $1 AND reviewer_id = $2 AND comment = ''",
-        )
-        .bind(order)
+        let done = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(trade.id())
         .bind(reviewer)
         .bind(comment.as_str())
         .execute(pool)
@@ -161,7 +218,7 @@ pub async fn add_comment(
     if added {
         return Ok(Commented::Added);
     }
-    Ok(if has_written(db, order, reviewer).await? {
+    Ok(if has_written(db, trade, reviewer).await? {
         Commented::AlreadyHas
     } else {
         Commented::NoReview
@@ -186,11 +243,15 @@ pub async fn recent_comments(
     Ok(rows)
 }
 
-/// Whether `reviewer` already reviewed `order`.
-pub async fn has_written(db: &Db, order: OrderId, reviewer: MemberId) -> Result<bool, sqlx::Error> {
+/// Whether `reviewer` already reviewed `trade`.
+pub async fn has_written(db: &Db, trade: Trade, reviewer: MemberId) -> Result<bool, sqlx::Error> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM reviews WHERE {} = $1 AND reviewer_id = $2",
+        trade.column()
+    );
     let count: i64 = dispatch!(db, pool => {
-        sqlx::query_scalar("SELECT COUNT(*) FROM reviews WHERE order_id = $1 AND reviewer_id = $2")
-            .bind(order)
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
+            .bind(trade.id())
             .bind(reviewer)
             .fetch_one(pool)
             .await?
@@ -229,4 +290,53 @@ pub async fn summary(db: &Db, member: MemberId) -> Result<Summary, sqlx::Error> 
         count,
         good: good.unwrap_or(0),
     })
+}
+
+/// A trade the member may still review.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    pub trade: Trade,
+    pub item_name: String,
+    /// The other party's name.
+    pub other_name: String,
+    /// When the trade completed (Unix milliseconds).
+    pub completed_at: i64,
+}
+
+/// The member's completed trades — paid orders and direct trades — that they have not reviewed, newest
+/// first, at most `limit`. The other party's blocks are not consulted here: writing checks them.
+pub async fn pending(db: &Db, member: MemberId, limit: i64) -> Result<Vec<Pending>, sqlx::Error> {
+    let sql = "SELECT 0 AS direct, o.id, o.item_name, CASE WHEN o.buyer_id = $1 THEN s.name ELSE b.name END AS other_name, \
+                      o.completed_at \
+               FROM orders o JOIN members b ON b.id = o.buyer_id JOIN members s ON s.id = o.seller_id \
+               WHERE o.status = $2 AND (o.buyer_id = $1 OR o.seller_id = $1) \
+                 AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.order_id = o.id AND r.reviewer_id = $1) \
+               UNION ALL \
+               SELECT 1 AS direct, t.id, t.item_name, CASE WHEN t.buyer_id = $1 THEN s.name ELSE b.name END AS other_name, \
+                      t.completed_at \
+               FROM direct_trades t JOIN members b ON b.id = t.buyer_id JOIN members s ON s.id = t.seller_id \
+               WHERE (t.buyer_id = $1 OR t.seller_id = $1) \
+                 AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.trade_id = t.id AND r.reviewer_id = $1) \
+               ORDER BY completed_at DESC LIMIT $3";
+    let rows: Vec<(i32, i64, String, String, Option<i64>)> = dispatch!(db, pool => {
+        sqlx::query_as(sql)
+            .bind(member)
+            .bind(OrderStatus::Completed)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+    });
+    Ok(rows
+        .into_iter()
+        .map(|(direct, id, item_name, other_name, completed_at)| Pending {
+            trade: if direct == 1 {
+                Trade::Direct(id)
+            } else {
+                Trade::Order(OrderId::new(id))
+            },
+            item_name,
+            other_name,
+            completed_at: completed_at.unwrap_or(0),
+        })
+        .collect())
 }

@@ -7,7 +7,7 @@ use junggye::domain::ids::MemberId;
 use junggye::notifications::Kind;
 use junggye::orders::Order;
 use junggye::orders::store as order_store;
-use junggye::reviews::store::{self as reviews, Summary, Tag, Written};
+use junggye::reviews::store::{self as reviews, Summary, Tag, Trade, Written};
 
 use crate::helpers::{Backend, Reply, notify_settings, payload};
 use crate::on_both_backends;
@@ -104,7 +104,7 @@ async fn each_party_reviews_a_completed_trade_once(backend: Backend) {
         )
         .await;
     assert!(
-        outsider.text().contains("거래가 끝난 내 주문에만"),
+        outsider.text().contains("거래가 끝난 내 거래에만"),
         "{}",
         outsider.text()
     );
@@ -171,7 +171,7 @@ async fn each_party_reviews_a_completed_trade_once(backend: Backend) {
     let open = market.buy(buyer, open_product).await;
     let (db, outbox) = (&state.db, &state.outbox);
     assert_eq!(
-        reviews::write(db, outbox, open.id, buyer, true, None)
+        reviews::write(db, outbox, Trade::Order(open.id), buyer, true, None)
             .await
             .unwrap(),
         Written::NotAllowed
@@ -179,7 +179,7 @@ async fn each_party_reviews_a_completed_trade_once(backend: Backend) {
     let later = completed(&market, seller, buyer, "가방").await;
     junggye::members::blocks::block(db, seller, buyer).await.unwrap();
     assert_eq!(
-        reviews::write(db, outbox, later.id, buyer, true, Some(Tag::OnTime))
+        reviews::write(db, outbox, Trade::Order(later.id), buyer, true, Some(Tag::OnTime))
             .await
             .unwrap(),
         Written::NotAllowed
@@ -194,8 +194,22 @@ async fn two_submissions_at_once_write_one_review(backend: Backend) {
     for round in 0..5 {
         let order = completed(&market, seller, buyer, &format!("의자 {round}")).await;
         let (a, b) = tokio::join!(
-            reviews::write(&state.db, &state.outbox, order.id, buyer, true, None),
-            reviews::write(&state.db, &state.outbox, order.id, buyer, false, None)
+            reviews::write(
+                &state.db,
+                &state.outbox,
+                Trade::Order(order.id),
+                buyer,
+                true,
+                None
+            ),
+            reviews::write(
+                &state.db,
+                &state.outbox,
+                Trade::Order(order.id),
+                buyer,
+                false,
+                None
+            )
         );
         let mut outcomes = [a.unwrap(), b.unwrap()];
         outcomes.sort_by_key(|o| *o == Written::Written);
@@ -276,8 +290,205 @@ async fn a_review_gets_one_short_text_shown_on_the_profile(backend: Backend) {
     );
 }
 
+async fn direct_trades(app: &crate::helpers::TestApp) -> Vec<(i64, MemberId, MemberId)> {
+    junggye::dispatch!(&app.state.db, pool => {
+        sqlx::query_as("SELECT id, seller_id, buyer_id FROM direct_trades ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    })
+}
+
+/// Flow A: the seller reserves, names the buyer among those who saved or offered, and marks it sold; the
+/// buyer is told, and each reviews the other once from the list of trades to review. Anyone else, or a
+/// name forgotten by unreserving, records nothing.
+async fn a_direct_trade_with_a_named_buyer_is_reviewed_by_both(backend: Backend) {
+    let market = Market::start_configured(backend, |_| {}, |c| c.notify = Some(notify_settings())).await;
+    let app = &market.app;
+    let seller = market.member("u-seller", "판매자").await;
+    let buyer = market.member("u-buyer", "구매자").await;
+    let other = market.member("u-other", "다른이").await;
+    let bike = market.product("u-seller", "자전거").await;
+    let product = bike.get().to_string();
+    app.skill(
+        "/skill/favourites/add",
+        &payload("u-buyer").extra("productId", &product).build(),
+    )
+    .await;
+    let status = |action: &str, from: &str| {
+        payload("u-seller")
+            .extra("productId", &product)
+            .extra("action", action)
+            .extra("from", from)
+            .build()
+    };
+    let reserved = app
+        .skill("/skill/products/status", &status("reserve", "on_sale"))
+        .await;
+    assert!(
+        reserved.quick_reply_labels().contains(&"예약자 지정".to_owned()),
+        "{:?}",
+        reserved.quick_reply_labels()
+    );
+    let name = |user: &str, member: Option<MemberId>| {
+        let mut body = payload(user).extra("productId", &product);
+        if let Some(member) = member {
+            body = body.extra("memberId", &member.get().to_string());
+        }
+        body.build()
+    };
+    let list = app.skill("/skill/products/buyer", &name("u-seller", None)).await;
+    assert!(
+        list.quick_reply_labels().contains(&"구매자".to_owned()),
+        "{:?}",
+        list.quick_reply_labels()
+    );
+    assert!(
+        !list.quick_reply_labels().contains(&"다른이".to_owned()),
+        "only who saved or offered"
+    );
+    let refused = app
+        .skill("/skill/products/buyer", &name("u-seller", Some(other)))
+        .await;
+    assert!(
+        refused.text().contains("찜하거나 가격을 제안한 회원만"),
+        "{}",
+        refused.text()
+    );
+    let theirs = app
+        .skill("/skill/products/buyer", &name("u-buyer", Some(buyer)))
+        .await;
+    assert!(theirs.text().contains("예약중인 내 상품에"), "{}", theirs.text());
+    let named = app
+        .skill("/skill/products/buyer", &name("u-seller", Some(buyer)))
+        .await;
+    assert!(
+        named.text().contains("구매자님에게 예약했어요"),
+        "{}",
+        named.text()
+    );
+
+    let sold = app
+        .skill("/skill/products/status", &status("sold", "reserved"))
+        .await;
+    assert!(sold.text().contains("판매완료"), "{}", sold.text());
+    let trades = direct_trades(app).await;
+    assert_eq!(trades.len(), 1);
+    let (trade, trade_seller, trade_buyer) = trades[0];
+    assert_eq!((trade_seller, trade_buyer), (seller, buyer));
+    let told: Vec<(MemberId, String)> = junggye::dispatch!(&app.state.db, pool => {
+        sqlx::query_as("SELECT recipient_id, kind FROM notifications WHERE product_id = $1 ORDER BY id")
+            .bind(bike)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        told,
+        vec![(buyer, "sale_confirmed".to_owned())],
+        "the buyer is told once, not as a saver"
+    );
+
+    let pending = app
+        .skill("/skill/reviews/pending", &payload("u-buyer").build())
+        .await;
+    assert!(
+        pending.text().contains("자전거") && pending.text().contains("판매자님과의 거래"),
+        "{}",
+        pending.text()
+    );
+    let review = |user: &str, rating: &str, tag: &str| {
+        payload(user)
+            .extra("tradeId", &trade.to_string())
+            .extra("rating", rating)
+            .extra("tag", tag)
+            .build()
+    };
+    let done = app
+        .skill("/skill/reviews/write", &review("u-buyer", "good", "kind"))
+        .await;
+    assert!(done.text().contains("후기를 남겼어요"), "{}", done.text());
+    let again = app
+        .skill("/skill/reviews/write", &review("u-buyer", "bad", "none"))
+        .await;
+    assert!(again.text().contains("이미 남겼어요"), "{}", again.text());
+    let outsider = app
+        .skill("/skill/reviews/write", &review("u-other", "bad", "none"))
+        .await;
+    assert!(outsider.text().contains("내 거래에만"), "{}", outsider.text());
+    let back = app
+        .skill("/skill/reviews/write", &review("u-seller", "good", "on_time"))
+        .await;
+    assert!(back.text().contains("후기를 남겼어요"), "{}", back.text());
+    let comment = payload("u-seller")
+        .extra("tradeId", &trade.to_string())
+        .param("comment", "약속 시간에 딱 맞춰 오셨어요")
+        .build();
+    assert!(
+        app.skill("/skill/reviews/comment", &comment)
+            .await
+            .text()
+            .contains("한마디를 남겼어요")
+    );
+    let db = &app.state.db;
+    assert_eq!(
+        reviews::summary(db, seller).await.unwrap(),
+        Summary { count: 1, good: 1 }
+    );
+    assert_eq!(
+        reviews::summary(db, buyer).await.unwrap(),
+        Summary { count: 1, good: 1 }
+    );
+    let empty = app
+        .skill("/skill/reviews/pending", &payload("u-buyer").build())
+        .await;
+    assert!(
+        empty.text().contains("후기를 남길 거래가 없어요"),
+        "{}",
+        empty.text()
+    );
+
+    // A name is forgotten when the reservation ends without a sale.
+    let lamp = market.product("u-seller", "스탠드").await;
+    let lamp_id = lamp.get().to_string();
+    app.skill(
+        "/skill/favourites/add",
+        &payload("u-buyer").extra("productId", &lamp_id).build(),
+    )
+    .await;
+    let lamp_status = |action: &str, from: &str| {
+        payload("u-seller")
+            .extra("productId", &lamp_id)
+            .extra("action", action)
+            .extra("from", from)
+            .build()
+    };
+    app.skill("/skill/products/status", &lamp_status("reserve", "on_sale"))
+        .await;
+    let body = payload("u-seller")
+        .extra("productId", &lamp_id)
+        .extra("memberId", &buyer.get().to_string())
+        .build();
+    assert!(
+        app.skill("/skill/products/buyer", &body)
+            .await
+            .text()
+            .contains("예약했어요")
+    );
+    app.skill("/skill/products/status", &lamp_status("unreserve", "reserved"))
+        .await;
+    app.skill("/skill/products/status", &lamp_status("sold", "on_sale"))
+        .await;
+    assert_eq!(
+        direct_trades(app).await.len(),
+        1,
+        "no trade without a named buyer"
+    );
+}
+
 on_both_backends!(
     each_party_reviews_a_completed_trade_once,
     two_submissions_at_once_write_one_review,
     a_review_gets_one_short_text_shown_on_the_profile,
+    a_direct_trade_with_a_named_buyer_is_reviewed_by_both,
 );

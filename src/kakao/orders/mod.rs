@@ -23,6 +23,7 @@ use crate::orders::model::{Order, Party};
 use crate::orders::payment::{Payments, RefundOutcome};
 use crate::orders::store::{self, OrderList, Refunder};
 use crate::present::won;
+use crate::reviews::store::Trade;
 use cards::PER_PAGE;
 
 /// Said for an unknown order and for anyone else's, alike.
@@ -61,7 +62,7 @@ pub async fn detail(call: SkillCall) -> SkillResult {
         .as_ref()
         .and_then(|p| p.auto_confirms_at(&order));
     let review = order.status == crate::orders::OrderStatus::Completed
-        && !crate::reviews::store::has_written(&call.state.db, order.id, member.id).await?;
+        && !crate::reviews::store::has_written(&call.state.db, Trade::Order(order.id), member.id).await?;
     Ok(cards::detail(
         call.nav(),
         &order,

@@ -196,7 +196,15 @@ fn owner_actions(
         ));
     }
     if product.status == ProductStatus::OnSale {
-        response = response.quick_reply(nav.quick_reply(BUMP_LABEL, Block::ProductBump, product_extra));
+        response =
+            response.quick_reply(nav.quick_reply(BUMP_LABEL, Block::ProductBump, product_extra.clone()));
+    }
+    if product.status == ProductStatus::Reserved && product.held.is_none() {
+        response = response.quick_reply(nav.quick_reply(
+            super::manage::NAME_BUYER_LABEL,
+            Block::ProductBuyer,
+            product_extra,
+        ));
     }
     // A held product stays as the market put it: its release is the only way back.
     let actions = if product.held.is_some() {

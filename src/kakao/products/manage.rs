@@ -3,13 +3,15 @@
 
 use super::product_id;
 use crate::domain::Invalid;
+use crate::domain::ids::MemberId;
 use crate::domain::product::Price;
-use crate::kakao::extra::{Key, extra};
+use crate::kakao::extra::{ExtraKeys, Key, extra};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
 use crate::present::won;
 use crate::products::bump::{self, Bumped};
 use crate::products::model::Product;
 use crate::products::model::{ProductStatus, StatusAction};
+use crate::products::reservation;
 use crate::products::store::{self, PriceChange};
 use kakao_skill::SkillResponse;
 
@@ -65,6 +67,11 @@ pub async fn change_status(call: SkillCall) -> SkillResult {
         product.name,
         next.label()
     ));
+    if next == ProductStatus::Reserved {
+        // Flow A: naming the buyer now lets both review the trade once it is marked sold.
+        let extra = extra(Key::ProductId, id);
+        response = response.quick_reply(nav.quick_reply(NAME_BUYER_LABEL, Block::ProductBuyer, extra));
+    }
     if next != ProductStatus::Deleted {
         let extra = extra(Key::ProductId, id);
         response = response.quick_reply(nav.quick_reply("상품 보기", Block::ProductDetail, extra));
@@ -174,4 +181,48 @@ pub async fn bump(call: SkillCall) -> SkillResult {
         .quick_reply(nav.quick_reply("상품 보기", Block::ProductDetail, extra(Key::ProductId, id)))
         .quick_reply(nav.go("상품 목록", Block::Products))
         .quick_reply(nav.go("처음으로", Block::Main)))
+}
+
+/// The label that opens [`name_buyer`].
+pub const NAME_BUYER_LABEL: &str = "예약자 지정";
+
+/// Members offered at once as the buyer (quick replies: ten at most, two kept for the way out).
+const CANDIDATES_SHOWN: i64 = 8;
+
+/// `/skill/products/buyer`: `clientExtra.productId`, and `clientExtra.memberId` once chosen. The seller of
+/// a reserved product names who it is reserved for — one of the members who saved it or offered on it —
+/// so that marking it sold records a trade both may review (flow A, outside Kakao Pay).
+pub async fn name_buyer(call: SkillCall) -> SkillResult {
+    let member = call.member().await?;
+    let id = product_id(&call)?;
+    let db = &call.state.db;
+    let nav = call.nav();
+    let product_extra = extra(Key::ProductId, id);
+    let Some(buyer) = call.extra(Key::MemberId).and_then(|v| v.parse::<i64>().ok()) else {
+        let candidates = reservation::candidates(db, id, member.id, CANDIDATES_SHOWN).await?;
+        if candidates.is_empty() {
+            return Err(SkillError::Refused(
+                "예약자로 지정할 수 있는 회원이 없어요. 이 상품을 찜하거나 가격을 제안한 회원만 지정할 수 있어요.".into(),
+            ));
+        }
+        let ask = candidates.iter().fold(
+            SkillResponse::text("누구에게 예약했나요? 판매완료로 바꾸면 서로 거래 후기를 남길 수 있어요."),
+            |ask, c| {
+                let chosen = product_extra.clone().put(Key::MemberId, c.id);
+                ask.quick_reply(nav.quick_reply(&c.name, Block::ProductBuyer, chosen))
+            },
+        );
+        return Ok(ask.quick_reply(nav.quick_reply("상품 보기", Block::ProductDetail, product_extra)));
+    };
+    if !reservation::name_buyer(db, id, member.id, MemberId::new(buyer)).await? {
+        return Err(SkillError::Refused(
+            "예약중인 내 상품에, 이 상품을 찜하거나 가격을 제안한 회원만 예약자로 지정할 수 있어요.".into(),
+        ));
+    }
+    let name = reservation::named(db, id).await?.unwrap_or_default();
+    Ok(SkillResponse::text(format!(
+        "{name}님에게 예약했어요. 거래가 끝나면 판매완료로 바꿔 주세요. 서로 후기를 남길 수 있어요."
+    ))
+    .quick_reply(nav.quick_reply("상품 보기", Block::ProductDetail, product_extra))
+    .quick_reply(nav.go("처음으로", Block::Main)))
 }
