@@ -161,20 +161,17 @@ impl Catalog {
         db: &Db,
         listing: Listing<'_>,
         cursor: Option<ListCursor>,
-        per_page: usize,
     ) -> Result<Arc<Page<ProductSummary, ListCursor>>, sqlx::Error> {
         let key = match listing {
             Listing::All => PageKey::All(cursor),
             Listing::Category(category) => PageKey::Category(category, cursor),
             Listing::Search(text) => PageKey::Search(text.to_owned(), cursor),
-            Listing::Seller { .. } => return Ok(Arc::new(store::list(db, listing, cursor, per_page).await?)),
+            Listing::Seller { .. } => return Ok(Arc::new(store::list(db, listing, cursor).await?)),
         };
         // Read the version before the database: a change landing in between leaves the entry already stale.
         let version = self.version();
         self.pages
-            .get_or_load(key, version, self.ttl, || {
-                store::list(db, listing, cursor, per_page)
-            })
+            .get_or_load(key, version, self.ttl, || store::list(db, listing, cursor))
             .await
     }
 

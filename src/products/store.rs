@@ -36,7 +36,17 @@ pub enum Listing<'a> {
     },
 }
 
-/// A page of summaries after the cursor `($1, $2)` = (`listed_at`, id), newest first, `$3` of them.
+/// Products on one page of a list (a carousel holds ten cards).
+pub const PER_PAGE: usize = 10;
+
+/// A page of summaries after the cursor `($1, $2)` = (`listed_at`, id), newest first: [`PER_PAGE`] and one
+/// more, to know whether a next page exists.
+///
+/// The limit is written into the text, not bound. PostgreSQL plans a prepared statement afresh on every
+/// call (custom plans) unless its generic plan looks about as cheap, and a generic plan cannot know a bound
+/// `LIMIT` is small: it costed `LIMIT $3` as a tenth of the table (939 against the custom plan's 2.5 at 100k
+/// products), so every call was planned again — 0.2 ms of planning for 0.04 ms of execution. With the
+/// literal limit the generic plan (the same index scan) costs about the same, and is kept.
 ///
 /// "After the cursor" is written `listed_at <= $1 AND (listed_at < $1 OR id < $2)` rather than as a row
 /// comparison: both planners turn the first term into a range on the `(…, listed_at, id)` indexes, so a
@@ -49,7 +59,8 @@ fn summary_query(condition: &str) -> String {
          JOIN members m ON m.id = p.seller_id \
          LEFT JOIN photos ph ON ph.set_id = p.photo_set_id AND ph.position = 0 \
          WHERE p.{condition} AND p.listed_at <= $1 AND (p.listed_at < $1 OR p.id < $2) \
-         ORDER BY p.listed_at DESC, p.id DESC LIMIT $3"
+         ORDER BY p.listed_at DESC, p.id DESC LIMIT {fetch}",
+        fetch = PER_PAGE + 1
     )
 }
 
@@ -62,18 +73,18 @@ fn listed_and(condition: &str) -> String {
 }
 
 static LIST_ALL: LazyLock<String> = LazyLock::new(|| listed_and(""));
-static LIST_CATEGORY: LazyLock<String> = LazyLock::new(|| listed_and(" AND p.category = $4"));
+static LIST_CATEGORY: LazyLock<String> = LazyLock::new(|| listed_and(" AND p.category = $3"));
 // A plain substring test (no LIKE wildcards to escape) on the stored lower-case text; the function is
 // `instr` in SQLite and `strpos` in PostgreSQL.
 static LIST_SEARCH_SQLITE: LazyLock<String> =
-    LazyLock::new(|| listed_and(" AND instr(p.search_text, $4) > 0"));
+    LazyLock::new(|| listed_and(" AND instr(p.search_text, $3) > 0"));
 static LIST_SEARCH_POSTGRES: LazyLock<String> =
-    LazyLock::new(|| listed_and(" AND strpos(p.search_text, $4) > 0"));
-/// A seller's products in the status `$5`, or (with `$5` deleted) in every status but that one.
+    LazyLock::new(|| listed_and(" AND strpos(p.search_text, $3) > 0"));
+/// A seller's products in the status `$4`, or (with `$4` deleted) in every status but that one.
 static LIST_SELLER_STATUS: LazyLock<String> =
-    LazyLock::new(|| summary_query("seller_id = $4 AND p.status = $5"));
+    LazyLock::new(|| summary_query("seller_id = $3 AND p.status = $4"));
 static LIST_SELLER_ALL: LazyLock<String> =
-    LazyLock::new(|| summary_query("seller_id = $4 AND p.status <> $5"));
+    LazyLock::new(|| summary_query("seller_id = $3 AND p.status <> $4"));
 
 #[derive(FromRow)]
 struct SummaryRow {
@@ -115,16 +126,14 @@ pub fn search_text(name: &str, description: &str) -> String {
     format!("{}\n{}", name.to_lowercase(), description.to_lowercase())
 }
 
-/// One page of `listing`, most recently listed (registered or bumped) first, starting after `cursor`
-/// (the last product of the previous page).
+/// One page ([`PER_PAGE`]) of `listing`, most recently listed (registered or bumped) first, starting after
+/// `cursor` (the last product of the previous page).
 pub async fn list(
     db: &Db,
     listing: Listing<'_>,
     cursor: Option<ListCursor>,
-    per_page: usize,
 ) -> Result<Page<ProductSummary, ListCursor>, sqlx::Error> {
     let cursor = cursor.unwrap_or(ListCursor::START);
-    let fetch = i64::try_from(per_page + 1).unwrap_or(i64::MAX);
     let sql: &'static str = match listing {
         Listing::All => &LIST_ALL,
         Listing::Category(_) => &LIST_CATEGORY,
@@ -136,8 +145,7 @@ pub async fn list(
     let rows: Vec<SummaryRow> = dispatch!(db, pool => {
         let query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(cursor.listed_at)
-            .bind(cursor.id)
-            .bind(fetch);
+            .bind(cursor.id);
         let query = match listing {
             Listing::All => query,
             Listing::Category(category) => query.bind(category),
@@ -153,8 +161,8 @@ pub async fn list(
         .into_iter()
         .map(SummaryRow::into_summary)
         .collect::<Result<Vec<_>, _>>()?;
-    let next = if items.len() > per_page {
-        items.truncate(per_page);
+    let next = if items.len() > PER_PAGE {
+        items.truncate(PER_PAGE);
         items.last().map(ListCursor::after)
     } else {
         None

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use super::{PER_PAGE, cursor, extra_id, photo_urls};
+use super::{cursor, extra_id, photo_urls};
 use crate::blocking;
 use crate::domain::ids::ProductId;
 use crate::domain::product::SearchText;
@@ -22,7 +22,7 @@ pub async fn list(call: SkillCall) -> SkillResult {
     let page = call
         .state
         .catalog
-        .list(&call.state.db, Listing::All, cursor(&call), PER_PAGE)
+        .list(&call.state.db, Listing::All, cursor(&call))
         .await?;
     let page = visible(&call, &page).await?;
     let nav = call.nav();
@@ -92,13 +92,7 @@ pub async fn category(call: SkillCall) -> SkillResult {
         .extra(Key::Category)
         .and_then(Category::parse)
         .ok_or_else(|| SkillError::Invalid(Invalid::new("카테고리를 다시 골라 주세요.")))?;
-    let page = store::list(
-        &call.state.db,
-        Listing::Category(category),
-        cursor(&call),
-        PER_PAGE,
-    )
-    .await?;
+    let page = store::list(&call.state.db, Listing::Category(category), cursor(&call)).await?;
     let page = visible(&call, &page).await?;
     let nav = call.nav();
     let more = More {
@@ -153,7 +147,7 @@ pub async fn search(call: SkillCall) -> SkillResult {
     let page = call
         .state
         .catalog
-        .list(&call.state.db, Listing::Search(query.as_str()), cursor, PER_PAGE)
+        .list(&call.state.db, Listing::Search(query.as_str()), cursor)
         .await?;
     let page = visible(&call, &page).await?;
     let nav = call.nav();
@@ -258,7 +252,7 @@ pub async fn mine(call: SkillCall) -> SkillResult {
         seller_id: member.id,
         status,
     };
-    let page = store::list(&call.state.db, listing, cursor(&call), PER_PAGE).await?;
+    let page = store::list(&call.state.db, listing, cursor(&call)).await?;
     let nav = call.nav();
     let mut carried = Extra::new();
     if let Some(status) = status {

@@ -13,8 +13,8 @@ use crate::kakao::{SkillCall, SkillError};
 use crate::products::model::ListCursor;
 use cards::PhotoUrls;
 
-/// Products per list page (a carousel holds ten cards).
-pub const PER_PAGE: usize = 10;
+/// Products per list page (a carousel holds ten cards): the store's page.
+pub const PER_PAGE: usize = crate::products::store::PER_PAGE;
 
 fn photo_urls(call: &SkillCall) -> PhotoUrls<'_> {
     PhotoUrls {
