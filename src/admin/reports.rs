@@ -2,6 +2,8 @@
 //! suspend the member. The rules and the holds are in [`crate::reports`]; a decision answers every open
 //! report on the same target.
 
+use std::sync::LazyLock;
+
 use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
@@ -129,23 +131,27 @@ impl From<ReportRow> for ReportDto {
     }
 }
 
-/// `$1` is the open status, bound; the filter's parameters follow.
-const SELECT: &str = "SELECT r.id, r.reason, r.status, r.product_id, p.name AS product_name, \
-            p.status AS product_status, p.held_by AS product_held_by, r.member_id, m.name AS member_name, \
-            m.suspended_at AS member_suspended_at, r.reporter_id, rm.name AS reporter_name, \
-            (SELECT COUNT(*) FROM reports o WHERE o.status = $1 AND o.member_id = r.member_id \
-               AND COALESCE(o.product_id, 0) = COALESCE(r.product_id, 0)) AS open_on_target, \
-            r.created_at, r.resolved_at, r.resolved_by \
-     FROM reports r \
-     JOIN members m ON m.id = r.member_id \
-     JOIN members rm ON rm.id = r.reporter_id \
-     LEFT JOIN products p ON p.id = r.product_id";
+/// A report with its target. The open status of the sub-query is written into the text from its enum, so
+/// the statement's parameters are the list filter's alone.
+static SELECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT r.id, r.reason, r.status, r.product_id, p.name AS product_name, \
+                p.status AS product_status, p.held_by AS product_held_by, r.member_id, m.name AS member_name, \
+                m.suspended_at AS member_suspended_at, r.reporter_id, rm.name AS reporter_name, \
+                (SELECT COUNT(*) FROM reports o WHERE o.status = '{open}' AND o.member_id = r.member_id \
+                   AND COALESCE(o.product_id, 0) = COALESCE(r.product_id, 0)) AS open_on_target, \
+                r.created_at, r.resolved_at, r.resolved_by \
+         FROM reports r \
+         JOIN members m ON m.id = r.member_id \
+         JOIN members rm ON rm.id = r.reporter_id \
+         LEFT JOIN products p ON p.id = r.product_id",
+        open = ReportStatus::Open.key()
+    )
+});
 
 fn report_filter(query: &ReportFilter) -> Result<(Filter, Paging), ApiError> {
     let mut errors = Vec::new();
     let mut filter = Filter::default();
-    // `$1` of SELECT: the open status of the count.
-    filter.args.push(Arg::Text(ReportStatus::Open.key().into()));
     match query.status.as_deref().map(str::trim) {
         Some("all") => {}
         None => filter.push(Arg::Text(ReportStatus::Open.key().into()), |p| {
@@ -188,9 +194,10 @@ pub async fn list(
 ) -> Result<Json<ReportPage>, ApiError> {
     let db = &state.app.db;
     let (mut filter, paging) = report_filter(&query)?;
-    let total = count(db, &filter).await?;
+    let total = listing::count(db, "reports r", &filter).await?;
     let sql = format!(
-        "{SELECT}{} ORDER BY r.id{}",
+        "{}{} ORDER BY r.id{}",
+        SELECT.as_str(),
         filter.where_clause(),
         filter.limit(paging)
     );
@@ -201,28 +208,10 @@ pub async fn list(
     Ok(Json(Paged::new(items, paging, total).into()))
 }
 
-/// The count of the list's filter: its first argument (the open status of SELECT's sub-query) is not
-/// one of the conditions, so it is bound to a condition that always holds.
-async fn count(db: &Db, filter: &Filter) -> Result<i64, sqlx::Error> {
-    let mut conditions = filter.where_clause();
-    conditions = if conditions.is_empty() {
-        " WHERE $1 IS NOT NULL".to_owned()
-    } else {
-        format!("{conditions} AND $1 IS NOT NULL")
-    };
-    let sql = format!("SELECT COUNT(*) FROM reports r{conditions}");
-    dispatch!(db, pool => {
-        bind_args!(sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone())), &filter.args)
-            .fetch_one(pool)
-            .await
-    })
-}
-
 async fn find(db: &Db, id: i64) -> Result<ReportDto, ApiError> {
-    let sql = format!("{SELECT} WHERE r.id = $2");
+    let sql = format!("{} WHERE r.id = $1", SELECT.as_str());
     let row: Option<ReportRow> = dispatch!(db, pool => {
         sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(ReportStatus::Open)
             .bind(id)
             .fetch_optional(pool)
             .await?
