@@ -97,29 +97,30 @@ impl Trade {
     }
 }
 
-/// The review insert for an order: completed (`$6`), by one of its parties about the other, no block
-/// between them (`$7`, `$8`: the parties), once per order and reviewer.
-fn write_order_sql() -> String {
+/// The review insert for `trade`: a completed one (an order in status completed; a direct trade is
+/// complete once recorded), by one of its parties about the other, no block between them (`$6`, `$7`: the
+/// parties), once per trade and reviewer.
+fn write_sql(trade: Trade) -> String {
+    let (table, completed) = match trade {
+        Trade::Order(_) => ("orders", format!("t.status = '{}'", OrderStatus::Completed.key())),
+        Trade::Direct(_) => ("direct_trades", "TRUE".to_owned()),
+    };
+    let column = trade.column();
     format!(
-        "INSERT INTO reviews (order_id, reviewer_id, reviewee_id, good, tag, created_at) \
-         SELECT o.id, $2, CASE WHEN o.buyer_id = $2 THEN o.seller_id ELSE o.buyer_id END, $3, $4, $5 \
-         FROM orders o WHERE o.id = $1 AND o.status = $6 AND (o.buyer_id = $2 OR o.seller_id = $2) \
-           AND NOT {} \
-         ON CONFLICT (order_id, reviewer_id) DO NOTHING RETURNING id",
-        between_sql(7, 8)
+        "INSERT INTO reviews ({column}, reviewer_id, reviewee_id, good, tag, created_at) \
+         SELECT t.id, $2, CASE WHEN t.buyer_id = $2 THEN t.seller_id ELSE t.buyer_id END, $3, $4, $5 \
+         FROM {table} t WHERE t.id = $1 AND {completed} AND (t.buyer_id = $2 OR t.seller_id = $2) \
+           AND NOT {blocked} \
+         ON CONFLICT ({column}, reviewer_id) DO NOTHING RETURNING id",
+        blocked = between_sql(6, 7)
     )
 }
 
-/// The review insert for a direct trade, complete once recorded: the same rules otherwise (`$6` is bound
-/// for both statements alike and unused here).
-fn write_direct_sql() -> String {
+/// How many reviews reviewer `$2` wrote of trade `$1` (0 or 1).
+fn written_sql(trade: Trade) -> String {
     format!(
-        "INSERT INTO reviews (trade_id, reviewer_id, reviewee_id, good, tag, created_at) \
-         SELECT t.id, $2, CASE WHEN t.buyer_id = $2 THEN t.seller_id ELSE t.buyer_id END, $3, $4, $5 \
-         FROM direct_trades t WHERE t.id = $1 AND $6 <> '' AND (t.buyer_id = $2 OR t.seller_id = $2) \
-           AND NOT {} \
-         ON CONFLICT (trade_id, reviewer_id) DO NOTHING RETURNING id",
-        between_sql(7, 8)
+        "SELECT COUNT(*) FROM reviews WHERE {} = $1 AND reviewer_id = $2",
+        trade.column()
     )
 }
 
@@ -134,20 +135,11 @@ pub async fn write(
 ) -> Result<Written, sqlx::Error> {
     let tag = tag.filter(|t| t.is_good() == good).map_or("", Tag::key);
     let now = now_ms();
-    let (sql, parties) = match trade {
-        Trade::Order(_) => (
-            write_order_sql(),
-            "SELECT buyer_id, seller_id FROM orders WHERE id = $1",
-        ),
-        Trade::Direct(_) => (
-            write_direct_sql(),
-            "SELECT buyer_id, seller_id FROM direct_trades WHERE id = $1",
-        ),
+    let (sql, count) = (write_sql(trade), written_sql(trade));
+    let parties = match trade {
+        Trade::Order(_) => "SELECT buyer_id, seller_id FROM orders WHERE id = $1",
+        Trade::Direct(_) => "SELECT buyer_id, seller_id FROM direct_trades WHERE id = $1",
     };
-    let count = format!(
-        "SELECT COUNT(*) FROM reviews WHERE {} = $1 AND reviewer_id = $2",
-        trade.column()
-    );
     let written = dispatch_write!(db, pool => 'write: {
         let mut tx = pool.begin_write().await?;
         let parties: Option<(MemberId, MemberId)> = sqlx::query_as(parties)
@@ -163,7 +155,6 @@ pub async fn write(
             .bind(good)
             .bind(tag)
             .bind(now)
-            .bind(OrderStatus::Completed)
             .bind(buyer)
             .bind(seller)
             .fetch_optional(&mut *tx)
@@ -245,10 +236,7 @@ pub async fn recent_comments(
 
 /// Whether `reviewer` already reviewed `trade`.
 pub async fn has_written(db: &Db, trade: Trade, reviewer: MemberId) -> Result<bool, sqlx::Error> {
-    let sql = format!(
-        "SELECT COUNT(*) FROM reviews WHERE {} = $1 AND reviewer_id = $2",
-        trade.column()
-    );
+    let sql = written_sql(trade);
     let count: i64 = dispatch!(db, pool => {
         sqlx::query_scalar(sqlx::AssertSqlSafe(sql.clone()))
             .bind(trade.id())
