@@ -64,7 +64,7 @@ async fn target(call: &SkillCall) -> Result<(Target, String, MemberId), SkillErr
     let id = extra_id(
         call,
         Key::MemberId,
-        "무엇을 신고할지 알 수 없어요. 상품이나 제안에서 다시 골라 주세요.",
+        "무엇을 신고할지 알 수 없어요. 상품이나 주문에서 다시 골라 주세요.",
     )
     .map(MemberId::new)?;
     let name = blocking::member_name(&call.state.db, id)
@@ -80,8 +80,8 @@ fn unavailable(target: Target) -> &'static str {
     }
 }
 
-/// The quick reply that opens a report of `target` (the detail's and an offer card's).
-pub fn report_extra(target: Target) -> Extra {
+/// The `clientExtra` naming `target` on the reason quick replies.
+fn report_extra(target: Target) -> Extra {
     match target {
         Target::Product(id) => extra(Key::ProductId, id),
         Target::Member(id) => extra(Key::MemberId, id),
