@@ -7,6 +7,7 @@ pub mod holds;
 pub mod model;
 pub mod photos;
 pub mod reservation;
+pub mod search;
 pub mod store;
 
 pub use model::{Category, Product, ProductStatus, ProductSummary, StatusAction};

@@ -15,6 +15,7 @@ use super::model::{
     ProductSummary,
 };
 use super::reservation::{FORGET_BUYER, RECORD_DIRECT_TRADE};
+use super::search;
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch, dispatch_write, text_set};
 use crate::domain::ids::{MemberId, ProductId};
@@ -53,33 +54,51 @@ pub const PER_PAGE: usize = 10;
 /// deep page starts where the previous one ended instead of walking the pages before it.
 fn summary_query(condition: &str) -> String {
     format!(
-        "SELECT p.id, p.seller_id, p.name, p.price, p.category, p.status, p.created_at, p.listed_at, \
-                m.name AS seller_name, ph.thumb_key AS cover_thumb_key \
-         FROM products p \
-         JOIN members m ON m.id = p.seller_id \
-         LEFT JOIN photos ph ON ph.set_id = p.photo_set_id AND ph.position = 0 \
+        "SELECT {SUMMARY_COLUMNS} \
+         FROM products p {SUMMARY_JOINS} \
          WHERE p.{condition} AND p.listed_at <= $1 AND (p.listed_at < $1 OR p.id < $2) \
          ORDER BY p.listed_at DESC, p.id DESC LIMIT {fetch}",
         fetch = PER_PAGE + 1
     )
 }
 
+/// What a list row holds ([`SummaryRow`]), from `products p` and [`SUMMARY_JOINS`].
+pub(super) const SUMMARY_COLUMNS: &str = "p.id, p.seller_id, p.name, p.price, p.category, p.status, \
+     p.created_at, p.listed_at, m.name AS seller_name, ph.thumb_key AS cover_thumb_key";
+/// The seller's name and the cover photo of a list row.
+pub(super) const SUMMARY_JOINS: &str = "JOIN members m ON m.id = p.seller_id \
+     LEFT JOIN photos ph ON ph.set_id = p.photo_set_id AND ph.position = 0";
+
 /// The public lists' condition, `status IN ('on_sale', 'reserved')`. It is written into the text (from
 /// [`ProductStatus::LISTED`]) rather than bound: a planner uses the `products_listed*` partial indexes only
 /// when the query states their predicate.
-fn listed_and(condition: &str) -> String {
-    let listed = text_set(ProductStatus::LISTED.map(ProductStatus::key));
-    summary_query(&format!("status IN {listed}{condition}"))
+pub(super) fn listed_condition() -> String {
+    format!(
+        "status IN {}",
+        text_set(ProductStatus::LISTED.map(ProductStatus::key))
+    )
 }
 
-static LIST_ALL: LazyLock<String> = LazyLock::new(|| listed_and(""));
-static LIST_CATEGORY: LazyLock<String> = LazyLock::new(|| listed_and(" AND p.category = $3"));
-// A plain substring test (no LIKE wildcards to escape) on the stored lower-case text; the function is
-// `instr` in SQLite and `strpos` in PostgreSQL.
+fn listed_and(condition: &str) -> String {
+    summary_query(&format!("{}{condition}", listed_condition()))
+}
+
+/// A listed product whose text holds `$3` somewhere: the scan that [`super::search`] falls back to for a
+/// one-character query. A plain substring test (no LIKE wildcards to escape) on the stored lower-case
+/// text; the function is `instr` in SQLite and `strpos` in PostgreSQL.
+pub(super) fn search_scan(db: &Db) -> &'static str {
+    match db {
+        Db::Sqlite(..) => &LIST_SEARCH_SQLITE,
+        Db::Postgres(_) => &LIST_SEARCH_POSTGRES,
+    }
+}
+
 static LIST_SEARCH_SQLITE: LazyLock<String> =
     LazyLock::new(|| listed_and(" AND instr(p.search_text, $3) > 0"));
 static LIST_SEARCH_POSTGRES: LazyLock<String> =
     LazyLock::new(|| listed_and(" AND strpos(p.search_text, $3) > 0"));
+static LIST_ALL: LazyLock<String> = LazyLock::new(|| listed_and(""));
+static LIST_CATEGORY: LazyLock<String> = LazyLock::new(|| listed_and(" AND p.category = $3"));
 /// A seller's products in the status `$4`, or (with `$4` deleted) in every status but that one.
 static LIST_SELLER_STATUS: LazyLock<String> =
     LazyLock::new(|| summary_query("seller_id = $3 AND p.status = $4"));
@@ -87,7 +106,7 @@ static LIST_SELLER_ALL: LazyLock<String> =
     LazyLock::new(|| summary_query("seller_id = $3 AND p.status <> $4"));
 
 #[derive(FromRow)]
-struct SummaryRow {
+pub(super) struct SummaryRow {
     id: ProductId,
     seller_id: MemberId,
     name: String,
@@ -105,7 +124,7 @@ fn corrupt(what: &str, id: impl std::fmt::Display) -> sqlx::Error {
 }
 
 impl SummaryRow {
-    fn into_summary(self) -> Result<ProductSummary, sqlx::Error> {
+    pub(super) fn into_summary(self) -> Result<ProductSummary, sqlx::Error> {
         Ok(ProductSummary {
             category: Category::parse(&self.category).ok_or_else(|| corrupt("category", self.id))?,
             status: ProductStatus::parse(&self.status).ok_or_else(|| corrupt("status", self.id))?,
@@ -137,8 +156,7 @@ pub async fn list(
     let sql: &'static str = match listing {
         Listing::All => &LIST_ALL,
         Listing::Category(_) => &LIST_CATEGORY,
-        Listing::Search(_) if matches!(db, Db::Sqlite(..)) => &LIST_SEARCH_SQLITE,
-        Listing::Search(_) => &LIST_SEARCH_POSTGRES,
+        Listing::Search(text) => return page(search::rows(db, &text.to_lowercase(), cursor).await?),
         Listing::Seller { status: Some(_), .. } => &LIST_SELLER_STATUS,
         Listing::Seller { status: None, .. } => &LIST_SELLER_ALL,
     };
@@ -147,9 +165,8 @@ pub async fn list(
             .bind(cursor.listed_at)
             .bind(cursor.id);
         let query = match listing {
-            Listing::All => query,
+            Listing::All | Listing::Search(_) => query,
             Listing::Category(category) => query.bind(category),
-            Listing::Search(text) => query.bind(text.to_lowercase()),
             Listing::Seller { seller_id, status } => {
                 let query = query.bind(seller_id);
                 query.bind(status.unwrap_or(ProductStatus::Deleted))
@@ -157,6 +174,12 @@ pub async fn list(
         };
         query.fetch_all(pool).await?
     });
+    page(rows)
+}
+
+/// A page from the rows of a list query: [`PER_PAGE`] of them, and the cursor after the last when the
+/// query found one more.
+fn page(rows: Vec<SummaryRow>) -> Result<Page<ProductSummary, ListCursor>, sqlx::Error> {
     let mut items = rows
         .into_iter()
         .map(SummaryRow::into_summary)

@@ -37,6 +37,7 @@ mod registration;
 mod reports;
 mod resilience;
 mod reviews;
+mod search;
 mod server;
 mod skill_log;
 mod storage_faults;
