@@ -8,11 +8,16 @@
 #   benches/run.sh                         # SQLite and PostgreSQL, 3 rounds of 10 s, every scenario
 #   BACKENDS=sqlite REPEAT=1 SCENARIOS="list search" CONNECTIONS=64 benches/run.sh
 #   JUNGGYE_BIN=/path/to/an/earlier/junggye benches/run.sh   # measure another build
+#   PRODUCTS=100000 CACHES="on off" SCENARIOS="list search" benches/run.sh   # a big market, browse cache on and off
 #
 # Scenarios: profile, join (members); list, detail, search (10,000 products, PRODUCTS to change); offer (a
 # price offer: a write), offers (a seller's open offers; run after offer, which makes them), my_offers (a
 # buyer's own offers; after offer too), bump (끌어올리기: one move per product, then refusals with the wait),
 # report (신고: one report per member and product, then "already reported").
+#
+# CACHES: "on" (the default configuration), "off" (CATALOG_CACHE_MS=0: every list, search and detail reads the
+# database, as real traffic of many different queries mostly does), or both; each mode is a server of its own
+# on the same seeded database, and its rows are labelled "(cache off)".
 #
 # Prints one line per run, then a median table: req/s, p50/p99/p99.9 latency, ratio to the ceiling, and
 # the server's peak RSS. Needs wrk (apt-get install wrk); PostgreSQL at BENCH_POSTGRES for that backend.
@@ -26,6 +31,7 @@ CONNECTIONS=${CONNECTIONS:-"16 64 256"}
 MEMBERS=${MEMBERS:-10000}
 PRODUCTS=${PRODUCTS:-10000}
 SCENARIOS=${SCENARIOS:-"profile join list detail search"}
+CACHES=${CACHES:-on}
 PORT=${PORT:-18080}
 CEILING_PORT=${CEILING_PORT:-18090}
 BENCH_POSTGRES=${BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
@@ -49,8 +55,10 @@ wait_up() { # url
 CEILING=$!
 wait_up "http://127.0.0.1:$CEILING_PORT/"
 
-start_server() { # database url
-  DATABASE_URL=$1 BIND_ADDR=127.0.0.1:$PORT APP_ENV=test METRICS_ADDR=off "$JUNGGYE_BIN" serve >"$WORK/server.log" 2>&1 &
+start_server() { # database url, browse cache (on|off)
+  local cache_ms=${CATALOG_CACHE_MS:-2000}
+  [ "${2:-on}" = off ] && cache_ms=0
+  CATALOG_CACHE_MS=$cache_ms DATABASE_URL=$1 BIND_ADDR=127.0.0.1:$PORT APP_ENV=test METRICS_ADDR=off "$JUNGGYE_BIN" serve >"$WORK/server.log" 2>&1 &
   SERVER=$!
   wait_up "http://127.0.0.1:$PORT/healthz"
 }
@@ -72,7 +80,9 @@ run_scenario() { # label, script
       result=$(wrk_json "$PORT" "$2" "$connections")
       local rps c_rps
       rps=$(field "$result" rps); c_rps=$(field "$ceiling" rps)
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$BACKEND" "$1" "$connections" "$rps" \
+      local label=$1
+      [ "$CACHE" = off ] && label="$1 (cache off)"
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$BACKEND" "$label" "$connections" "$rps" \
         "$(field "$result" p50_ms)" "$(field "$result" p99_ms)" "$(field "$result" p999_ms)" "$c_rps" \
         "$(field "$result" non200)" "$(peak_rss_mb "$SERVER")" | tee -a "$RESULTS"
     done
@@ -100,23 +110,28 @@ for BACKEND in $BACKENDS; do
       count_members() { psql "$URL" -tAc 'SELECT COUNT(*) FROM members' 2>/dev/null || echo 0; } ;;
     *) echo "unknown backend $BACKEND" >&2; exit 1 ;;
   esac
+  CACHE=on
   start_server "$URL"
   seed
   awk -v n="$PRODUCTS" -v sellers="$MEMBERS" -f benches/seed_products.awk | sql
-  for scenario in $SCENARIOS; do
-    case $scenario in
-      profile) BENCH_MEMBERS=$MEMBERS run_scenario profile profile.lua ;;
-      join) BENCH_PREFIX="j$BACKEND" run_scenario join join.lua ;;
-      list) BENCH_PRODUCTS=$PRODUCTS run_scenario list products_list.lua ;;
-      detail) BENCH_PRODUCTS=$PRODUCTS run_scenario detail products_detail.lua ;;
-      search) run_scenario search products_search.lua ;;
-      offer) BENCH_MEMBERS=$MEMBERS BENCH_PRODUCTS=$PRODUCTS run_scenario offer offers_make.lua ;;
-      offers) BENCH_MEMBERS=$MEMBERS run_scenario offers offers_list.lua ;;
-      my_offers) BENCH_MEMBERS=$MEMBERS run_scenario my_offers offers_mine.lua ;;
-      bump) BENCH_MEMBERS=$MEMBERS BENCH_PRODUCTS=$PRODUCTS run_scenario bump products_bump.lua ;;
-      report) BENCH_MEMBERS=$MEMBERS BENCH_PRODUCTS=$PRODUCTS run_scenario report reports_file.lua ;;
-      *) echo "unknown scenario $scenario" >&2; exit 1 ;;
-    esac
+  for CACHE in $CACHES; do
+    kill $SERVER; wait $SERVER 2>/dev/null || true
+    start_server "$URL" "$CACHE"
+    for scenario in $SCENARIOS; do
+      case $scenario in
+        profile) BENCH_MEMBERS=$MEMBERS run_scenario profile profile.lua ;;
+        join) BENCH_PREFIX="j$BACKEND$CACHE" run_scenario join join.lua ;;
+        list) BENCH_MEMBERS=$MEMBERS BENCH_PRODUCTS=$PRODUCTS run_scenario list products_list.lua ;;
+        detail) BENCH_MEMBERS=$MEMBERS BENCH_PRODUCTS=$PRODUCTS run_scenario detail products_detail.lua ;;
+        search) BENCH_MEMBERS=$MEMBERS run_scenario search products_search.lua ;;
+        offer) BENCH_MEMBERS=$MEMBERS BENCH_PRODUCTS=$PRODUCTS run_scenario offer offers_make.lua ;;
+        offers) BENCH_MEMBERS=$MEMBERS run_scenario offers offers_list.lua ;;
+        my_offers) BENCH_MEMBERS=$MEMBERS run_scenario my_offers offers_mine.lua ;;
+        bump) BENCH_MEMBERS=$MEMBERS BENCH_PRODUCTS=$PRODUCTS run_scenario bump products_bump.lua ;;
+        report) BENCH_MEMBERS=$MEMBERS BENCH_PRODUCTS=$PRODUCTS run_scenario report reports_file.lua ;;
+        *) echo "unknown scenario $scenario" >&2; exit 1 ;;
+      esac
+    done
   done
   kill $SERVER; wait $SERVER 2>/dev/null || true
 done

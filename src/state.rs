@@ -23,6 +23,8 @@ pub struct AppState {
     pub nav: Arc<Nav>,
     pub images: Images,
     pub catalog: Arc<Catalog>,
+    /// Who is in a block, so lists read blocks only for them (kept fresh with the catalog's time-to-live).
+    pub block_roster: Arc<crate::blocking::Roster>,
     /// The Kakao Pay flow; `None` when Kakao Pay is not configured.
     pub payments: Option<Payments>,
     /// Hot deals: this process's copy of the cached boards, and their refreshers.
@@ -95,6 +97,8 @@ impl AppState {
             cache.clone(),
             crate::deals::DealsOptions::default(),
         )?;
+        let block_roster = Arc::new(crate::blocking::Roster::new());
+        block_roster.keep_fresh(db.clone(), config.catalog_cache);
         let skill_log = crate::skill_log::SkillLog::start(&db, &config.skill_log, config.jwt_secret.as_ref());
         Ok(Self {
             config: Arc::new(config),
@@ -103,6 +107,7 @@ impl AppState {
             nav: Arc::new(nav),
             images,
             catalog,
+            block_roster,
             payments,
             deals,
             skill_log,

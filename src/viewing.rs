@@ -1,8 +1,11 @@
-//! What one member sees of one product beyond the product itself — saved or not (and by how many, for its
-//! seller), the offers, a block between them, the seller's reviews — read in one query, because the detail
-//! view is the market's busiest read and each query costs a hand-off to the database's connection.
+//! What one caller sees of one product beyond the product itself — whether they joined, saved or not (and
+//! by how many, for its seller), the offers, a block between them, the seller's reviews — read in one
+//! query from the caller's Kakao user key, because the detail view is the market's busiest read and each
+//! query costs a hand-off to the database's connection.
 //! The rules behind each fact stay in their modules (`watch::favourites`, `offers`, `blocking`,
 //! `reviews`); this only reads them together.
+
+use std::sync::LazyLock;
 
 use crate::blocking::between_sql;
 use crate::db::{Db, dispatch};
@@ -11,9 +14,12 @@ use crate::offers::OfferStatus;
 use crate::offers::store::ForViewer;
 use crate::reviews::Summary;
 
-/// What `viewer` sees of a product.
+/// What the caller sees of a product.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Viewing {
+    /// The caller's member id; `None` when they have not joined (the other facts are then false or zero,
+    /// but the seller's reviews).
+    pub viewer: Option<MemberId>,
     /// The viewer saved the product.
     pub saved: bool,
     /// Members who saved it (what its seller is shown).
@@ -26,6 +32,7 @@ pub struct Viewing {
 }
 
 type Row = (
+    Option<MemberId>,
     bool,
     i64,
     Option<i64>,
@@ -37,36 +44,41 @@ type Row = (
     Option<i64>,
 );
 
-/// [`Viewing`] of `product` for `viewer`; `None` when there is no such product.
-pub async fn for_member(
-    db: &Db,
-    product: ProductId,
-    viewer: MemberId,
-) -> Result<Option<Viewing>, sqlx::Error> {
-    let sql = format!(
-        "SELECT EXISTS (SELECT 1 FROM favourites WHERE member_id = $2 AND product_id = p.id), \
-           (SELECT COUNT(*) FROM favourites WHERE product_id = p.id), \
-           p.offers_off_at, \
-           (SELECT price FROM offers WHERE product_id = p.id AND buyer_id = $2 AND status = $3), \
-           (SELECT price FROM offers WHERE product_id = p.id AND buyer_id = $2 AND status = $4), \
-           (SELECT COUNT(*) FROM offers WHERE product_id = p.id AND status = $4), \
-           {}, \
-           (SELECT COUNT(*) FROM reviews WHERE reviewee_id = p.seller_id), \
-           (SELECT SUM(CASE WHEN good THEN 1 ELSE 0 END) FROM reviews WHERE reviewee_id = p.seller_id) \
-         FROM products p WHERE p.id = $1",
-        between_sql(2, 5).replace("$5", "p.seller_id")
-    );
+/// [`Viewing`] of `product` for the caller with Kakao user key `user_key` (an active member or nobody);
+/// `None` when there is no such product.
+pub async fn for_user(db: &Db, product: ProductId, user_key: &str) -> Result<Option<Viewing>, sqlx::Error> {
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "SELECT v.id, \
+               EXISTS (SELECT 1 FROM favourites WHERE member_id = v.id AND product_id = p.id), \
+               (SELECT COUNT(*) FROM favourites WHERE product_id = p.id), \
+               p.offers_off_at, \
+               (SELECT price FROM offers WHERE product_id = p.id AND buyer_id = v.id AND status = $3), \
+               (SELECT price FROM offers WHERE product_id = p.id AND buyer_id = v.id AND status = $4), \
+               (SELECT COUNT(*) FROM offers WHERE product_id = p.id AND status = $4), \
+               {}, \
+               (SELECT COUNT(*) FROM reviews WHERE reviewee_id = p.seller_id), \
+               (SELECT SUM(CASE WHEN good THEN 1 ELSE 0 END) FROM reviews WHERE reviewee_id = p.seller_id) \
+             FROM products p LEFT JOIN members v ON v.user_key = $2 AND v.deleted_at IS NULL \
+             WHERE p.id = $1",
+            between_sql(5, 6)
+                .replace("$5", "v.id")
+                .replace("$6", "p.seller_id")
+        )
+    });
+    let sql: &'static str = &SQL;
     let row: Option<Row> = dispatch!(db, pool => {
         sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(product)
-            .bind(viewer)
+            .bind(user_key)
             .bind(OfferStatus::Accepted)
             .bind(OfferStatus::Pending)
             .fetch_optional(pool)
             .await?
     });
     Ok(row.map(
-        |(saved, saved_by, off, accepted, pending, pending_count, blocked, reviews, good)| Viewing {
+        |(viewer, saved, saved_by, off, accepted, pending, pending_count, blocked, reviews, good)| Viewing {
+            viewer,
             saved,
             saved_by,
             offers: ForViewer {

@@ -37,3 +37,10 @@ function skill_body(user, params, extra)
 end
 
 json_headers = { ["Content-Type"] = "application/json" }
+
+-- A random seeded member (BENCH_MEMBERS of them, keys s-1-1..N): real traffic comes from many users, so no
+-- per-user state is warm for a benchmark that a crowd would find cold.
+local members = tonumber(os.getenv("BENCH_MEMBERS") or "10000")
+function random_user()
+  return string.format("s-1-%d", math.random(1, members))
+end

@@ -34,14 +34,15 @@ pub async fn block(call: SkillCall) -> SkillResult {
         .quick_reply(nav.quick_reply("차단", Block::MemberBlock, yes))
         .quick_reply(nav.go("아니요", Block::Main)));
     }
-    let message = match member_blocks::block(&call.state.db, member.id, other).await? {
-        Blocked::Blocked { open_trade: true } => {
-            format!("{name}님을 차단했어요. 이미 진행 중인 거래는 그대로 마무리할 수 있어요.")
-        }
-        Blocked::Blocked { open_trade: false } => format!("{name}님을 차단했어요."),
-        Blocked::AlreadyBlocked => format!("{name}님은 이미 차단했어요."),
-        Blocked::Refused => return Err(SkillError::Refused(GONE.into())),
-    };
+    let message =
+        match member_blocks::block(&call.state.db, &call.state.block_roster, member.id, other).await? {
+            Blocked::Blocked { open_trade: true } => {
+                format!("{name}님을 차단했어요. 이미 진행 중인 거래는 그대로 마무리할 수 있어요.")
+            }
+            Blocked::Blocked { open_trade: false } => format!("{name}님을 차단했어요."),
+            Blocked::AlreadyBlocked => format!("{name}님은 이미 차단했어요."),
+            Blocked::Refused => return Err(SkillError::Refused(GONE.into())),
+        };
     Ok(after(nav, message))
 }
 

@@ -52,11 +52,8 @@ const RECENT_COMMENTS: i64 = 2;
 /// The caller's profile: grade, name, masked phone, join date, the reviews received and their newest texts.
 pub async fn profile(call: SkillCall) -> SkillResult {
     let member = call.member().await?;
-    let db = &call.state.db;
-    let (reviews, comments) = tokio::try_join!(
-        crate::reviews::store::summary(db, member.id),
-        crate::reviews::store::recent_comments(db, member.id, RECENT_COMMENTS)
-    )?;
+    let received = crate::reviews::store::received(&call.state.db, member.id, RECENT_COMMENTS).await?;
+    let (reviews, comments) = (received.summary, received.comments);
     let nav = call.nav();
     let mut card = ItemCard::new(ItemRow::new("등급", member.grade.label()))
         .head("내 프로필")

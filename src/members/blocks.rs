@@ -6,6 +6,7 @@
 //! sees its result. [`block`] reports whether a trade between them was already open, so a test can check
 //! that every order it finds was opened before the block.
 
+use crate::blocking::Roster;
 use crate::clock::now_ms;
 use crate::db::{BeginWrite, Db, dispatch_write};
 use crate::domain::ids::MemberId;
@@ -24,8 +25,22 @@ pub enum Blocked {
     Refused,
 }
 
-/// `blocker` blocks `blocked`: one write transaction that also ends the open offers between them.
-pub async fn block(db: &Db, blocker: MemberId, blocked: MemberId) -> Result<Blocked, sqlx::Error> {
+/// `blocker` blocks `blocked`: one write transaction that also ends the open offers between them. Once it
+/// has committed, both are put on the lists' [`Roster`], so this process's lists filter at once.
+pub async fn block(
+    db: &Db,
+    roster: &Roster,
+    blocker: MemberId,
+    blocked: MemberId,
+) -> Result<Blocked, sqlx::Error> {
+    let done = write_block(db, blocker, blocked).await?;
+    if matches!(done, Blocked::Blocked { .. }) {
+        roster.note(db, blocker, blocked).await;
+    }
+    Ok(done)
+}
+
+async fn write_block(db: &Db, blocker: MemberId, blocked: MemberId) -> Result<Blocked, sqlx::Error> {
     if blocker == blocked {
         return Ok(Blocked::Refused);
     }

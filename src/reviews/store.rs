@@ -216,24 +216,6 @@ pub async fn add_comment(
     })
 }
 
-/// The newest texts `member`'s reviews carry, at most `limit`, each with whether the review was good.
-pub async fn recent_comments(
-    db: &Db,
-    member: MemberId,
-    limit: i64,
-) -> Result<Vec<(bool, String)>, sqlx::Error> {
-    let rows: Vec<(bool, String)> = dispatch!(db, pool => {
-        sqlx::query_as(
-            "SELECT good, comment FROM reviews WHERE reviewee_id = $1 AND comment <> '' ORDER BY id DESC LIMIT $2",
-        )
-        .bind(member)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?
-    });
-    Ok(rows)
-}
-
 /// Whether `reviewer` already reviewed `trade`.
 pub async fn has_written(db: &Db, trade: Trade, reviewer: MemberId) -> Result<bool, sqlx::Error> {
     let sql = written_sql(trade);
@@ -264,20 +246,49 @@ impl Summary {
     }
 }
 
-/// The reviews `member` received.
-pub async fn summary(db: &Db, member: MemberId) -> Result<Summary, sqlx::Error> {
-    let (count, good): (i64, Option<i64>) = dispatch!(db, pool => {
+/// What a member's profile shows of the reviews they received: the [`Summary`] and the newest texts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Received {
+    pub summary: Summary,
+    /// The newest texts the reviews carry, each with whether the review was good.
+    pub comments: Vec<(bool, String)>,
+}
+
+/// The reviews `member` received, with their newest `comments` texts: one query (the summary's row, then
+/// the texts), since the profile is read on every visit and each query costs a hand-off to the database.
+pub async fn received(db: &Db, member: MemberId, comments: i64) -> Result<Received, sqlx::Error> {
+    let rows: Vec<(i64, i64, Option<i64>, Option<String>)> = dispatch!(db, pool => {
         sqlx::query_as(
-            "SELECT COUNT(*), SUM(CASE WHEN good THEN 1 ELSE 0 END) FROM reviews WHERE reviewee_id = $1",
+            "SELECT CAST(0 AS BIGINT) AS kind, COUNT(*) AS n, SUM(CASE WHEN good THEN 1 ELSE 0 END) AS good, \
+                    NULL AS comment \
+             FROM reviews WHERE reviewee_id = $1 \
+             UNION ALL \
+             SELECT * FROM (SELECT CAST(1 AS BIGINT), id, CASE WHEN good THEN 1 ELSE 0 END, comment \
+                            FROM reviews WHERE reviewee_id = $1 AND comment <> '' ORDER BY id DESC LIMIT $2) c",
         )
         .bind(member)
-        .fetch_one(pool)
+        .bind(comments)
+        .fetch_all(pool)
         .await?
     });
-    Ok(Summary {
-        count,
-        good: good.unwrap_or(0),
-    })
+    // A union promises no order: the texts carry their review's id and are put newest first here.
+    let mut received = Received::default();
+    let mut texts = Vec::new();
+    for (kind, n, good, comment) in rows {
+        match (kind, comment) {
+            (0, _) => {
+                received.summary = Summary {
+                    count: n,
+                    good: good.unwrap_or(0),
+                }
+            }
+            (_, Some(text)) => texts.push((n, good == Some(1), text)),
+            (_, None) => {}
+        }
+    }
+    texts.sort_by_key(|(id, ..)| std::cmp::Reverse(*id));
+    received.comments = texts.into_iter().map(|(_, good, text)| (good, text)).collect();
+    Ok(received)
 }
 
 /// A trade the member may still review.

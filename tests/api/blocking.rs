@@ -142,7 +142,7 @@ async fn a_block_racing_a_purchase_never_lets_an_order_open_after_it(backend: Ba
         let link = market.link(buyer, product).await;
         let (page, blocked) = tokio::join!(
             market.browse(&link, KAKAOTALK_UA),
-            member_blocks::block(db, seller, buyer)
+            member_blocks::block(db, &app.state.block_roster, seller, buyer)
         );
         let Blocked::Blocked { open_trade } = blocked.unwrap() else {
             panic!("round {round}: not blocked");
@@ -198,6 +198,65 @@ async fn blocking_works_in_conversation_mode(backend: Backend) {
 
 on_both_backends!(
     a_block_hides_both_ways_and_stops_buying_and_offering,
+    lists_skip_the_block_read_only_for_members_off_the_roster,
     a_block_racing_a_purchase_never_lets_an_order_open_after_it,
     blocking_works_in_conversation_mode,
 );
+
+/// Lists read a caller's blocks only when the caller is on the block roster. A block made here puts both
+/// members on it at once; one made by another instance (written straight to the database here) is seen
+/// after the next reload, which runs every catalog time-to-live; a roster that was never loaded hides
+/// nothing by mistake, because everyone is on it.
+async fn lists_skip_the_block_read_only_for_members_off_the_roster(backend: Backend) {
+    let market = Market::start_configured(backend, |_| {}, |_| {}).await;
+    let app = &market.app;
+    let roster = &app.state.block_roster;
+    let db = &app.state.db;
+    let seller = market.member("u-seller", "판매자").await;
+    let buyer = market.member("u-buyer", "구매자").await;
+    let other = market.member("u-other", "다른이").await;
+    market.product("u-seller", "필름 카메라").await;
+    market.product("u-other", "캠핑 의자").await;
+
+    roster.reload(db).await.unwrap();
+    assert!(!roster.may_be_blocking("u-buyer"), "nobody blocked anyone yet");
+    assert!(list(app, "u-buyer").await.contains("필름 카메라"));
+
+    member_blocks::block(db, roster, buyer, seller).await.unwrap();
+    assert!(roster.may_be_blocking("u-buyer") && roster.may_be_blocking("u-seller"));
+    assert!(!roster.may_be_blocking("u-other"));
+    assert!(
+        !list(app, "u-buyer").await.contains("필름 카메라"),
+        "at once, on this instance"
+    );
+
+    // Another instance's block: this one learns of it at its next reload.
+    junggye::dispatch!(db, pool => {
+        sqlx::query("INSERT INTO member_blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, 0)")
+            .bind(other).bind(buyer).execute(pool).await.unwrap();
+    });
+    assert!(!roster.may_be_blocking("u-other"), "not yet reloaded");
+    roster.reload(db).await.unwrap();
+    assert!(roster.may_be_blocking("u-other"));
+    assert!(
+        !list(app, "u-buyer").await.contains("캠핑 의자"),
+        "both ways, after the reload"
+    );
+
+    // The background reload runs every catalog time-to-live (2 s in tests, as by default).
+    junggye::dispatch!(db, pool => {
+        sqlx::query("DELETE FROM member_blocks").execute(pool).await.unwrap();
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(4_500)).await;
+    assert!(
+        !roster.may_be_blocking("u-buyer"),
+        "lifted blocks leave the roster at a reload"
+    );
+    assert!(list(app, "u-buyer").await.contains("캠핑 의자"));
+
+    let unloaded = blocking::Roster::new();
+    assert!(
+        unloaded.may_be_blocking("u-anyone"),
+        "unsure means reading the blocks"
+    );
+}

@@ -127,11 +127,11 @@ async fn each_party_reviews_a_completed_trade_once(backend: Backend) {
 
     let state = market.state();
     assert_eq!(
-        reviews::summary(&state.db, seller).await.unwrap(),
+        reviews::received(&state.db, seller, 0).await.unwrap().summary,
         Summary { count: 1, good: 1 }
     );
     assert_eq!(
-        reviews::summary(&state.db, buyer).await.unwrap(),
+        reviews::received(&state.db, buyer, 0).await.unwrap().summary,
         Summary { count: 1, good: 0 }
     );
     let told: Vec<(MemberId, Option<String>)> = junggye::dispatch!(&state.db, pool => {
@@ -177,7 +177,9 @@ async fn each_party_reviews_a_completed_trade_once(backend: Backend) {
         Written::NotAllowed
     );
     let later = completed(&market, seller, buyer, "가방").await;
-    junggye::members::blocks::block(db, seller, buyer).await.unwrap();
+    junggye::members::blocks::block(db, &state.block_roster, seller, buyer)
+        .await
+        .unwrap();
     assert_eq!(
         reviews::write(db, outbox, Trade::Order(later.id), buyer, true, Some(Tag::OnTime))
             .await
@@ -219,7 +221,14 @@ async fn two_submissions_at_once_write_one_review(backend: Backend) {
             "round {round}"
         );
     }
-    assert_eq!(reviews::summary(&state.db, seller).await.unwrap().count, 5);
+    assert_eq!(
+        reviews::received(&state.db, seller, 0)
+            .await
+            .unwrap()
+            .summary
+            .count,
+        5
+    );
 }
 
 /// The short text: added once after the review (asked for in conversation mode), never without a review,
@@ -432,11 +441,11 @@ async fn a_direct_trade_with_a_named_buyer_is_reviewed_by_both(backend: Backend)
     );
     let db = &app.state.db;
     assert_eq!(
-        reviews::summary(db, seller).await.unwrap(),
+        reviews::received(db, seller, 0).await.unwrap().summary,
         Summary { count: 1, good: 1 }
     );
     assert_eq!(
-        reviews::summary(db, buyer).await.unwrap(),
+        reviews::received(db, buyer, 0).await.unwrap().summary,
         Summary { count: 1, good: 1 }
     );
     let empty = app

@@ -5,13 +5,13 @@ use std::borrow::Cow;
 
 use super::{cursor, extra_id, photo_urls};
 use crate::blocking;
+use crate::domain::ids::MemberId;
 use crate::domain::ids::ProductId;
 use crate::domain::product::SearchText;
 use crate::domain::{Invalid, single_line};
 use crate::kakao::extra::{ExtraKeys, Key, PURPOSE_REGISTER, extra};
 use crate::kakao::products::cards::{self, More, Viewer};
 use crate::kakao::{Block, Nav, SkillCall, SkillError, SkillResult};
-use crate::members::Member;
 use crate::products::model::{Category, ListCursor, Page, Product, ProductStatus, ProductSummary};
 use crate::products::store::{self, Listing};
 use crate::viewing;
@@ -105,13 +105,18 @@ pub async fn category(call: SkillCall) -> SkillResult {
 }
 
 /// The page without the products of members the caller blocked or was blocked by (`crate::blocking`):
-/// one indexed query by the caller's user key; a page with none of them is used as it is. "더보기" still
+/// for a caller on the block [`Roster`](crate::blocking::Roster), one indexed query by their user key;
+/// a page with none of them is used as it is. "더보기" still
 /// continues after the page's last product, so a filtered page is shorter, never skips one.
 async fn visible<'p>(
     call: &SkillCall,
     page: &'p Page<ProductSummary, ListCursor>,
 ) -> Result<Cow<'p, Page<ProductSummary, ListCursor>>, SkillError> {
-    let hidden = blocking::hidden_from_user(&call.state.db, call.payload.user_id()).await?;
+    let user = call.payload.user_id();
+    if !call.state.block_roster.may_be_blocking(user) {
+        return Ok(Cow::Borrowed(page));
+    }
+    let hidden = blocking::hidden_from_user(&call.state.db, user).await?;
     if hidden.is_empty() || !page.items.iter().any(|p| hidden.contains(&p.seller_id)) {
         return Ok(Cow::Borrowed(page));
     }
@@ -168,31 +173,33 @@ pub async fn detail(call: SkillCall) -> SkillResult {
         "어떤 상품인지 알 수 없어요. 목록에서 다시 골라 주세요.",
     )
     .map(ProductId::new)?;
-    let (viewer, product) = tokio::try_join!(call.find_member(), async {
-        call.state
-            .catalog
-            .product(&call.state.db, id)
-            .await
-            .map_err(SkillError::from)
-    })?;
+    // The product (from the browse cache) and, in one query, everything the caller's side of the page
+    // needs, the caller's membership included (`crate::viewing`).
+    let (viewing, product) = tokio::try_join!(
+        async {
+            viewing::for_user(&call.state.db, id, call.payload.user_id())
+                .await
+                .map_err(SkillError::from)
+        },
+        async {
+            call.state
+                .catalog
+                .product(&call.state.db, id)
+                .await
+                .map_err(SkillError::from)
+        }
+    )?;
     let Some(p) = product.as_ref() else {
         return Err(gone());
     };
-    let owner = viewer.as_ref().is_some_and(|m| m.id == p.seller_id);
-    // One query for everything the viewer's side of the page needs (`crate::viewing`).
-    let viewing = match viewer.as_ref() {
-        Some(member) => viewing::for_member(&call.state.db, p.id, member.id).await?,
-        None => Some(viewing::Viewing {
-            seller_reviews: crate::reviews::store::summary(&call.state.db, p.seller_id).await?,
-            ..viewing::Viewing::default()
-        }),
-    }
-    .ok_or_else(gone)?;
+    let viewing = viewing.ok_or_else(gone)?;
+    let viewer = viewing.viewer;
+    let owner = viewer == Some(p.seller_id);
     // A block (either way) makes the product read as gone, like a hidden one: blocks are private.
     if viewing.blocked || !(p.status.is_public() || owner) {
         return Err(gone());
     }
-    let seen_by = match viewer.as_ref() {
+    let seen_by = match viewer {
         Some(_) if owner => Viewer::Owner {
             saved_by: viewing.saved_by,
             offers: viewing.offers,
@@ -206,9 +213,7 @@ pub async fn detail(call: SkillCall) -> SkillResult {
             offers: None,
         },
     };
-    let buy = viewer
-        .as_ref()
-        .and_then(|member| buy_link(&call, member, p, &seen_by));
+    let buy = viewer.and_then(|member| buy_link(&call, member, p, &seen_by));
     Ok(cards::detail(
         call.nav(),
         &photo_urls(&call),
@@ -225,15 +230,13 @@ fn gone() -> SkillError {
 
 /// The member's Kakao Pay link for the product, when payments are on and they may buy it now (on sale, not
 /// their own: `Payments::buy_link` decides), at the price of their accepted offer when they have one.
-fn buy_link(call: &SkillCall, member: &Member, product: &Product, viewer: &Viewer) -> Option<WebUrl> {
+fn buy_link(call: &SkillCall, member: MemberId, product: &Product, viewer: &Viewer) -> Option<WebUrl> {
     let payments = call.state.payments.as_ref()?;
     match viewer {
         Viewer::Other {
             offers: Some(offers), ..
-        } if offers.accepted_price.is_some() => {
-            payments.buy_link_at(member.id, product, offers.accepted_price?)
-        }
-        _ => payments.buy_link(member.id, product),
+        } if offers.accepted_price.is_some() => payments.buy_link_at(member, product, offers.accepted_price?),
+        _ => payments.buy_link(member, product),
     }
 }
 
