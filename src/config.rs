@@ -315,7 +315,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable {
         name: "RUST_LOG",
         default: "info,sqlx=warn",
-        meaning: "Log filter (tracing `EnvFilter` syntax).",
+        meaning: "Log filter (tracing `EnvFilter` syntax). Successful requests are logged at debug: `info,sqlx=warn,junggye::router=debug` shows each one.",
     },
 ];
 
