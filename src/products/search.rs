@@ -42,26 +42,27 @@ pub fn grams(needle: &str) -> Vec<String> {
 /// `cursor`.
 pub(super) async fn rows(db: &Db, needle: &str, cursor: ListCursor) -> Result<Vec<SummaryRow>, sqlx::Error> {
     let grams = grams(needle);
-    let walked = match grams.as_slice() {
-        [] => return scan(db, needle, cursor).await,
-        [only] => only.clone(),
-        _ => rarest(db, &grams).await?,
-    };
+    if grams.is_empty() {
+        return scan(db, needle, cursor).await;
+    }
+    let grams = serde_json::to_string(&grams).map_err(|e| sqlx::Error::Encode(e.into()))?;
     let sql = walk(db);
     Ok(dispatch!(db, pool => {
         sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(cursor.listed_at)
             .bind(cursor.id)
-            .bind(walked)
+            .bind(grams)
             .bind(needle)
             .fetch_all(pool)
             .await?
     }))
 }
 
-/// One gram's rows after the cursor `($1, $2)`, newest first, joined to their products while the page
-/// fills: the product still listed, at the same `listed_at` (so a row left behind by a bump is never
-/// shown twice or out of place), and its text holding the whole query `$4`.
+/// The rarest gram's rows after the cursor `($1, $2)`, newest first, joined to their products while the
+/// page fills: the product still listed, at the same `listed_at` (so a row left behind by a bump is never
+/// shown twice or out of place), and its text holding the whole query `$4`. The query's grams come in as a
+/// JSON array (`$3`), which both databases unpack; the rarest is chosen inside the statement (a scalar
+/// subquery, run once), so a search is one round trip to the database.
 ///
 /// SQLite walks the gram's primary key in order and looks each product up. PostgreSQL, left to itself,
 /// misjudges how many products pass the text test and hashes the whole gram against the whole table
@@ -72,10 +73,11 @@ fn walk(db: &Db) -> &'static str {
         format!(
             "SELECT {SUMMARY_COLUMNS} \
              FROM product_grams g JOIN products p ON p.id = g.product_id {SUMMARY_JOINS} \
-             WHERE g.gram = $3 AND g.listed_at <= $1 AND (g.listed_at < $1 OR g.product_id < $2) \
+             WHERE g.gram = ({rarest}) AND g.listed_at <= $1 AND (g.listed_at < $1 OR g.product_id < $2) \
                AND p.listed_at = g.listed_at AND p.{listed} AND instr(p.search_text, $4) > 0 \
              ORDER BY g.listed_at DESC, g.product_id DESC LIMIT {fetch}",
             listed = listed_condition(),
+            rarest = RAREST_SQLITE.as_str(),
             fetch = PER_PAGE + 1
         )
     });
@@ -87,9 +89,10 @@ fn walk(db: &Db) -> &'static str {
                  WHERE p.id = g.product_id AND p.listed_at = g.listed_at AND p.{listed} \
                    AND strpos(p.search_text, $4) > 0 OFFSET 0) p \
              {SUMMARY_JOINS} \
-             WHERE g.gram = $3 AND g.listed_at <= $1 AND (g.listed_at < $1 OR g.product_id < $2) \
+             WHERE g.gram = ({rarest}) AND g.listed_at <= $1 AND (g.listed_at < $1 OR g.product_id < $2) \
              ORDER BY g.listed_at DESC, g.product_id DESC LIMIT {fetch}",
             listed = listed_condition(),
+            rarest = RAREST_POSTGRES.as_str(),
             fetch = PER_PAGE + 1
         )
     });
@@ -99,33 +102,22 @@ fn walk(db: &Db) -> &'static str {
     }
 }
 
-/// The gram with the fewest rows, each counted up to [`RARE_ENOUGH`], in one statement (the grams go in as
-/// a JSON array, which both databases unpack).
-async fn rarest(db: &Db, grams: &[String]) -> Result<String, sqlx::Error> {
-    static SQLITE: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "SELECT value FROM json_each($1) ORDER BY \
-             (SELECT count(*) FROM (SELECT 1 FROM product_grams WHERE gram = value LIMIT {RARE_ENOUGH})), \
-             key LIMIT 1"
-        )
-    });
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "SELECT g.value FROM json_array_elements_text($1::json) WITH ORDINALITY AS g(value, n) ORDER BY \
-             (SELECT count(*) FROM (SELECT 1 FROM product_grams WHERE gram = g.value LIMIT {RARE_ENOUGH}) s), \
-             g.n LIMIT 1"
-        )
-    });
-    let sql: &'static str = match db {
-        Db::Sqlite(..) => &SQLITE,
-        Db::Postgres(_) => &POSTGRES,
-    };
-    let list = serde_json::to_string(grams).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    let (gram,): (String,) = dispatch!(db, pool => {
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(list).fetch_one(pool).await?
-    });
-    Ok(gram)
-}
+/// The gram of `$3` (a JSON array) with the fewest rows, each counted up to [`RARE_ENOUGH`]; ties go to
+/// the first.
+static RAREST_SQLITE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT value FROM json_each($3) ORDER BY \
+         (SELECT count(*) FROM (SELECT 1 FROM product_grams WHERE gram = value LIMIT {RARE_ENOUGH})), \
+         key LIMIT 1"
+    )
+});
+static RAREST_POSTGRES: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT r.value FROM json_array_elements_text($3::json) WITH ORDINALITY AS r(value, n) ORDER BY \
+         (SELECT count(*) FROM (SELECT 1 FROM product_grams WHERE gram = r.value LIMIT {RARE_ENOUGH}) s), \
+         r.n LIMIT 1"
+    )
+});
 
 /// A one-character query: the listed products themselves, newest first, until the page is full.
 async fn scan(db: &Db, needle: &str, cursor: ListCursor) -> Result<Vec<SummaryRow>, sqlx::Error> {
